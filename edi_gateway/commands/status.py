@@ -1,0 +1,19 @@
+"""``edi-gateway status``: placeholder until its issue lands (exit 2)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the command on the top-level parser."""
+    parser = subparsers.add_parser("status", help="(not available yet)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Say the command is not available yet."""
+    print("edi-gateway status: not available yet", file=sys.stderr)
+    return 2
