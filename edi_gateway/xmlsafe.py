@@ -1,0 +1,78 @@
+"""Safe XML parsing: the only way the gateway turns untrusted bytes into an lxml tree.
+
+The parser never loads a DTD, never expands entities, never touches the network and refuses
+huge trees. A document that still carries a DOCTYPE is refused outright: Saxon resolves
+external entities by itself, so nothing with a DTD may ever reach it
+(``../shared/guides/measured-facts.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+
+@dataclass(frozen=True, slots=True)
+class XmlProblem(Exception):
+    """Why bytes could not be parsed safely.
+
+    Attributes:
+        code: project rule id (``GW-XML-01`` not well-formed, ``GW-XML-02`` DOCTYPE present,
+            ``GW-XML-03`` empty).
+        message: the parser's message, or ours.
+        line: 1-based line where the parser stopped, when known.
+    """
+
+    code: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.code}: {self.message}{where}"
+
+
+def new_parser() -> etree.XMLParser:
+    """Return a hardened lxml parser: no DTD, no entities, no network, no huge trees."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+        collect_ids=False,
+    )
+
+
+def parse(data: bytes) -> etree._ElementTree:
+    """Parse ``data`` safely and return the tree (line numbers kept on every element).
+
+    Args:
+        data: the raw bytes of an XML document (any encoding it declares; BOMs are fine).
+
+    Returns:
+        The parsed document.
+
+    Raises:
+        XmlProblem: empty input (GW-XML-03), not well-formed (GW-XML-01), or a DOCTYPE /
+            entity declaration (GW-XML-02).
+    """
+    if not data.strip():
+        raise XmlProblem("GW-XML-03", "the file is empty")
+    try:
+        root = etree.fromstring(data, parser=new_parser())
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno and exc.lineno > 0 else None
+        raise XmlProblem("GW-XML-01", f"not well-formed XML: {exc.msg}", line) from exc
+    except ValueError as exc:  # e.g. unicode strings with an encoding declaration
+        raise XmlProblem("GW-XML-01", f"not well-formed XML: {exc}") from exc
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise XmlProblem(
+            "GW-XML-02",
+            "a DOCTYPE / DTD is not allowed in an invoice (entities are never expanded)",
+            1,
+        )
+    return tree
