@@ -1,0 +1,33 @@
+"""Project hygiene that CI enforces through the test command: ruff lint and format."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ruff() -> list[str]:
+    exe = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("ruff is not installed in this environment (it comes with the [test] extra)")
+    return [exe]
+
+
+def test_ruff_check_is_clean() -> None:
+    """`ruff check` reports nothing on the repository."""
+    result = subprocess.run([*_ruff(), "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    """`ruff format --check` would change no file."""
+    result = subprocess.run(
+        [*_ruff(), "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
