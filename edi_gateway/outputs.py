@@ -1,0 +1,195 @@
+"""Files the gateway writes: atomic writes, outbound layout and names, moves of the originals.
+
+Layout of ``outbound/`` (see ``docs/outputs.md``)::
+
+    outbound/<recipient SIRET>/<service code | _SANS_SERVICE>/  accepted invoice: original + pivot
+    outbound/fournisseurs/<seller id>/                         status flows, known seller
+    outbound/canaux/<channel application code>/                status flows, unknown seller
+
+Every name is built from the IdFlux (Chorus Pro envelope convention
+``<CodeInterface>_<CodeApplication>_<IdFlux>``, ``../shared/domain/chorus-pro.md`` §1.3), so a
+re-run after a crash rewrites the same files instead of adding new ones. No value read from an
+invoice can leave ``outbound/``: each folder name goes through :func:`safe_component`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+from edi_gateway.errors import GatewayError
+
+SUPPLIERS_DIR = "fournisseurs"  # never 14 digits, so never a SIRET folder
+CHANNELS_DIR = "canaux"
+NO_SERVICE = "_SANS_SERVICE"
+MAX_COMPONENT = 64
+MAX_FILE_NAME = 200
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE_IN_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]+")
+
+
+class OutputError(GatewayError):
+    """An output file or folder cannot be written, or an original cannot be put away."""
+
+
+def safe_component(
+    value: str | None, *, fallback: str = "_INCONNU", limit: int = MAX_COMPONENT
+) -> str:
+    """Turn an identifier read from an invoice into one safe folder or file name component.
+
+    Accents are folded to ASCII, every character outside ``A-Z a-z 0-9 . _ -`` (path separators,
+    control characters, ``% $ ! & : ; # @`` forbidden by CPP, spaces) becomes ``_``, leading dots
+    are dropped (no ``..``, no hidden file) and the result is cut at ``limit`` characters.
+
+    Args:
+        value: the raw value (SIRET, service code, seller id, file name) or None.
+        fallback: returned when nothing usable is left.
+        limit: maximum length in characters.
+
+    Returns:
+        A non-empty name that can never climb out of its parent folder.
+    """
+    if not value:
+        return fallback
+    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    text = _UNSAFE.sub("_", text).lstrip(".")[:limit].rstrip(".")
+    return text if text.strip("_") else fallback
+
+
+def flow_name(
+    interface_code: str, application_code: str, id_flux: str, suffix: str = ".xml"
+) -> str:
+    """Return the CPP envelope file name ``<CodeInterface>_<CodeApplication>_<IdFlux><suffix>``.
+
+    Example: ``CSO1100A_EDIGW1_EDIGW11100000000000000042.xml`` (§1.3 of the domain facts).
+    """
+    return f"{interface_code}_{application_code}_{id_flux}{suffix}"
+
+
+def recipient_folder(outbound: Path, siret: str, service_code: str | None) -> Path:
+    """Folder of an accepted invoice: ``outbound/<SIRET>/<service code or _SANS_SERVICE>/``."""
+    service = safe_component(service_code, fallback=NO_SERVICE) if service_code else NO_SERVICE
+    return outbound / safe_component(siret) / service
+
+
+def supplier_folder(outbound: Path, seller_id: str | None, application_code: str) -> Path:
+    """Folder of the status flows of a flux.
+
+    ``outbound/fournisseurs/<seller id>/`` when the seller is known (BT-29, else BT-30), else
+    ``outbound/canaux/<application code of the depositing channel>/`` (an inadmissible file).
+    """
+    if seller_id and safe_component(seller_id, fallback=""):
+        return outbound / SUPPLIERS_DIR / safe_component(seller_id)
+    return outbound / CHANNELS_DIR / safe_component(application_code)
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers only ever see the whole file or the old one.
+
+    Protocol: write ``.<name>.tmp`` in the same folder, flush, fsync, ``os.replace`` onto the
+    final name, fsync the folder. The folder is created when missing. Writing the same path twice
+    replaces it (re-runs after a crash rewrite the same names).
+
+    Returns:
+        ``path``.
+
+    Raises:
+        OutputError: the folder or file cannot be written (disk full, permissions ...).
+    """
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.replace(path)
+        fsync_folder(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    return path
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder entry to disk (after a rename or a create); ignored where unsupported."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def safe_file_name(name: str, *, fallback: str = "fichier") -> str:
+    """Keep a dropped file's own name, minus path separators, control characters and leading
+    dots, cut at 200 characters (spaces and accents are kept: it is the sender's name)."""
+    text = _UNSAFE_IN_FILE_NAME.sub("_", name).lstrip(".")[:MAX_FILE_NAME]
+    return text if text.strip("_ ") else fallback
+
+
+def archive_name(id_flux: str, original_name: str) -> str:
+    """Name of an original once claimed or put away: ``<IdFlux>__<original name>``."""
+    return f"{id_flux}__{safe_file_name(original_name)}"
+
+
+def move_original(src: Path, folder: Path, id_flux: str, original_name: str) -> Path:
+    """Move an original file into ``var/archive`` or ``var/error`` as ``<IdFlux>__<name>``.
+
+    Never overwrites and never deletes: when the name is taken, ``.1``, ``.2`` ... is appended.
+    A move across filesystems copies, fsyncs, then removes the source.
+
+    Args:
+        src: the file to move (normally in ``var/work/``).
+        folder: the destination folder (created when missing).
+        id_flux: the flux IdFlux.
+        original_name: the name the file had when it was dropped.
+
+    Returns:
+        The new path.
+
+    Raises:
+        OutputError: the file cannot be moved.
+    """
+    base = archive_name(id_flux, original_name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for index in range(1000):
+            target = folder / (base if index == 0 else f"{base}.{index}")
+            if _link_or_copy(src, target):
+                src.unlink()
+                fsync_folder(folder)
+                fsync_folder(src.parent)
+                return target
+    except OSError as exc:
+        raise OutputError(f"{src}: cannot move into {folder}: {exc.strerror or exc}") from exc
+    raise OutputError(f"{src}: no free name left in {folder}")
+
+
+def _link_or_copy(src: Path, target: Path) -> bool:
+    """Create ``target`` with the content of ``src`` without replacing anything; False if taken."""
+    try:
+        os.link(src, target)
+        return True
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+            raise
+    try:
+        with src.open("rb") as source, target.open("xb") as handle:
+            shutil.copyfileobj(source, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except FileExistsError:
+        return False
+    return True
