@@ -110,7 +110,7 @@ class UnknownStatus(LookupError):
 
 _MOTIF_RULES = ("required", "optional", "none")
 _ATTACHMENT_RULES = ("required", "none")
-_STATUS_KEYS = {
+_STATUS_KEYS: dict[str, type] = {
     "code": str,
     "name": str,
     "label_fr": str,
@@ -123,9 +123,15 @@ _STATUS_KEYS = {
     "attachment": str,
     "supplier_flow_unless": str,
 }
-_MOTIF_KEYS = {"code": str, "label_fr": str, "label_en": str, "afnor": str}
-_TRANSITION_KEYS = {"from": str, "by": str, "to": list}
-_TOP_KEYS = {"initial": str, "comment_max": int, "status": list, "motif": list, "transition": list}
+_MOTIF_KEYS: dict[str, type] = {"code": str, "label_fr": str, "label_en": str, "afnor": str}
+_TRANSITION_KEYS: dict[str, type] = {"from": str, "by": str, "to": list}
+_TOP_KEYS: dict[str, type] = {
+    "initial": str,
+    "comment_max": int,
+    "status": list,
+    "motif": list,
+    "transition": list,
+}
 
 
 class Lifecycle:
