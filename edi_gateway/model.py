@@ -123,6 +123,7 @@ class Detection:
             ``IN_DP_E2_CII_FACTURX``) or None when the file is no invoice CPP takes.
         xml: the invoice XML bytes (extracted from the PDF for Factur-X), or None.
         attachment: name of the PDF attachment the XML came from, or None.
+        attachments: names of every attachment found in a PDF, in document order (empty for XML).
         findings: detection findings (errors make the file inadmissible; warnings e.g. for XMP).
     """
 
@@ -134,6 +135,7 @@ class Detection:
     flux_syntax: str | None = None
     xml: bytes | None = field(default=None, repr=False)
     attachment: str | None = None
+    attachments: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
 
     @property
