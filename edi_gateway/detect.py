@@ -1,0 +1,368 @@
+"""Detection by content: what a file is, never decided from its name.
+
+``detect(data) -> Detection`` (contract in docs/architecture.md) decides:
+
+* the container, from magic bytes: PDF (``%PDF-`` in the first KiB), XML (first non-blank
+  character ``<`` after an optional UTF-8 / UTF-16 byte order mark), else OTHER;
+* the syntax, from the root element's namespace and local name (UBL 2.1 Invoice / CreditNote,
+  UN/CEFACT CII ``CrossIndustryInvoice`` D16B/D22B); every other document is named in ``kind``;
+* BT-24 (specification identifier) as written, and its normalised profile;
+* the Chorus Pro ``syntaxeFlux`` (``../shared/domain/chorus-pro.md`` §1.2).
+
+Findings use project rule ids listed in docs/detection.md. Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from edi_gateway import pdf, xmlsafe
+from edi_gateway.model import Container, Detection, Finding, Layer, Severity, Syntax
+
+NS_UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+NS_UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+NS_UBL_PREFIX = "urn:oasis:names:specification:ubl:schema:xsd:"
+NS_CII = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+NS_RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+
+FLUX_UBL = "IN_DP_E1_UBL_INVOICE"
+FLUX_CII = "IN_DP_E1_CII_16B"
+FLUX_FACTURX = "IN_DP_E2_CII_FACTURX"
+
+SOURCE = "edi-gateway:detect"
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+#: Root elements recognised by local name (any namespace): readable names of what is not taken.
+_OTHER_ROOTS: dict[str, str] = {
+    "CrossIndustryDocument": "ZUGFeRD 1.0 invoice",
+    "SCRDMCCBDACIOMessageStructure": "Order-X order",
+    "CrossDomainAcknowledgementAndResponse": "CDAR lifecycle message",
+    "CPPStatut": "CPP status flow (CPPStatut)",
+    "CPPFacturePivot": "CPP pivot invoice (CPPFacturePivot)",
+    "CPPFactureMixte": "CPP mixed invoice (CPPFactureMixte)",
+    "FatturaElettronica": "FatturaPA invoice",
+    "testSet": "VEFA testSet wrapper (CEN unit-test file)",
+}
+
+_SYNTAX_KIND = {
+    Syntax.UBL_INVOICE: "UBL 2.1 Invoice",
+    Syntax.UBL_CREDIT_NOTE: "UBL 2.1 CreditNote",
+    Syntax.CII: "UN/CEFACT CII CrossIndustryInvoice",
+}
+
+#: Kind of a PDF carrying CII, by the attachment's (lower-cased) name.
+_PDF_KIND = {
+    "factur-x.xml": "Factur-X PDF",
+    "zugferd-invoice.xml": "ZUGFeRD 2.x PDF",
+    "xrechnung.xml": "XRechnung PDF (ZUGFeRD XRECHNUNG profile)",
+}
+
+#: Factur-X / ZUGFeRD 2.x levels as the last part of their URN (facturx.get_level's rule).
+_LEVELS = ("minimum", "basicwl", "basic", "en16931", "extended")
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """What the root element says: syntax (OTHER when not taken) and a readable kind."""
+
+    syntax: Syntax
+    kind: str
+
+
+def finding(rule: str, severity: Severity, message: str, layer: Layer = Layer.DETECT) -> Finding:
+    """Return a finding of this module (project rule ids, see docs/detection.md)."""
+    return Finding(layer=layer, rule=rule, severity=severity, message=message, source=SOURCE)
+
+
+def detect(data: bytes) -> Detection:
+    """Decide what ``data`` is, from its content only.
+
+    Args:
+        data: the whole file.
+
+    Returns:
+        A :class:`~edi_gateway.model.Detection`. A file that is not an invoice Chorus Pro takes
+        comes back with ``syntax=Syntax.OTHER`` and an error finding. Never raises for bad input;
+        an unexpected internal error also becomes a ``GW-DETECT-09`` finding.
+    """
+    try:
+        container = sniff(data)
+        if container is Container.PDF:
+            return detect_pdf(data)
+        if container is Container.XML:
+            return detect_xml(data)
+        if not data.strip():
+            return _other("empty file", "GW-DETECT-01", "the file is empty or blank")
+        return _other("not XML or PDF", "GW-DETECT-02", "the file is neither XML nor PDF")
+    except Exception as exc:  # last guard: detection must never crash the pipeline
+        return _other(
+            "detection failed", "GW-DETECT-09", f"internal detection error: {type(exc).__name__}"
+        )
+
+
+def sniff(data: bytes) -> Container:
+    """Return the container from magic bytes.
+
+    PDF when the file starts with ``%PDF-`` (after blanks); XML when the first non-blank
+    character is ``<`` (after a UTF-8 / UTF-16 BOM, or UTF-16 without BOM per XML 1.0
+    Appendix F); PDF when ``%PDF-`` appears anywhere in the first 1024 bytes (ISO 32000-1 §7.5.2
+    readers tolerate leading junk); else OTHER.
+    """
+    if data.lstrip().startswith(b"%PDF-"):
+        return Container.PDF
+    if _head_text(data[:4096]).lstrip(" \t\r\n").startswith("<"):
+        return Container.XML
+    if b"%PDF-" in data[:1024]:
+        return Container.PDF
+    return Container.OTHER
+
+
+def _head_text(head: bytes) -> str:
+    """Decode the start of a file enough to see its first character."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return head[len(bom) :].decode(encoding, errors="ignore")
+    if head.startswith(b"<\x00"):
+        return head.decode("utf-16-le", errors="ignore")
+    if head.startswith(b"\x00<"):
+        return head.decode("utf-16-be", errors="ignore")
+    return head.decode("latin-1")
+
+
+def detect_xml(data: bytes) -> Detection:
+    """Detect a bare XML file: parse with xmlsafe, classify the root, read BT-24."""
+    try:
+        tree = xmlsafe.parse(data)
+    except xmlsafe.XmlProblem as problem:
+        return Detection(
+            container=Container.XML,
+            syntax=Syntax.OTHER,
+            kind="XML that cannot be parsed",
+            findings=(_xml_finding(problem),),
+        )
+    root = classify(tree.getroot())
+    if root.syntax is Syntax.OTHER:
+        return Detection(
+            container=Container.XML,
+            syntax=Syntax.OTHER,
+            kind=root.kind,
+            findings=(_not_accepted(root.kind),),
+        )
+    guideline_id, profile, findings = read_profile(tree.getroot(), root.syntax)
+    return Detection(
+        container=Container.XML,
+        syntax=root.syntax,
+        kind=root.kind,
+        profile=profile,
+        guideline_id=guideline_id,
+        flux_syntax=FLUX_CII if root.syntax is Syntax.CII else FLUX_UBL,
+        xml=data,
+        findings=tuple(findings),
+    )
+
+
+def classify(root: etree._Element) -> Root:
+    """Classify a root element by namespace + local name (never by file name)."""
+    qname = etree.QName(root)
+    ns, local = qname.namespace, qname.localname
+    if ns == NS_UBL_INVOICE and local == "Invoice":
+        return Root(Syntax.UBL_INVOICE, _SYNTAX_KIND[Syntax.UBL_INVOICE])
+    if ns == NS_UBL_CREDIT_NOTE and local == "CreditNote":
+        return Root(Syntax.UBL_CREDIT_NOTE, _SYNTAX_KIND[Syntax.UBL_CREDIT_NOTE])
+    if ns == NS_CII and local == "CrossIndustryInvoice":
+        return Root(Syntax.CII, _SYNTAX_KIND[Syntax.CII])
+    if local in _OTHER_ROOTS:
+        return Root(Syntax.OTHER, _OTHER_ROOTS[local])
+    if ns and ns.startswith(NS_UBL_PREFIX):
+        return Root(Syntax.OTHER, f"UBL {local} document")
+    if ns is None and local.startswith("M_"):
+        return Root(Syntax.OTHER, f"EDIFACT-XML message {local}")
+    where = f"{{{ns}}}{local}" if ns else local
+    return Root(Syntax.OTHER, f"unknown XML document (root element {where})")
+
+
+def read_profile(
+    root: etree._Element, syntax: Syntax
+) -> tuple[str | None, str | None, list[Finding]]:
+    """Read BT-24 and normalise it.
+
+    BT-24 is ``/Invoice/cbc:CustomizationID`` (UBL 2.1) or
+    ``rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID`` (CII),
+    EN 16931-1:2017 syntax bindings.
+
+    Returns:
+        ``(guideline_id as written, profile, findings)``: GW-DETECT-04 error when BT-24 is
+        missing or empty; GW-DETECT-05 warning for an unknown value (profile ``other``);
+        GW-DETECT-06 warning for the legacy ZUGFeRD 1.0 URN on a CII document.
+    """
+    if syntax is Syntax.CII:
+        path = "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
+        values = root.xpath(path, namespaces={"rsm": NS_CII, "ram": NS_RAM})
+    else:
+        values = root.xpath("cbc:CustomizationID", namespaces={"cbc": NS_CBC})
+    first = values[0] if isinstance(values, list) and values else None
+    raw = first.text if isinstance(first, etree._Element) else None
+    if raw is None or not raw.strip():
+        message = "BT-24 (specification identifier) is missing: the rules to apply are unknown"
+        return None, None, [finding("GW-DETECT-04", Severity.ERROR, message)]
+    profile = normalise_profile(raw)
+    findings: list[Finding] = []
+    if profile == "other":
+        message = f"BT-24 {raw.strip()!r} is not a profile the gateway knows"
+        findings.append(finding("GW-DETECT-05", Severity.WARNING, message))
+    elif profile == "zugferd-1.0-on-cii":
+        message = f"BT-24 {raw.strip()!r} is a ZUGFeRD 1.0 identifier on a CII D16B+ document"
+        findings.append(finding("GW-DETECT-06", Severity.WARNING, message))
+    return raw, profile, findings
+
+
+def normalise_profile(guideline_id: str) -> str:
+    """Map a BT-24 value to a profile name.
+
+    Rules, first match wins: ``extended-ctc-fr`` (urn.cpro.gouv.fr), ``xrechnung`` (KoSIT
+    ``xrechnung`` CIUS and extension), ``peppol`` (peppol.eu), ``zugferd-1.0-on-cii``
+    (``urn:ferd:CrossIndustryDocument:...``), then the Factur-X 1.0 / ZUGFeRD 2.x levels
+    (``urn:factur-x.eu:1p0:<level>``, ``urn:zugferd.de:2p0:<level>``, taking the last URN part
+    like ``facturx.get_level``), ``en16931`` for exactly ``urn:cen.eu:en16931:2017``; else
+    ``other``. ``facturx.get_level`` itself is not used because it maps XRechnung and Peppol
+    CIUS to ``en16931`` and ZUGFeRD 1.0 to its ``comfort``/``extended`` levels.
+    """
+    value = guideline_id.strip()
+    lowered = value.lower()
+    if "extended-ctc-fr" in lowered:
+        return "extended-ctc-fr"
+    if "xrechnung" in lowered:
+        return "xrechnung"
+    if "peppol.eu" in lowered:
+        return "peppol"
+    if lowered.startswith("urn:ferd:crossindustrydocument"):
+        return "zugferd-1.0-on-cii"
+    if "factur-x.eu" in lowered or "zugferd.de" in lowered:
+        level = lowered.replace("#", ":").rsplit(":", 1)[-1]
+        if level in _LEVELS:
+            return level
+    if lowered == "urn:cen.eu:en16931:2017":
+        return "en16931"
+    return "other"
+
+
+def detect_pdf(data: bytes) -> Detection:
+    """Detect a PDF: take the invoice XML among its attachments, then read it like an XML.
+
+    Choice (docs/detection.md): every ``*.xml`` attachment is parsed with xmlsafe, in
+    :data:`edi_gateway.pdf.PRIORITY` order; the first invoice (CII, UBL, ZUGFeRD 1.0) is taken,
+    a second one is a GW-PDF-07 warning naming both. Only a CII is an invoice CPP takes in a PDF.
+    """
+    content = pdf.read_pdf(data)
+    if not content.readable:
+        return _pdf_other("unreadable PDF", content, list(content.findings))
+    findings = list(content.findings)
+    invoices: list[tuple[pdf.Candidate, etree._ElementTree, Root]] = []
+    others: list[Root] = []
+    for candidate in content.candidates:
+        try:
+            tree = xmlsafe.parse(candidate.content)
+        except xmlsafe.XmlProblem as problem:
+            findings.append(_xml_finding(problem, f"attachment {candidate.name}: "))
+            continue
+        root = classify(tree.getroot())
+        if root.syntax is not Syntax.OTHER or root.kind == _OTHER_ROOTS["CrossIndustryDocument"]:
+            invoices.append((candidate, tree, root))
+        else:
+            others.append(root)
+    if not invoices:
+        return _pdf_without_invoice(content, findings, others)
+    candidate, tree, root = invoices[0]
+    if len(invoices) > 1:
+        ignored = ", ".join(f"{c.name} ({r.kind})" for c, _, r in invoices[1:])
+        message = f"several invoice XML attachments: took {candidate.name}, ignored {ignored}"
+        findings.append(finding("GW-PDF-07", Severity.WARNING, message))
+    if root.syntax is not Syntax.CII:
+        kind = f"PDF with embedded {root.kind}"
+        findings += [_not_accepted(kind), *pdf.xmp_findings(content.xmp, None, None)]
+        return _pdf_other(kind, content, findings, candidate.name)
+    if candidate.name.lower() != pdf.PRIORITY[0]:
+        message = (
+            f"the invoice attachment is named {candidate.name}; Factur-X names it factur-x.xml"
+        )
+        findings.append(finding("GW-PDF-06", Severity.WARNING, message))
+    guideline_id, profile, profile_findings = read_profile(tree.getroot(), Syntax.CII)
+    findings += profile_findings + pdf.xmp_findings(content.xmp, profile, candidate.name)
+    return Detection(
+        container=Container.PDF,
+        syntax=Syntax.CII,
+        kind=_PDF_KIND.get(candidate.name.lower(), "PDF with embedded CII invoice"),
+        profile=profile,
+        guideline_id=guideline_id,
+        flux_syntax=FLUX_FACTURX,
+        xml=candidate.content,
+        attachment=candidate.name,
+        attachments=content.attachments,
+        findings=tuple(findings),
+    )
+
+
+def _pdf_without_invoice(
+    content: pdf.PdfContent, findings: list[Finding], others: list[Root]
+) -> Detection:
+    """A readable PDF with no invoice XML: named after what it embeds, with an error finding."""
+    if others:
+        kind = f"PDF with embedded {others[0].kind}"
+        findings.append(_not_accepted(kind))
+    elif any(f.layer is Layer.XML for f in findings):
+        kind = "PDF whose embedded XML cannot be parsed"
+    else:
+        kind = "PDF without invoice XML"
+        message = "the PDF carries no invoice XML attachment (Factur-X: factur-x.xml)"
+        findings.append(finding("GW-PDF-03", Severity.ERROR, message))
+    findings += pdf.xmp_findings(content.xmp, None, None)
+    return _pdf_other(kind, content, findings)
+
+
+def _pdf_other(
+    kind: str, content: pdf.PdfContent, findings: list[Finding], attachment: str | None = None
+) -> Detection:
+    """A PDF that is not an invoice CPP takes."""
+    return Detection(
+        container=Container.PDF,
+        syntax=Syntax.OTHER,
+        kind=kind,
+        attachment=attachment,
+        attachments=content.attachments,
+        findings=tuple(findings),
+    )
+
+
+def _xml_finding(problem: xmlsafe.XmlProblem, where: str = "") -> Finding:
+    """An XmlProblem as a finding of layer XML, its code as rule id and its line kept."""
+    return Finding(
+        layer=Layer.XML,
+        rule=problem.code,
+        severity=Severity.ERROR,
+        message=f"{where}{problem.message}",
+        line=problem.line,
+        source="edi-gateway:xmlsafe",
+    )
+
+
+def _not_accepted(kind: str) -> Finding:
+    """GW-DETECT-03: recognised, but not an invoice Chorus Pro accepts."""
+    return finding("GW-DETECT-03", Severity.ERROR, f"not an invoice Chorus Pro accepts: {kind}")
+
+
+def _other(kind: str, rule: str, message: str) -> Detection:
+    """A file that is neither XML nor PDF."""
+    return Detection(
+        container=Container.OTHER,
+        syntax=Syntax.OTHER,
+        kind=kind,
+        findings=(finding(rule, Severity.ERROR, message),),
+    )
