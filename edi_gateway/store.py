@@ -337,6 +337,30 @@ class Store:
         with self.transaction() as own:
             return int(own.execute(sql, tuple(columns.values())).lastrowid or 0)
 
+    def set_invoice_status(
+        self,
+        db: sqlite3.Connection,
+        invoice_id: int,
+        *,
+        version: int,
+        status_code: str,
+        status_name: str,
+        updated_at: str,
+    ) -> bool:
+        """Move an invoice to a new status if its ``version`` is still ``version`` (optimistic
+        check); run inside ``transaction()`` with its connection as ``db``.
+
+        Returns:
+            True when updated (``version`` is then ``version + 1``), False when another writer
+            changed the invoice first (nothing is written).
+        """
+        cursor = db.execute(
+            "UPDATE invoice SET status_code = ?, status_name = ?, updated_at = ?,"
+            " version = version + 1 WHERE id = ? AND version = ?",
+            (status_code, status_name, updated_at, invoice_id, version),
+        )
+        return cursor.rowcount == 1
+
     def events(self, invoice_id: int) -> list[sqlite3.Row]:
         """Return the status events of one invoice, newest first."""
         return self.db.execute(
