@@ -15,6 +15,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePath
+from typing import Any
 
 from lxml import etree
 
@@ -40,6 +41,9 @@ CATEGORIES = {
     "pdf": "FACTURE_FACTUR-X_AFNOR",
 }
 MIME_TYPES = {"pdf": "application/pdf", "xml": "application/xml"}
+
+
+_ACCESS_CONTROL: Any = etree.XSLTAccessControl  # the lxml stubs do not declare its keywords
 
 
 class PivotError(ArtefactError):
@@ -152,7 +156,7 @@ def _kind(data: PivotInput) -> str:
     return "cii" if data.syntax is Syntax.CII else "ubl"
 
 
-def _parameters(data: PivotInput) -> dict[str, object]:
+def _parameters(data: PivotInput) -> dict[str, Any]:
     supplier = supplier_from_envelope(data.envelope)
     kind = _kind(data)
     produced = data.produced_at or datetime.now(UTC)
