@@ -96,7 +96,7 @@ class PivotBuilder:
     """
 
     def __init__(self, xslt_dir: Path = XSLT_DIR) -> None:
-        access = etree.XSLTAccessControl(
+        access = _ACCESS_CONTROL(
             read_file=True,
             write_file=False,
             create_dir=False,
