@@ -1,0 +1,358 @@
+"""Apply a status to an invoice: check it against the lifecycle table, store it, emit the flows.
+
+One call = one status change (Chorus Pro ``factures/v1/traiter/recue`` for the recipient,
+"compléter" for the supplier; ``../shared/domain/chorus-pro.md`` §3.2-§3.3):
+
+1. the request is checked against ``rules/lifecycle.toml`` (transition, actor, motif, mandate
+   number, completing file); a refusal comes back as :class:`~edi_gateway.lifecycle.Refusal`;
+2. one store transaction moves the invoice (optimistic check on ``invoice.version``), appends the
+   event (time, actor, motif, comment, mandate, reform code, IdFlux, flow file) and, inside that
+   transaction, writes the CPPStatut status flow (interface ``FEN1200A``) atomically: to the
+   supplier's folder, and also to the recipient's folder when the supplier acted;
+3. when another writer changed the invoice in between, the request is checked again against the
+   new status and applied after it, or refused (never half-applied).
+
+A structure with ``statutMiseEnPaiementNestPasRemonte`` does not report MISE_EN_PAIEMENT to the
+supplier: the event is stored, no supplier flow is written (``docs/lifecycle.md``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import structlog
+
+from edi_gateway import fluxid, outputs, statusflow, structures
+from edi_gateway.config import Config
+from edi_gateway.errors import ConfigError
+from edi_gateway.lifecycle import Actor, Lifecycle, Refusal, Status
+from edi_gateway.lifecycle import default as default_table
+from edi_gateway.model import Envelope
+from edi_gateway.store import Store
+
+INTERFACE = "FEN1200A"  # CPP invoice lifecycle flow to an EDI partner (chorus-pro.md §1.3)
+INTERFACE_NUMBER = "1200"
+ATTEMPTS = 5  # optimistic retries when another writer moved the invoice first
+# structure flags a status row may name in supplier_flow_unless -> Structure attribute
+STRUCTURE_FLAGS = {"statutMiseEnPaiementNestPasRemonte": "payment_status_not_reported"}
+
+log = structlog.get_logger("edi_gateway.actions")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Applied:
+    """A status that was applied.
+
+    Attributes:
+        invoice_id: CPP invoice id.
+        status: the new status.
+        previous: the status it replaced.
+        event_id: the ``status_event`` row.
+        at: when the status was set (ISO 8601 UTC).
+        id_flux: IdFlux of the status flow, None when no flow was written.
+        flows: status flow files written (supplier side first).
+        attachment: where the completing file was kept, if any.
+        reported_to_supplier: False when a structure flag withheld the supplier flow.
+    """
+
+    invoice_id: int
+    status: Status
+    previous: Status
+    event_id: int
+    at: str
+    id_flux: str | None
+    flows: tuple[Path, ...] = ()
+    attachment: Path | None = None
+    reported_to_supplier: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Request:
+    target: Status
+    actor: Actor
+    motif: str | None
+    comment: str | None
+    mandate: str | None
+    at: datetime | None  # None: the time the transaction applies it
+    attachment: tuple[str, bytes] | None  # (file name, content)
+    recipient_code: str | None
+    outbound: Path
+
+
+def apply(
+    store: Store,
+    config: Config,
+    invoice_id: int,
+    target: str,
+    *,
+    actor: Actor | str,
+    motif: str | None = None,
+    comment: str | None = None,
+    mandate: str | None = None,
+    at: datetime | None = None,
+    attachment: Path | None = None,
+    table: Lifecycle | None = None,
+    directory: structures.Directory | None = None,
+    recipient_code: str | None = None,
+) -> Applied | Refusal:
+    """Apply status ``target`` to invoice ``invoice_id`` on behalf of ``actor``.
+
+    Args:
+        store: an open store (each process or thread its own).
+        config: gateway configuration (outbound folder, channels, structures file).
+        invoice_id: CPP invoice id (``invoice.id``).
+        target: status code (``"06"``) or name (``"SUSPENDUE"``).
+        actor: ``recipient``, ``supplier`` or ``platform``.
+        motif: motif code (REJETEE, SUSPENDUE: required; A_RECYCLER: optional).
+        comment: free text, cut at 255 characters.
+        mandate: mandate / payment-request number (IdMandatDP), MANDATEE only.
+        at: when the status was set (timezone-aware; naive is UTC); now when None.
+        attachment: completing file (COMPLETEE: required), copied beside the invoice's outputs.
+        table: lifecycle table (the shipped one when None).
+        directory: structures directory (read from ``config.structures`` when None).
+        recipient_code: application code of the recipient-side partner (the recipient-status
+            channel the file came in on); the first ``recipient-status`` channel when None.
+
+    Returns:
+        :class:`Applied`, or a :class:`Refusal` (``20002`` transition, ``GW-LC-0n`` details,
+        ``GW-LC-07`` invoice unknown, ``GW-LC-08`` completing file unreadable).
+
+    Raises:
+        ConfigError: a broken structures file or an unknown structure flag in the table.
+        StateError / OutputError: the store or a flow file could not be written (nothing stored).
+    """
+    table = table or default_table()
+    wanted = table.find(target)
+    if wanted is None:
+        return Refusal(code="GW-LC-01", message=f"unknown invoice status {target!r}", target=target)
+    if actor not in set(Actor):
+        return Refusal(code="GW-LC-01", message=f"unknown actor {actor!r}", target=wanted.name)
+    try:
+        attached = (attachment.name, attachment.read_bytes()) if attachment else None
+    except OSError as exc:
+        message = f"{attachment}: cannot read the completing file: {exc.strerror or exc}"
+        return Refusal(code="GW-LC-08", message=message, target=wanted.name)
+    request = _Request(
+        target=wanted,
+        actor=Actor(actor),
+        motif=motif.strip().upper() if motif else None,
+        comment=table.clip_comment(comment.strip() if comment else None) or None,
+        mandate=mandate.strip() if mandate else None,
+        at=at.replace(tzinfo=UTC) if at and at.tzinfo is None else at,
+        attachment=attached,
+        recipient_code=recipient_code,
+        outbound=config.outbound,
+    )
+    id_flux: str | None = None
+    for _ in range(ATTEMPTS):
+        row = store.invoice(invoice_id)
+        if row is None:
+            return Refusal(code="GW-LC-07", message=f"no invoice with id {invoice_id}")
+        refusal = _check(table, row, request)
+        if refusal is not None:
+            log.info(
+                "status.refused",
+                invoice_id=invoice_id,
+                code=refusal.code,
+                current=refusal.current,
+                target=refusal.target,
+                actor=str(request.actor),
+            )
+            return refusal
+        reported = _reported_to_supplier(config, row, wanted, directory)
+        sides = _sides(config, row, request, reported)
+        if sides and id_flux is None:
+            id_flux = fluxid.new_id_flux(store, sides[0][1], INTERFACE_NUMBER)
+        applied = _commit(store, table, row, request, sides, id_flux, reported)
+        if applied is not None:
+            log.info(
+                "status.applied",
+                invoice_id=invoice_id,
+                status=wanted.name,
+                actor=str(request.actor),
+                id_flux=applied.id_flux,
+                flows=len(applied.flows),
+            )
+            return applied
+    return Refusal(
+        code="GW-LC-09",
+        message=f"invoice {invoice_id} kept changing under this request; try again",
+        target=wanted.name,
+    )
+
+
+def _check(table: Lifecycle, row: sqlite3.Row, request: _Request) -> Refusal | None:
+    refusal = table.can_move(row["status_code"], request.target.code, request.actor)
+    if refusal is None:
+        refusal = table.check_details(
+            request.target,
+            motif=request.motif,
+            mandate=request.mandate,
+            attachment=request.attachment is not None,
+        )
+    if refusal is not None and refusal.current is None:
+        current = table.find(row["status_code"])
+        return Refusal(
+            code=refusal.code,
+            message=refusal.message,
+            current=current.name if current else row["status_code"],
+            target=refusal.target,
+        )
+    return refusal
+
+
+def _sides(
+    config: Config,
+    row: sqlite3.Row,
+    request: _Request,
+    reported: bool,
+) -> list[tuple[Path, str]]:
+    """Return ``(folder, receiver application code)`` of each status flow to write."""
+    supplier_code = _supplier_code(config, row)
+    sides: list[tuple[Path, str]] = []
+    if reported:
+        seller = row["seller_id"] or row["seller_key"]
+        sides.append(
+            (outputs.supplier_folder(config.outbound, seller, supplier_code), supplier_code)
+        )
+    if request.actor is Actor.SUPPLIER:
+        folder = outputs.recipient_folder(
+            config.outbound, row["recipient_siret"], row["service_code"]
+        )
+        sides.append((folder, request.recipient_code or _recipient_code(config, supplier_code)))
+    return sides
+
+
+def _reported_to_supplier(
+    config: Config,
+    row: sqlite3.Row,
+    target: Status,
+    directory: structures.Directory | None,
+) -> bool:
+    flag = target.supplier_flow_unless
+    if flag is None:
+        return True
+    attribute = STRUCTURE_FLAGS.get(flag)
+    if attribute is None:
+        raise ConfigError(f"lifecycle table: unknown structure flag {flag!r} on {target.name}")
+    if directory is None:
+        directory = structures.load(config.structures)
+    structure = directory.structure(row["recipient_siret"])
+    return not (structure is not None and getattr(structure, attribute))
+
+
+def _supplier_code(config: Config, row: sqlite3.Row) -> str:
+    """Application code of the channel the invoice came in on (the supplier's partner code)."""
+    channel = None
+    if row["id_flux"] and fluxid.is_id_flux(row["id_flux"]):
+        channel = next(
+            (c for c in config.channels if c.application_code == row["id_flux"][:6]), None
+        )
+    if channel is None:
+        channel = next((c for c in config.channels if c.accepts == "invoices"), None)
+    if channel is None:
+        raise ConfigError(f"{config.path}: no invoices channel to address status flows to")
+    return channel.application_code
+
+
+def _recipient_code(config: Config, fallback: str) -> str:
+    channel = next((c for c in config.channels if c.accepts == "recipient-status"), None)
+    return channel.application_code if channel else fallback
+
+
+def _commit(
+    store: Store,
+    table: Lifecycle,
+    row: sqlite3.Row,
+    request: _Request,
+    sides: list[tuple[Path, str]],
+    id_flux: str | None,
+    reported: bool,
+) -> Applied | None:
+    """One transaction: optimistic update, flow files, attachment, event. None = lost race."""
+    with store.transaction() as db:
+        moment = request.at or datetime.now(UTC)
+        at = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+        moved = store.set_invoice_status(
+            db,
+            row["id"],
+            version=row["version"],
+            status_code=request.target.code,
+            status_name=request.target.name,
+            updated_at=at,
+        )
+        if not moved:
+            return None
+        kept = _keep_attachment(row, request, id_flux or "")
+        flows = tuple(
+            outputs.write_atomic(
+                folder / outputs.flow_name(INTERFACE, code, id_flux or ""),
+                _flow(row, request, moment, id_flux or "", code),
+            )
+            for folder, code in sides
+        )
+        event_id = store.add_event(
+            db,
+            invoice_id=row["id"],
+            status_code=request.target.code,
+            status_name=request.target.name,
+            at=at,
+            actor=str(request.actor),
+            motif=request.motif,
+            comment=request.comment,
+            mandate=request.mandate,
+            reform_code=request.target.reform_code,
+            id_flux=id_flux if flows else None,
+            flow_file=str(flows[0]) if flows else None,
+        )
+    return Applied(
+        invoice_id=row["id"],
+        status=request.target,
+        previous=table.status(row["status_code"]),
+        event_id=event_id,
+        at=at,
+        id_flux=id_flux if flows else None,
+        flows=flows,
+        attachment=kept,
+        reported_to_supplier=reported,
+    )
+
+
+def _keep_attachment(row: sqlite3.Row, request: _Request, id_flux: str) -> Path | None:
+    """Copy the completing file beside the invoice's outputs as ``<IdFlux>__<its name>``."""
+    if request.attachment is None:
+        return None
+    folder = outputs.recipient_folder(request.outbound, row["recipient_siret"], row["service_code"])
+    name, data = request.attachment
+    return outputs.write_atomic(folder / outputs.archive_name(id_flux, name), data)
+
+
+def _flow(
+    row: sqlite3.Row, request: _Request, moment: datetime, id_flux: str, receiver: str
+) -> bytes:
+    """The CPPStatut ``CPPFactureStatuts`` document of one status change."""
+    envelope = Envelope(
+        seller_id=row["seller_id"],
+        seller_id_scheme=row["seller_scheme"],
+        seller_siren=row["seller_key"],
+        seller_name=row["seller_name"],
+    )
+    producer = row["recipient_siret"] if request.actor is Actor.RECIPIENT else None
+    if request.actor is Actor.SUPPLIER:
+        producer = row["seller_id"] or row["seller_key"]
+    status = statusflow.InvoiceStatus(
+        supplier=statusflow.supplier_from_envelope(envelope),
+        debtor=statusflow.Debtor(siret=row["recipient_siret"], service_code=row["service_code"]),
+        code=request.target.code,
+        at=moment,
+        invoice_number=row["number"],
+        invoice_date=date.fromisoformat(row["issue_date"]) if row["issue_date"] else None,
+        complement=request.motif,
+        comment=request.comment or request.target.label_fr,
+        mandate=request.mandate,
+        producer=producer,
+    )
+    return statusflow.invoice_statuses([status], id_flux=id_flux, receiver_id=receiver)
