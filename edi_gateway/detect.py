@@ -181,8 +181,8 @@ def classify(root: etree._Element) -> Root:
         return Root(Syntax.CII, _SYNTAX_KIND[Syntax.CII])
     if local in _OTHER_ROOTS:
         return Root(Syntax.OTHER, _OTHER_ROOTS[local])
-    if ns and ns.startswith(NS_UBL_PREFIX):
-        return Root(Syntax.OTHER, f"UBL {local} document")
+    if ns == f"{NS_UBL_PREFIX}{local}-2":
+        return Root(Syntax.OTHER, f"UBL {local}")
     if ns is None and local.startswith("M_"):
         return Root(Syntax.OTHER, f"EDIFACT-XML message {local}")
     where = f"{{{ns}}}{local}" if ns else local

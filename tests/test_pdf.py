@@ -1,0 +1,351 @@
+"""Factur-X PDF extraction: attachments by priority, /AF fallback, damaged PDFs, XMP checks.
+
+Every PDF here is built at test time from a blank page (pypdf) and the tiny CII fixture, with
+``facturx.generate_from_binary`` for the real Factur-X case, so nothing binary is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from io import BytesIO
+from pathlib import Path
+
+import facturx
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    TextStringObject,
+)
+
+from edi_gateway import pdf
+from edi_gateway.detect import detect
+from edi_gateway.model import Container, Layer, Severity, Syntax
+
+FIXTURES = Path(__file__).parent / "fixtures" / "detect"
+CII = (FIXTURES / "cii-minimum.xml").read_bytes()
+UBL = (FIXTURES / "ubl-invoice.xml").read_bytes()
+ZUGFERD_1 = (FIXTURES / "zugferd-1.0.xml").read_bytes()
+
+
+def write(writer: PdfWriter) -> bytes:
+    """Serialise a PdfWriter to bytes."""
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def blank_writer() -> PdfWriter:
+    """A PdfWriter holding one blank A4 page."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    return writer
+
+
+def blank_pdf() -> bytes:
+    """A one-page PDF without attachments."""
+    return write(blank_writer())
+
+
+def facturx_pdf(xml: bytes = CII, level: str = "autodetect") -> bytes:
+    """A Factur-X PDF made by the factur-x library itself (XMP written from ``level``)."""
+    return facturx.generate_from_binary(blank_pdf(), xml, level=level, check_xsd=False)
+
+
+def with_attachments(*files: tuple[str, bytes]) -> bytes:
+    """A blank PDF with the given files in its EmbeddedFiles name tree (no XMP, no /AF)."""
+    writer = blank_writer()
+    for name, content in files:
+        writer.add_attachment(name, content)
+    return write(writer)
+
+
+def with_af_only(name: str, content: bytes, *, on_page: bool = False) -> bytes:
+    """A PDF whose only reference to the file is an /AF array (catalog, or the first page)."""
+    writer = blank_writer()
+    stream = DecodedStreamObject()
+    stream.set_data(content)
+    stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    spec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject(name),
+            NameObject("/UF"): TextStringObject(name),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(stream)}),
+        }
+    )
+    holder = writer.pages[0] if on_page else writer.root_object
+    holder[NameObject("/AF")] = ArrayObject([writer._add_object(spec)])
+    return write(writer)
+
+
+def with_xmp(data: bytes, packet: bytes) -> bytes:
+    """Copy of a PDF whose /Metadata stream is replaced by ``packet``."""
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(data)))
+    stream = DecodedStreamObject()
+    stream.set_data(packet)
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")
+    writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    return write(writer)
+
+
+def xmp_packet(level: str, file_name: str) -> bytes:
+    """A minimal XMP packet with the Factur-X extension properties in attribute form."""
+    return (
+        '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" '
+        'xmlns:fx="urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#" '
+        f'fx:ConformanceLevel="{level}" fx:DocumentFileName="{file_name}" '
+        'fx:DocumentType="INVOICE" fx:Version="1.0"/>'
+        '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    ).encode()
+
+
+def rules(detection) -> list[str]:
+    """Rule ids of a detection's findings, in order."""
+    return [f.rule for f in detection.findings]
+
+
+@pytest.fixture(scope="module")
+def facturx_bytes() -> bytes:
+    """One Factur-X MINIMUM PDF shared by the tests of this module."""
+    return facturx_pdf()
+
+
+def test_facturx_pdf_from_the_library(facturx_bytes):
+    """A Factur-X PDF made by factur-x: CII taken from factur-x.xml, profile from BT-24."""
+    d = detect(facturx_bytes)
+    assert (d.container, d.syntax, d.label) == (Container.PDF, Syntax.CII, "facturx-pdf")
+    assert d.kind == "Factur-X PDF"
+    assert (d.attachment, d.attachments) == ("factur-x.xml", ("factur-x.xml",))
+    assert d.profile == "minimum" and d.guideline_id == "urn:factur-x.eu:1p0:minimum"
+    assert d.flux_syntax == "IN_DP_E2_CII_FACTURX"
+    assert d.xml == CII
+    assert d.findings == ()
+
+
+def test_read_pdf_reports_xmp(facturx_bytes):
+    """read_pdf returns the XMP ConformanceLevel and DocumentFileName the library wrote."""
+    content = pdf.read_pdf(facturx_bytes)
+    assert content.readable
+    assert content.xmp == pdf.Xmp(conformance_level="MINIMUM", document_file_name="factur-x.xml")
+    assert [c.via for c in content.candidates] == ["EmbeddedFiles"]
+
+
+def test_pdf_without_xml():
+    """A blank PDF is OTHER, kind 'PDF without invoice XML', with a GW-PDF-03 error."""
+    d = detect(blank_pdf())
+    assert (d.container, d.syntax, d.kind) == (
+        Container.PDF,
+        Syntax.OTHER,
+        "PDF without invoice XML",
+    )
+    assert rules(d) == ["GW-PDF-03"]
+    assert d.findings[0].severity is Severity.ERROR
+    assert d.flux_syntax is None and d.xml is None
+
+
+def test_two_invoice_attachments_take_factur_x_by_priority():
+    """With zugferd-invoice.xml and factur-x.xml, factur-x.xml wins; a warning names both."""
+    other = CII.replace(b"F-2025-0001", b"F-2025-0099")
+    d = detect(with_attachments(("zugferd-invoice.xml", other), ("factur-x.xml", CII)))
+    assert d.attachment == "factur-x.xml" and d.xml == CII
+    assert set(d.attachments) == {"zugferd-invoice.xml", "factur-x.xml"}
+    warning = next(f for f in d.findings if f.rule == "GW-PDF-07")
+    assert warning.severity is Severity.WARNING
+    assert "factur-x.xml" in warning.message and "zugferd-invoice.xml" in warning.message
+
+
+@pytest.mark.parametrize("on_page", [False, True])
+def test_xml_only_in_af_is_found(on_page):
+    """An invoice listed only in the catalog /AF (or a page /AF) is still taken, with a warning."""
+    d = detect(with_af_only("factur-x.xml", CII, on_page=on_page))
+    assert (d.syntax, d.attachment, d.profile) == (Syntax.CII, "factur-x.xml", "minimum")
+    assert "GW-PDF-05" in rules(d)
+    assert all(f.severity is not Severity.ERROR for f in d.findings)
+
+
+def test_zugferd_2_name_is_taken_with_a_warning():
+    """A CII in zugferd-invoice.xml is taken (ZUGFeRD 2.x PDF) with a GW-PDF-06 naming warning."""
+    d = detect(with_attachments(("zugferd-invoice.xml", CII)))
+    assert (d.syntax, d.kind, d.attachment) == (
+        Syntax.CII,
+        "ZUGFeRD 2.x PDF",
+        "zugferd-invoice.xml",
+    )
+    assert rules(d) == ["GW-PDF-06", "GW-PDF-XMP-02"]
+
+
+def test_any_xml_name_is_a_candidate():
+    """A CII in an attachment with an unexpected *.xml name is found after the priority names."""
+    d = detect(with_attachments(("readme.txt", b"hello"), ("Invoice_42.XML", CII)))
+    assert (d.syntax, d.attachment) == (Syntax.CII, "Invoice_42.XML")
+    assert d.kind == "PDF with embedded CII invoice"
+    assert d.attachments == ("Invoice_42.XML", "readme.txt")
+
+
+@pytest.mark.parametrize(
+    ("xml", "kind"),
+    [
+        (UBL, "PDF with embedded UBL 2.1 Invoice"),
+        (ZUGFERD_1, "PDF with embedded ZUGFeRD 1.0 invoice"),
+    ],
+)
+def test_invoice_chorus_pro_does_not_take_in_a_pdf(xml, kind):
+    """UBL or ZUGFeRD 1.0 inside a PDF is named and refused (only CII makes a Factur-X flux)."""
+    d = detect(with_attachments(("ZUGFeRD-invoice.xml", xml)))
+    assert (d.container, d.syntax, d.kind) == (Container.PDF, Syntax.OTHER, kind)
+    assert d.attachment == "ZUGFeRD-invoice.xml"
+    assert rules(d) == ["GW-DETECT-03"] and d.flux_syntax is None
+
+
+def test_order_x_pdf_is_named():
+    """A PDF embedding only an Order-X order is named after it and refused."""
+    order = (
+        b"<r:SCRDMCCBDACIOMessageStructure "
+        b'xmlns:r="urn:un:unece:uncefact:data:SCRDMCCBDACIOMessageStructure:100"/>'
+    )
+    d = detect(with_attachments(("order-x.xml", order)))
+    assert (d.syntax, d.kind) == (Syntax.OTHER, "PDF with embedded Order-X order")
+    assert rules(d) == ["GW-DETECT-03"]
+
+
+@pytest.mark.parametrize(
+    ("xml", "rule"),
+    [
+        (CII[: len(CII) // 2], "GW-XML-01"),
+        (b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>', "GW-XML-02"),
+    ],
+)
+def test_unparseable_attachment_is_an_xml_finding(xml, rule):
+    """A broken or DTD-carrying factur-x.xml is an XML-layer error naming the attachment."""
+    d = detect(with_attachments(("factur-x.xml", xml)))
+    assert (d.syntax, d.kind) == (Syntax.OTHER, "PDF whose embedded XML cannot be parsed")
+    assert rules(d) == [rule]
+    assert d.findings[0].layer is Layer.XML
+    assert d.findings[0].message.startswith("attachment factur-x.xml: ")
+    assert "root:" not in d.findings[0].message
+
+
+def test_broken_priority_attachment_falls_back_to_a_good_one():
+    """A broken factur-x.xml next to a good CII: the good one is taken, the XML error is kept."""
+    d = detect(with_attachments(("factur-x.xml", b"<broken"), ("invoice.xml", CII)))
+    assert (d.syntax, d.attachment) == (Syntax.CII, "invoice.xml")
+    assert "GW-XML-01" in rules(d)
+
+
+@pytest.mark.parametrize("fraction", [0.005, 0.06, 0.5, 0.9])
+def test_truncated_pdf_is_a_finding(facturx_bytes, fraction):
+    """A truncated PDF never raises: unreadable PDF, syntax OTHER, one GW-PDF-01 error."""
+    d = detect(facturx_bytes[: int(len(facturx_bytes) * fraction)])
+    assert (d.container, d.syntax, d.kind) == (Container.PDF, Syntax.OTHER, "unreadable PDF")
+    assert rules(d) == ["GW-PDF-01"]
+    assert d.findings[0].severity is Severity.ERROR
+
+
+def test_garbage_after_header_is_unreadable():
+    """A '%PDF-' header followed by garbage is an unreadable PDF with GW-PDF-01."""
+    d = detect(b"%PDF-1.7\n" + bytes(range(256)) * 4)
+    assert (d.container, d.syntax, d.kind) == (Container.PDF, Syntax.OTHER, "unreadable PDF")
+    assert rules(d) == ["GW-PDF-01"]
+
+
+def test_pypdf_warnings_do_not_reach_the_log(caplog, facturx_bytes):
+    """Damaged PDFs do not flood the log with pypdf warnings."""
+    caplog.set_level(logging.WARNING)
+    detect(facturx_bytes[: len(facturx_bytes) // 2])
+    detect(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF")
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+
+
+def test_encrypted_pdf_with_password_is_an_error():
+    """A PDF that needs a user password cannot be read: GW-PDF-02 error."""
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(with_attachments(("factur-x.xml", CII)))))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    d = detect(write(writer))
+    assert (d.container, d.syntax, d.kind) == (Container.PDF, Syntax.OTHER, "unreadable PDF")
+    assert rules(d) == ["GW-PDF-02"]
+
+
+def test_encrypted_pdf_with_empty_password_is_read_with_a_warning():
+    """An owner-password-only PDF opens with the empty password; encryption is a warning."""
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(with_attachments(("factur-x.xml", CII)))))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    d = detect(write(writer))
+    assert (d.syntax, d.xml) == (Syntax.CII, CII)
+    assert "GW-PDF-08" in rules(d)
+
+
+def test_xmp_level_disagreeing_with_xml_is_a_warning():
+    """XMP says EN 16931 but BT-24 says MINIMUM: profile stays minimum, GW-PDF-XMP-03 warning."""
+    d = detect(facturx_pdf(level="en16931"))
+    assert d.profile == "minimum"
+    assert rules(d) == ["GW-PDF-XMP-03"]
+    assert d.findings[0].severity is Severity.WARNING
+    assert "'EN 16931'" in d.findings[0].message
+
+
+def test_xmp_file_name_disagreeing_is_a_warning(facturx_bytes):
+    """XMP DocumentFileName that is not the attachment's name is a GW-PDF-XMP-04 warning."""
+    d = detect(with_xmp(facturx_bytes, xmp_packet("MINIMUM", "invoice.xml")))
+    assert rules(d) == ["GW-PDF-XMP-04"]
+
+
+def test_xmp_spelling_variants_agree(facturx_bytes):
+    """'minimum' in lower case is the same level as MINIMUM: no warning."""
+    d = detect(with_xmp(facturx_bytes, xmp_packet("minimum", "factur-x.xml")))
+    assert d.findings == ()
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><broken",
+        b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+    ],
+)
+def test_malformed_xmp_is_a_warning_never_a_crash(facturx_bytes, packet):
+    """Malformed (or DTD-carrying) XMP is a GW-PDF-XMP-01 warning; the invoice is still taken."""
+    d = detect(with_xmp(facturx_bytes, packet))
+    assert (d.syntax, d.profile) == (Syntax.CII, "minimum")
+    assert rules(d) == ["GW-PDF-XMP-01"]
+    assert d.findings[0].severity is Severity.WARNING
+
+
+def test_missing_xmp_is_a_warning():
+    """A PDF with factur-x.xml but no XMP Factur-X properties gets GW-PDF-XMP-02."""
+    d = detect(with_attachments(("factur-x.xml", CII)))
+    assert d.syntax is Syntax.CII
+    assert rules(d) == ["GW-PDF-XMP-02"]
+
+
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        ("BASIC WL", "BASIC WL"),
+        ("basicwl", "BASIC WL"),
+        ("EN16931", "EN 16931"),
+        ("extended", "EXTENDED"),
+    ],
+)
+def test_normalise_xmp_level(value, level):
+    """XMP ConformanceLevel spellings are normalised before comparison."""
+    assert pdf.normalise_xmp_level(value) == level
+
+
+def test_detection_cost_per_pdf(facturx_bytes):
+    """Detecting a small Factur-X PDF costs about a millisecond (no XSD work)."""
+    detect(facturx_bytes)
+    runs = []
+    for _ in range(21):
+        started = time.perf_counter()
+        detect(facturx_bytes)
+        runs.append(time.perf_counter() - started)
+    assert sorted(runs)[10] < 0.02  # median well under 20 ms even on a busy 2-core machine
