@@ -1,0 +1,176 @@
+"""Renderings of :class:`~edi_gateway.model.ValidationReport` for ``edi-gateway validate``.
+
+- :func:`text`: readable, grouped by layer; ANSI colour only when asked (the CLI asks on a
+  terminal without ``NO_COLOR``).
+- :func:`json_line`: one JSON object per file (keys file, syntax, profile, flux_syntax, verdict,
+  findings, artefacts).
+- :func:`svrl`: the raw SVRL of each Schematron artefact that ran, or a comment saying none ran.
+- :func:`html`: one self-contained HTML page for many reports: inline CSS, no script, no external
+  resource, every value escaped with :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+import re
+from collections.abc import Sequence
+
+from edi_gateway.model import Finding, Layer, Severity, ValidationReport, Verdict
+
+_COLOURS = {
+    Verdict.ACCEPTED: "32",  # green
+    Verdict.REJECTED: "31",  # red
+    Verdict.INADMISSIBLE: "35",  # magenta
+    Severity.ERROR: "31",
+    Severity.WARNING: "33",
+    Severity.INFO: "36",
+}
+
+
+def _paint(text: str, key: Verdict | Severity, colour: bool) -> str:
+    return f"\033[{_COLOURS[key]}m{text}\033[0m" if colour else text
+
+
+_NS_NOISE = re.compile(r"\[namespace-uri\(\)='[^']*'\]|Q\{[^}]*\}|\*:")
+
+
+def short_location(location: str) -> str:
+    """Drop namespace noise from a Saxon path: ``/*:Invoice[namespace-uri()='..'][1]`` ->
+    ``/Invoice[1]`` (the JSON, SVRL and HTML outputs keep the full path)."""
+    return _NS_NOISE.sub("", location)
+
+
+def _where(finding: Finding) -> str:
+    parts = []
+    if finding.line is not None:
+        parts.append(f"line {finding.line}")
+    if finding.location:
+        parts.append(short_location(finding.location))
+    return "; ".join(parts)
+
+
+def text(report: ValidationReport, *, colour: bool = False) -> str:
+    """Return a multi-line, human-readable report of one file, findings grouped by layer."""
+    d = report.detection
+    lines = [
+        f"{report.file}: {_paint(report.verdict.upper(), report.verdict, colour)}",
+        f"  {d.kind}; syntax {d.label}; profile {d.profile or '-'}; flux {d.flux_syntax or '-'}",
+        f"  layers run: {', '.join(report.layers_run) or '-'}"
+        + (f"; skipped: {', '.join(report.layers_skipped)}" if report.layers_skipped else ""),
+    ]
+    if report.artefacts:
+        lines.append("  artefacts: " + ", ".join(f"{k} {v}" for k, v in report.artefacts.items()))
+    for layer in Layer:
+        found = [f for f in report.findings if f.layer is layer]
+        if not found:
+            continue
+        lines.append(f"  [{layer}] {len(found)} finding{'s' if len(found) > 1 else ''}")
+        for f in found:
+            severity = _paint(f"{f.severity:<7}", f.severity, colour)
+            lines.append(f"    {severity} {f.rule}: {f.message}")
+            where = _where(f)
+            if where:
+                lines.append(f"            at {where}")
+    return "\n".join(lines)
+
+
+def summary(reports: Sequence[ValidationReport]) -> str:
+    """One line counting verdicts, e.g. ``3 files: 2 accepted, 1 rejected, 0 inadmissible``."""
+    counts = {v: sum(r.verdict is v for r in reports) for v in Verdict}
+    parts = ", ".join(f"{n} {v}" for v, n in counts.items())
+    return f"{len(reports)} file{'s' if len(reports) != 1 else ''}: {parts}"
+
+
+def as_dict(report: ValidationReport) -> dict[str, object]:
+    """The JSON shape of one report (see module docstring)."""
+    return {
+        "file": report.file,
+        "syntax": report.detection.label,
+        "profile": report.detection.profile,
+        "flux_syntax": report.detection.flux_syntax,
+        "verdict": str(report.verdict),
+        "findings": [f.as_dict() for f in report.findings],
+        "artefacts": dict(report.artefacts),
+    }
+
+
+def json_line(report: ValidationReport) -> str:
+    """One JSON object on one line (no trailing newline), UTF-8 characters kept."""
+    return json.dumps(as_dict(report), ensure_ascii=False)
+
+
+def svrl(report: ValidationReport) -> str:
+    """The SVRL documents of every Schematron artefact that ran, each after a comment naming it.
+
+    The XML declaration of each SVRL is dropped so the output of several files stays readable;
+    when no Schematron artefact ran, one XML comment says so and why (the verdict).
+    """
+    if not report.svrl:
+        return f"<!-- {_comment(report.file)}: no Schematron ran (verdict {report.verdict}) -->"
+    out = []
+    for name, data in report.svrl.items():
+        body = data.decode("utf-8")
+        if body.startswith("<?xml"):
+            body = body.split("?>", 1)[1].lstrip()
+        out.append(f"<!-- {_comment(report.file)}: {_comment(name)} -->\n{body.rstrip()}")
+    return "\n".join(out)
+
+
+def _comment(value: str) -> str:
+    """Make ``value`` safe inside an XML comment (no ``--``)."""
+    return value.replace("--", "- -")
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:75em}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%;margin:.5em 0}
+th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top;font-size:.9em}
+th{background:#f4f4f4}code{font-size:.85em;word-break:break-all}
+.accepted{color:#1a7f37}.rejected{color:#c62828}.inadmissible{color:#8e24aa}
+.error{background:#fdecea}.warning{background:#fff8e1}.info{background:#e8f4fd}
+.meta{color:#555;font-size:.9em}
+"""
+
+
+def html(reports: Sequence[ValidationReport], *, title: str = "edi-gateway validation") -> str:
+    """Return one self-contained HTML page for ``reports``; every value is HTML-escaped."""
+    e = _html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e(title)}</h1><p>{e(summary(reports))}</p>",
+    ]
+    for report in reports:
+        parts.append(_html_report(report))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _html_report(report: ValidationReport) -> str:
+    e = _html.escape
+    d = report.detection
+    verdict = str(report.verdict)
+    rows = [
+        f'<tr class="{e(str(f.severity))}"><td>{e(str(f.layer))}</td><td>{e(f.rule)}</td>'
+        f"<td>{e(str(f.severity))}</td><td>{'' if f.line is None else f.line}</td>"
+        f"<td>{e(f.message)}</td><td><code>{e(f.location or '')}</code></td>"
+        f"<td>{e(f.source)}</td></tr>"
+        for f in report.findings
+    ]
+    artefacts = ", ".join(f"{k} {v}" for k, v in report.artefacts.items())
+    table = (
+        "<table><tr><th>layer</th><th>rule</th><th>severity</th><th>line</th><th>message</th>"
+        "<th>location</th><th>source</th></tr>" + "".join(rows) + "</table>"
+        if rows
+        else "<p>No findings.</p>"
+    )
+    return (
+        f'<h2>{e(report.file)}: <span class="{e(verdict)}">{e(verdict.upper())}</span></h2>'
+        f'<p class="meta">{e(d.kind)}; syntax {e(d.label)}; profile {e(d.profile or "-")}; '
+        f"flux {e(d.flux_syntax or '-')}<br>layers run: {e(', '.join(report.layers_run))}"
+        f"; skipped: {e(', '.join(report.layers_skipped) or '-')}<br>"
+        f"artefacts: {e(artefacts or '-')}</p>{table}"
+    )
