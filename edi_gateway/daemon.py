@@ -1,0 +1,308 @@
+"""The file-drop gateway: watch the inbound channels, claim complete files, feed the workers.
+
+One process watches; :mod:`edi_gateway.workers` processes. The main loop (one thread) does, every
+tick (0.1 s): take the observer's hints, sweep the channel folders every ``sweep_seconds`` (the
+folder is the truth, events are only hints), claim the files that settled
+(:mod:`edi_gateway.claim`) while a worker is idle, and handle results and dead workers. The
+observer thread only queues paths. Start-up recovery and set-aside follow the crash-safety
+protocol (:mod:`edi_gateway.recovery`). SIGTERM / SIGINT: stop taking files, wait up to
+``stop_grace`` seconds for the files in progress, hand the others back (left ``claimed``, retried
+at the next start), log ``gateway.stopped``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from edi_gateway import __version__, fluxid, logs, recovery
+from edi_gateway.claim import Claim, Claimer, Settler, readable
+from edi_gateway.config import Channel, Config
+from edi_gateway.errors import GatewayError, StateError
+from edi_gateway.store import Store
+from edi_gateway.workers import Died, Finished, WorkerPool, WorkerSpec
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+TICK_SECONDS = 0.1
+_HINT_EVENTS = {"created", "modified", "moved", "closed"}
+
+
+class _Hints(FileSystemEventHandler):
+    """Observer-thread side: turn events into ``(path, channel)`` hints; never raises."""
+
+    def __init__(self, folders: dict[str, Channel], hints: queue.SimpleQueue[Any]) -> None:
+        self.folders = folders
+        self.hints = hints
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        """Queue the file an event names when it sits directly in a channel folder."""
+        try:
+            if event.is_directory or event.event_type not in _HINT_EVENTS:
+                return
+            raw = event.dest_path if event.event_type == "moved" else event.src_path
+            path = os.fsdecode(raw)
+            channel = self.folders.get(str(Path(path).parent))
+            if channel is not None:
+                self.hints.put((path, channel))
+        except Exception:  # noqa: S110 - the observer thread must never die of a hint
+            pass
+
+
+class Gateway:
+    """The daemon.
+
+    Args:
+        config: gateway configuration.
+        spec: what workers build (default: the real engine, console logging off).
+        new_id: IdFlux source (default ``fluxid.new_id_flux``).
+        stop_grace: seconds to wait for files in progress after SIGTERM / SIGINT.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        spec: WorkerSpec | None = None,
+        new_id: Callable[[Store, str], str] = fluxid.new_id_flux,
+        stop_grace: float = 30.0,
+    ) -> None:
+        self.config = config
+        self.spec = spec or WorkerSpec(config=config)
+        self.new_id = new_id
+        self.stop_grace = stop_grace
+        self.stopping = False
+        self.stop_reason = "requested"
+        self.log = logs.get_logger()
+        self.hints: queue.SimpleQueue[tuple[str, Channel]] = queue.SimpleQueue()
+        self.settler = Settler(config.settle_seconds)
+        self.ready: deque[tuple[str, Channel]] = deque()
+        self.backlog: deque[Claim] = deque()
+        self.observer: BaseObserver | None = None
+        self.next_sweep = 0.0
+        self.next_observer_try = 0.0
+        self.taken = 0
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
+        """Ask the main loop to stop (signal handler; safe to call from any thread)."""
+        self.stopping = True
+        if signum is not None:
+            self.stop_reason = signal.Signals(signum).name
+
+    def run(self) -> int:
+        """Run until :meth:`request_stop` (or a signal). Returns the exit code: 0 after a clean
+        stop, 2 when another gateway holds the state folder or the database cannot be opened."""
+        lock = self._lock()
+        if lock is None:
+            return 2
+        try:
+            store = Store(self.config.database)
+        except StateError as exc:
+            self.log.error("gateway.failed", message=str(exc))
+            return 2
+        with contextlib.suppress(ValueError):  # not the main thread (tests): no signals
+            signal.signal(signal.SIGTERM, self.request_stop)
+            signal.signal(signal.SIGINT, self.request_stop)
+        try:
+            self._serve(store)
+        finally:
+            store.close()
+            os.close(lock)
+        return 0
+
+    def _lock(self) -> int | None:
+        """Hold ``var/gateway.lock`` (one gateway per state folder); None when taken."""
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.config.state_dir / "gateway.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                self.log.error("gateway.failed", message="another gateway uses this state folder")
+                return None
+        return fd
+
+    def _serve(self, store: Store) -> None:
+        self.store = store
+        self.claimer = Claimer(self.config, store, self.new_id)
+        for channel in self.config.channels:
+            channel.folder.mkdir(parents=True, exist_ok=True)
+        self.backlog.extend(recovery.recover(self.config, store, self.claimer))
+        self.pool = WorkerPool(self.spec, self.config.worker_count)
+        self.pool.start()
+        self.log.info(
+            "gateway.started",
+            version=__version__,
+            pid=os.getpid(),
+            workers=len(self.pool.slots),
+            observer=self.config.observer,
+            channels=[c.name for c in self.config.channels],
+            recovered=len(self.backlog),
+        )
+        self._start_observer()
+        while not self.stopping:
+            try:
+                self._tick()
+            except Exception as exc:  # one bad moment never stops the gateway
+                self.log.error("gateway.error", error=type(exc).__name__, message=str(exc))
+                time.sleep(TICK_SECONDS)
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        self.log.info(
+            "gateway.stopping", reason=self.stop_reason, in_progress=len(self.pool.busy())
+        )
+        if self.observer is not None:
+            with contextlib.suppress(Exception):
+                self.observer.stop()
+                self.observer.join(timeout=5)
+        events, handed_back = self.pool.stop(self.stop_grace)
+        for event in events:
+            self._handle(event)
+        for claim in handed_back:
+            with contextlib.suppress(GatewayError):
+                row = self.store.flux(claim.id_flux)
+                if row is not None and row["state"] == "claimed" and row["attempts"] > 0:
+                    self.store.update_flux(claim.id_flux, attempts=row["attempts"] - 1)
+        self.log.info(
+            "gateway.stopped",
+            reason=self.stop_reason,
+            taken=self.taken,
+            handed_back=len(handed_back) + len(self.backlog),
+        )
+
+    # -- observer and sweeps -------------------------------------------------------------------
+
+    def _start_observer(self) -> None:
+        folders = {str(c.folder): c for c in self.config.channels}
+        if self.config.observer == "polling":
+            observer: BaseObserver = PollingObserver(timeout=self.config.poll_seconds)
+        else:
+            observer = Observer()
+        handler = _Hints(folders, self.hints)
+        try:
+            for folder in folders:
+                observer.schedule(handler, folder, recursive=False)
+            observer.start()
+        except Exception as exc:  # the sweeps still find every file
+            self.log.error("observer.failed", error=type(exc).__name__, message=str(exc))
+            self.next_observer_try = time.monotonic() + self.config.sweep_seconds
+            return
+        self.observer = observer
+
+    def _check_observer(self) -> None:
+        if self.observer is not None and self.observer.is_alive():
+            return
+        if time.monotonic() < self.next_observer_try:
+            return
+        self.log.warning("observer.restarted")
+        self.observer = None
+        self._start_observer()
+
+    def sweep(self) -> int:
+        """Note every entry directly in each channel folder; returns how many were noted."""
+        noted = 0
+        for channel in self.config.channels:
+            try:
+                with os.scandir(channel.folder) as entries:
+                    for entry in entries:
+                        if not entry.is_dir(follow_symlinks=False):
+                            self.settler.note(entry.path, channel)
+                            noted += 1
+            except OSError as exc:
+                self.log.error("channel.swept", channel=channel.name, message=str(exc))
+        self.log.debug("channel.swept", files=noted, pending=len(self.settler))
+        return noted
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                path, channel = self.hints.get_nowait()
+                self.settler.note(path, channel)
+        if now >= self.next_sweep:
+            self.sweep()
+            self.next_sweep = now + self.config.sweep_seconds
+        self.ready.extend(self.settler.ripe())
+        while self.pool.idle_count() and (self.backlog or self.ready):
+            claim = self.backlog.popleft() if self.backlog else self._take(*self.ready.popleft())
+            if claim is not None:
+                self._dispatch(claim)
+        for event in self.pool.wait(TICK_SECONDS):
+            self._handle(event)
+        self._check_observer()
+
+    def _take(self, path: str, channel: Channel) -> Claim | None:
+        """Claim one settled file; log and defer it when the claim fails."""
+        try:
+            claim = self.claimer.claim(path, channel)
+        except (OSError, GatewayError) as exc:
+            name = readable(Path(path).name)
+            with logs.bound_flux("", name, channel.name):
+                self.log.error(
+                    "flux.failed", stage="claim", error=type(exc).__name__, message=str(exc)
+                )
+            self.settler.defer(path, self.config.sweep_seconds)
+            return None
+        if claim is not None:
+            self.taken += 1
+            with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+                self.log.info("flux.claimed", size=claim.size, sha256=claim.sha256[:16])
+        return claim
+
+    def _dispatch(self, claim: Claim) -> None:
+        """Send a claim to an idle worker, or end it here (set aside) per protocol step 5."""
+        row = self.store.flux(claim.id_flux)
+        if row is None or row["state"] != "claimed":
+            return
+        why = recovery.why_not_regular(Path(claim.work_path))
+        if why is not None:
+            recovery.set_aside(self.config, self.store, claim, why)
+            return
+        if not os.path.lexists(claim.work_path):
+            recovery.close_lost(self.store, row)
+            return
+        if row["attempts"] >= recovery.MAX_ATTEMPTS:
+            detail = f"{row['attempts']} attempts"
+            recovery.set_aside(self.config, self.store, claim, recovery.FAILED, detail)
+            return
+        self.store.update_flux(claim.id_flux, attempts=row["attempts"] + 1)
+        self.pool.submit(claim)
+
+    def _handle(self, event: Finished | Died) -> None:
+        """A worker finished or died: check the row, put away or retry (protocol steps 4-5)."""
+        claim = event.claim
+        if claim is None or (isinstance(event, Finished) and event.ok and self._is_done(claim)):
+            return
+        row = self.store.flux(claim.id_flux)
+        if row is not None and row["state"] == "done":
+            if os.path.lexists(claim.work_path):
+                recovery.put_away(self.config, Path(claim.work_path), claim.id_flux, row["verdict"])
+            return
+        if not self.stopping:
+            self.backlog.append(claim)
+
+    def _is_done(self, claim: Claim) -> bool:
+        row = self.store.flux(claim.id_flux)
+        return row is not None and row["state"] == "done" and not os.path.lexists(claim.work_path)

@@ -1,0 +1,210 @@
+"""Structured logs (structlog): JSON lines to the log file, readable lines on the console.
+
+Every line carries an ISO 8601 UTC ``timestamp``, a ``level`` and an ``event`` name from the
+catalog in ``docs/architecture.md`` (``flux.claimed``, ``flux.done`` ...). The fields bound with
+:func:`bound_flux` (``id_flux``, ``file``, ``channel``) are added to every line logged inside the
+block, in whichever process logs it (each worker process calls :func:`configure` itself).
+
+Several processes append to one file: it is opened with ``O_APPEND`` and each line is written
+with a single ``os.write``, so lines never interleave. A failing write (disk full, file removed,
+console closed) is swallowed: logging never stops processing.
+
+Safety net (the log must never carry document content or personal data): every string value
+that looks like XML is replaced by ``[xml removed]``, every IBAN (ISO 13616 shape with a valid
+mod-97 check) by ``[iban removed]``, and long strings are truncated to :data:`MAX_VALUE_CHARS`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+import structlog
+from structlog.typing import EventDict, WrappedLogger
+
+from edi_gateway.config import Config
+
+MAX_VALUE_CHARS = 300
+XML_REMOVED = "[xml removed]"
+IBAN_REMOVED = "[iban removed]"
+# Keys set by the gateway itself, never redacted (an IdFlux can look like an IBAN).
+TRUSTED_KEYS = frozenset({"timestamp", "level", "event", "id_flux", "channel", "stage"})
+
+_XML = re.compile(r"<\s*[?!A-Za-z_][^<>]*>")
+_IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+
+
+def _iban_checks(candidate: str) -> bool:
+    """True when ``candidate`` passes the ISO 13616 / ISO 7064 mod-97 check of an IBAN."""
+    compact = candidate.replace(" ", "")
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return len(compact) >= 15 and int(digits) % 97 == 1
+
+
+def _clean_text(value: str) -> str:
+    """Return ``value`` without XML, IBANs, undecodable characters, cut at MAX_VALUE_CHARS."""
+    if _XML.search(value):
+        return XML_REMOVED
+    value = _IBAN.sub(lambda m: IBAN_REMOVED if _iban_checks(m.group(0)) else m.group(0), value)
+    if any("\udc80" <= ch <= "\udcff" for ch in value):  # os.fsdecode surrogateescape
+        value = os.fsencode(value).decode("utf-8", "backslashreplace")
+    if len(value) > MAX_VALUE_CHARS:
+        value = value[:MAX_VALUE_CHARS] + "…"
+    return value
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, bytes):
+        return f"[{len(value)} bytes removed]"
+    if isinstance(value, list | tuple):
+        return [_clean(item) for item in value[:20]]
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in list(value.items())[:20]}
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _clean_text(str(value))
+
+
+def redact(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: drop XML, IBANs and bytes from values, truncate long strings.
+
+    Keys in :data:`TRUSTED_KEYS` are left as they are. Returns the cleaned event dict.
+    """
+    for key, value in list(event_dict.items()):
+        if key not in TRUSTED_KEYS:
+            event_dict[key] = _clean(value)
+    return event_dict
+
+
+class _Sinks:
+    """Where rendered lines go: the JSON log file (fd, O_APPEND) and optionally the console."""
+
+    def __init__(self, log_file: Path | None, console: TextIO | None) -> None:
+        self.fd: int | None = None
+        self.console = console
+        self.console_renderer: Any = None
+        if console is not None:
+            if _isatty(console):
+                self.console_renderer = structlog.dev.ConsoleRenderer(colors=True)
+            else:
+                self.console_renderer = structlog.processors.KeyValueRenderer(
+                    key_order=["timestamp", "level", "event"], drop_missing=True
+                )
+        if log_file is not None:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+
+    def emit(self, _logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+        """Final processor: write the line to every sink, then drop the event."""
+        if self.fd is not None:
+            try:
+                line = json.dumps(event_dict, ensure_ascii=False, default=str) + "\n"
+                os.write(self.fd, line.encode("utf-8", "backslashreplace"))
+            except Exception:  # noqa: S110 - a logging failure never stops processing
+                pass
+        if self.console is not None and self.console_renderer is not None:
+            try:
+                text = self.console_renderer(_logger, method, dict(event_dict))
+                self.console.write(f"{text}\n")
+                self.console.flush()
+            except Exception:  # noqa: S110 - a logging failure never stops processing
+                pass
+        raise structlog.DropEvent
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+_current: _Sinks | None = None
+
+
+def configure(
+    config: Config | None, *, console: bool, level: str | None = None, stream: TextIO | None = None
+) -> None:
+    """Set up structlog for this process (call once in the daemon and once in each worker).
+
+    Args:
+        config: gateway configuration; its ``log_file`` (folder created when missing) receives
+            JSON lines and ``log_level`` filters. None: no log file (console only).
+        console: also write readable lines to ``stream`` (default ``sys.stderr``): structlog's
+            console renderer on a terminal, plain ``key=value`` otherwise.
+        level: overrides ``config.log_level`` (``debug``, ``info``, ``warning``, ``error``).
+        stream: console stream, for tests.
+
+    Raises:
+        OSError: the log file cannot be created or opened.
+    """
+    global _current
+    if _current is not None and _current.fd is not None:
+        os.close(_current.fd)
+    chosen = level or (config.log_level if config is not None else "info")
+    _current = _Sinks(
+        config.log_file if config is not None else None,
+        (stream or sys.stderr) if console else None,
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+            structlog.processors.format_exc_info,
+            redact,
+            _current.emit,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(chosen, logging.ERROR)),
+        logger_factory=structlog.ReturnLoggerFactory(),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(**initial: Any) -> Any:
+    """Return a structlog logger (with ``initial`` fields bound) for the current configuration."""
+    return structlog.get_logger(**initial)
+
+
+@contextmanager
+def bound_flux(id_flux: str, file: str, channel: str, **extra: Any) -> Iterator[None]:
+    """Bind ``id_flux``, ``file`` (readable original name) and ``channel`` to every line logged
+    inside the block by this thread or task (structlog.contextvars)."""
+    with structlog.contextvars.bound_contextvars(
+        id_flux=id_flux, file=file, channel=channel, **extra
+    ):
+        yield
+
+
+@contextmanager
+def stage(name: str, **fields: Any) -> Iterator[MutableMapping[str, Any]]:
+    """Time a processing stage; on exit log ``event`` (``fields['event']``, default
+    ``stage.done``) at debug level with ``stage`` and ``duration_ms`` (milliseconds, 0.1 ms).
+
+    Yields a dict the block may fill with extra keys for that line.
+    """
+    event = fields.pop("event", "stage.done")
+    extra: dict[str, Any] = dict(fields)
+    start = time.perf_counter()
+    try:
+        yield extra
+    finally:
+        ms = round((time.perf_counter() - start) * 1000, 1)
+        get_logger().debug(event, stage=name, duration_ms=ms, **extra)
+
+
+def elapsed_ms(start: float) -> float:
+    """Milliseconds since ``start`` (a ``time.perf_counter()`` value), rounded to 0.1 ms."""
+    return round((time.perf_counter() - start) * 1000, 1)

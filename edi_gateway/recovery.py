@@ -1,0 +1,197 @@
+"""The daemon's share of steps 4 and 5 of the crash-safety protocol (``docs/architecture.md``).
+
+- :func:`recover` runs at start-up, before any new file is taken: a file in ``var/work/`` with
+  no row gets one (crash between rename and insert); a ``claimed`` row is returned to be
+  processed again; a ``done`` row whose original is still in ``var/work/`` is only put away.
+- :func:`set_aside` ends a flux the engine could not process (twice), or a file that is no
+  regular file: the original goes to ``var/error/``, a flux report (CPPFluxStatuts, status 93,
+  IN_INCIDENTE) goes to ``outbound/canaux/<application code>/``, the row becomes ``done`` /
+  ``inadmissible`` with the reason. Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+from edi_gateway import logs, outputs, statusflow
+from edi_gateway.claim import Claim, Claimer, is_regular, readable, split_work_name
+from edi_gateway.config import Config
+from edi_gateway.model import Finding, Layer, Severity, Verdict
+from edi_gateway.store import Store, utc_now
+
+FLUX_REPORT_INTERFACE = "CSO1100A"  # flux integration report, FSO1100A with F -> C
+SYMLINK = ("GW-DAEMON-01", "IRR_TYPE_F", "symbolic link: never followed, set aside")
+NOT_REGULAR = ("GW-DAEMON-02", "IRR_TYPE_F", "not a regular file (FIFO, socket, device ...)")
+FAILED = ("GW-DAEMON-03", None, "processing failed on every attempt; please send it again")
+MAX_ATTEMPTS = 2
+
+
+def why_not_regular(path: Path) -> tuple[str, str | None, str] | None:
+    """The set-aside reason for a path that is not a regular file, or None when it is one."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):
+        return SYMLINK
+    return None if stat.S_ISREG(mode) else NOT_REGULAR
+
+
+def set_aside(
+    config: Config, store: Store, claim: Claim, why: tuple[str, str | None, str], detail: str = ""
+) -> Path | None:
+    """Give a flux its terminal status without the engine (protocol step 5).
+
+    Args:
+        config: gateway configuration (``error_dir``, ``outbound``, channels).
+        store: a store connection.
+        claim: the flux (its row exists, state ``claimed``).
+        why: ``(rule id, CPP reason code or None, message)``, e.g. :data:`SYMLINK`.
+        detail: extra text for the log and the report (exception type, attempts ...).
+
+    Returns:
+        Where the original is now in ``var/error/`` (None when it had vanished).
+
+    Raises:
+        StateError: the row could not be updated (the flux stays ``claimed``, retried later).
+    """
+    rule, reason, message = why
+    text = f"{message} ({detail})" if detail else message
+    moved = _move_to_error(config, claim)
+    report = _write_report(config, claim, rule, reason, text)
+    store.update_flux(
+        claim.id_flux,
+        state="done",
+        verdict=str(Verdict.INADMISSIBLE),
+        reason=reason or rule,
+        error_count=1,
+        work_path=None,
+        outputs=[readable(str(p)) for p in (moved, report) if p is not None],
+        finished_at=utc_now(),
+    )
+    log = logs.get_logger()
+    with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+        log.warning("flux.set_aside", rule=rule, reason=reason, message=text)
+        log.info("flux.done", verdict=str(Verdict.INADMISSIBLE), error_count=1, reason=rule)
+    return moved
+
+
+def _move_to_error(config: Config, claim: Claim) -> Path | None:
+    """Move the original from ``var/work`` to ``var/error``; a link or special file is renamed
+    as it is (never opened, never followed)."""
+    source = claim.work_path
+    if not os.path.lexists(source):
+        return None
+    if is_regular(source):
+        return outputs.move_original(source, config.error_dir, claim.id_flux, claim.original_name)
+    config.error_dir.mkdir(parents=True, exist_ok=True)
+    target = config.error_dir / source.name
+    source.rename(target)
+    return target
+
+
+def _write_report(
+    config: Config, claim: Claim, rule: str, reason: str | None, text: str
+) -> Path | None:
+    """Write the flux report (93, IN_INCIDENTE) of a set-aside flux; None if it failed."""
+    code = _application_code(config, claim.channel)
+    finding = Finding(
+        layer=Layer.DETECT, rule=rule, severity=Severity.ERROR, message=text, source="gateway"
+    )
+    try:
+        data = statusflow.flux_report(
+            id_flux=claim.id_flux,
+            receiver_id=code,
+            verdict=Verdict.INADMISSIBLE,
+            reason=reason,
+            findings=(finding,),
+        )
+        folder = outputs.supplier_folder(config.outbound, None, code)
+        name = outputs.flow_name(FLUX_REPORT_INTERFACE, code, claim.id_flux)
+        return outputs.write_atomic(folder / name, data)
+    except Exception as exc:  # the verdict is still recorded in the store
+        logs.get_logger().error("status.failed", error=type(exc).__name__, message=str(exc))
+        return None
+
+
+def _application_code(config: Config, channel_name: str) -> str:
+    for channel in config.channels:
+        if channel.name == channel_name:
+            return channel.application_code
+    return config.channels[0].application_code if config.channels else "EDIGW0"
+
+
+def put_away(config: Config, path: Path, id_flux: str, verdict: str | None) -> Path:
+    """Move the original of a ``done`` flux out of ``var/work``: ``var/archive`` for accepted and
+    rejected, ``var/error`` otherwise (protocol step 4, done again at start-up)."""
+    parsed = split_work_name(path.name)
+    name = parsed[1] if parsed else path.name
+    keep = verdict in (str(Verdict.ACCEPTED), str(Verdict.REJECTED))
+    folder = config.archive_dir if keep else config.error_dir
+    if not is_regular(path):
+        folder.mkdir(parents=True, exist_ok=True)
+        path.rename(folder / path.name)
+        return folder / path.name
+    return outputs.move_original(path, folder, id_flux, name)
+
+
+def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
+    """Start-up recovery; returns the claims to process again (oldest first).
+
+    Raises:
+        StateError: the database cannot be read or written.
+    """
+    log = logs.get_logger()
+    config.work_dir.mkdir(parents=True, exist_ok=True)
+    found: dict[str, Path] = {}
+    for entry in sorted(os.scandir(config.work_dir), key=lambda e: e.name):
+        parsed = split_work_name(entry.name)
+        if parsed is None:
+            log.warning("work.unknown_file", file=readable(entry.name))
+            continue
+        found[parsed[0]] = Path(entry.path)
+    claims: list[Claim] = []
+    for id_flux, path in found.items():
+        row = store.flux(id_flux)
+        name = split_work_name(path.name)[1]  # type: ignore[index]
+        if row is None:
+            claim = claimer.record(id_flux, claimer.channel_of(id_flux), path, name)
+            log.info("flux.claimed", id_flux=id_flux, file=claim.original_name, recovered=True)
+            claims.append(claim)
+        elif row["state"] == "done":
+            with contextlib.suppress(OSError, outputs.OutputError):
+                put_away(config, path, id_flux, row["verdict"])
+                log.info("flux.put_away", id_flux=id_flux, verdict=row["verdict"])
+        else:
+            claims.append(_claim_of(row, path))
+    for row in store.fluxes(state="claimed"):
+        if row["id_flux"] not in found:
+            close_lost(store, row)
+    return sorted(claims, key=lambda c: c.id_flux)
+
+
+def _claim_of(row: sqlite3.Row, path: Path) -> Claim:
+    get = row.__getitem__
+    return Claim(
+        id_flux=get("id_flux"),
+        channel=get("channel"),
+        work_path=path,
+        original_name=get("original_name"),
+        sha256=get("sha256"),
+        size=get("size"),
+        received_at=get("received_at"),
+    )
+
+
+def close_lost(store: Store, row: sqlite3.Row) -> None:
+    """A ``claimed`` row whose original is no longer in ``var/work``: close it, say why."""
+    get = row.__getitem__
+    store.update_flux(
+        get("id_flux"), state="done", reason="GW-DAEMON-04", error_count=1, finished_at=utc_now()
+    )
+    with logs.bound_flux(get("id_flux"), get("original_name"), get("channel")):
+        logs.get_logger().error("flux.failed", reason="original missing from var/work at start-up")

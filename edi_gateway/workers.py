@@ -1,0 +1,357 @@
+"""A small, robust pool of worker processes: one claimed file at a time per worker.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: when one of its workers dies (SIGKILL, OOM
+killer, a crash in a C library) the whole executor is marked broken and every pending future
+fails. Here each worker has its own duplex pipe, the parent knows which claim each worker holds,
+and a dead worker is replaced (``worker.restarted``) while the others keep running; the daemon
+then retries or sets aside the claim it held (crash-safety protocol step 5,
+``docs/architecture.md``).
+
+Workers are started with the ``spawn`` context (a fresh interpreter: no inherited locks, threads
+or Saxon state) and build their processor once (``WorkerSpec.factory``, by default
+``edi_gateway.engine:Engine``): schemas and stylesheets are compiled once per process. Workers
+ignore SIGINT/SIGTERM (the parent decides when they stop) and die with the parent (Linux
+``PR_SET_PDEATHSIG``, plus a parent-pid watch elsewhere), so a killed gateway never leaves a
+worker finishing a flux behind the back of the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from edi_gateway import logs
+from edi_gateway.config import Config
+
+DEFAULT_FACTORY = "edi_gateway.engine:Engine"
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """What each worker process builds and how it logs.
+
+    Attributes:
+        config: the gateway configuration (logging set-up, given to the factory).
+        factory: ``"module:callable"``; called once per worker as ``factory(config)``, it returns
+            an object with ``process_claimed(claim) -> outcome``.
+        console: worker log lines also go to the console (stderr), like the parent's.
+        sys_path: folders put in front of ``sys.path`` in the worker before importing the
+            factory (tests inject a fake engine this way).
+    """
+
+    config: Config
+    factory: str = DEFAULT_FACTORY
+    console: bool = False
+    sys_path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A worker returned: ``ok`` False means the processor raised (``summary['error']``).
+
+    ``summary`` holds the outcome fields for ``flux.done`` (verdict, recipient, error_count ...)
+    and ``duration_ms`` (wall time inside the worker, milliseconds).
+    """
+
+    claim: Any
+    ok: bool
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Died:
+    """A worker process ended while holding ``claim`` (None: it was idle). ``exitcode`` is
+    negative for a signal (``-9`` = SIGKILL), as in ``multiprocessing``."""
+
+    claim: Any | None
+    exitcode: int | None
+    worker: int
+
+
+@dataclass(slots=True)
+class _Slot:
+    index: int
+    process: BaseProcess | None = None
+    conn: Connection | None = None
+    claim: Any | None = None
+    started: float = 0.0
+    quick_deaths: int = 0
+    respawn_at: float | None = None
+
+
+# -- child side ------------------------------------------------------------------------------
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make the kernel kill this process when its parent dies (Linux); watch the ppid too."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(70)
+            time.sleep(0.5)
+
+    if os.getppid() != parent_pid:
+        os._exit(70)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def load_factory(reference: str) -> Callable[[Config], Any]:
+    """Import ``"module:callable"`` and return the callable.
+
+    Raises:
+        ValueError: the reference has no ``:``.
+        ImportError, AttributeError: the module or the name does not exist.
+    """
+    module_name, sep, attr = reference.partition(":")
+    if not sep:
+        raise ValueError(f"factory {reference!r} must be 'module:callable'")
+    factory: Callable[[Config], Any] = getattr(importlib.import_module(module_name), attr)
+    return factory
+
+
+def summarize(outcome: Any) -> dict[str, Any]:
+    """The loggable fields of an engine outcome (no document content): verdict, recipient,
+    service_code, error_count, first_rules, reason. Missing attributes are left out."""
+    fields: dict[str, Any] = {}
+    if isinstance(outcome, dict):
+        source: Callable[[str], Any] = outcome.get
+    else:
+
+        def source(name: str) -> Any:
+            return getattr(outcome, name, None)
+
+    for key, names in (
+        ("verdict", ("verdict",)),
+        ("recipient", ("recipient", "recipient_siret")),
+        ("service_code", ("service_code",)),
+        ("error_count", ("error_count",)),
+        ("first_rules", ("first_rules",)),
+        ("reason", ("reason",)),
+    ):
+        for name in names:
+            value = source(name)
+            if value is not None:
+                fields[key] = value if isinstance(value, int | float | list) else str(value)
+                break
+    return fields
+
+
+def _run_one(processor: Any, claim: Any) -> dict[str, Any]:
+    """Process one claim inside the worker; never raises (an exception becomes ok=False)."""
+    log = logs.get_logger()
+    start = time.perf_counter()
+    with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+        try:
+            outcome = processor.process_claimed(claim)
+        except Exception as exc:
+            ms = logs.elapsed_ms(start)
+            log.error("flux.failed", error=type(exc).__name__, message=str(exc), duration_ms=ms)
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "duration_ms": ms}
+        summary = summarize(outcome)
+        summary["duration_ms"] = logs.elapsed_ms(start)
+        log.info("flux.done", **summary)
+        return {"ok": True, **summary}
+
+
+def worker_main(spec: WorkerSpec, index: int, conn: Connection, parent_pid: int) -> None:
+    """Entry point of a worker process: build the processor once, then serve claims from
+    ``conn`` until it receives None or the pipe closes. Exit code 3: the processor could not
+    be built (logged as ``worker.failed``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
+    sys.path[:0] = list(spec.sys_path)
+    with contextlib.suppress(OSError):
+        logs.configure(spec.config, console=spec.console)
+    log = logs.get_logger(worker=index)
+    start = time.perf_counter()
+    try:
+        processor = load_factory(spec.factory)(spec.config)
+    except Exception as exc:
+        log.error("worker.failed", error=type(exc).__name__, message=str(exc))
+        sys.exit(3)
+    log.info("worker.started", pid=os.getpid(), duration_ms=logs.elapsed_ms(start))
+    while True:
+        try:
+            claim = conn.recv()
+        except (EOFError, OSError):
+            break
+        if claim is None:
+            break
+        conn.send(_run_one(processor, claim))
+
+
+# -- parent side -----------------------------------------------------------------------------
+
+
+class WorkerPool:
+    """``size`` worker processes, each holding at most one claim.
+
+    Args:
+        spec: what the workers build (see :class:`WorkerSpec`).
+        size: number of worker processes (at least 1).
+
+    Use: ``start()``, then ``submit(claim)`` while ``idle_count() > 0``, and ``wait(timeout)``
+    for :class:`Finished` / :class:`Died` events; ``stop(grace)`` at the end.
+    """
+
+    def __init__(self, spec: WorkerSpec, size: int) -> None:
+        self.spec = spec
+        self.context = multiprocessing.get_context("spawn")
+        self.slots = [_Slot(index=i) for i in range(max(1, size))]
+        self.log = logs.get_logger()
+        self.stopping = False
+
+    def start(self) -> None:
+        """Start every worker process (their processors build in the background)."""
+        for slot in self.slots:
+            self._spawn(slot)
+
+    def _spawn(self, slot: _Slot) -> None:
+        parent_conn, child_conn = self.context.Pipe(duplex=True)
+        process = self.context.Process(
+            target=worker_main,
+            args=(self.spec, slot.index, child_conn, os.getpid()),
+            name=f"edi-gateway-worker-{slot.index}",
+            daemon=True,
+        )
+        process.start()
+        child_conn.close()
+        slot.process, slot.conn, slot.claim = process, parent_conn, None
+        slot.started, slot.respawn_at = time.monotonic(), None
+
+    def idle_count(self) -> int:
+        """Number of live workers holding no claim."""
+        return sum(1 for s in self.slots if s.process is not None and s.claim is None)
+
+    def busy(self) -> list[Any]:
+        """The claims being processed right now."""
+        return [s.claim for s in self.slots if s.claim is not None]
+
+    def submit(self, claim: Any) -> int:
+        """Hand ``claim`` to an idle worker and return its index.
+
+        Raises:
+            RuntimeError: no worker is idle (check ``idle_count()`` first).
+        """
+        for slot in self.slots:
+            if slot.process is not None and slot.conn is not None and slot.claim is None:
+                slot.claim = claim
+                # a worker already gone is reported by wait() with this claim
+                with contextlib.suppress(OSError):
+                    slot.conn.send(claim)
+                return slot.index
+        raise RuntimeError("no idle worker")
+
+    def wait(self, timeout: float) -> list[Finished | Died]:
+        """Wait up to ``timeout`` seconds for results or deaths; replace dead workers.
+
+        Returns:
+            The events that happened, possibly none.
+        """
+        self._respawn_due()
+        live = [s for s in self.slots if s.process is not None and s.conn is not None]
+        waitables: list[Any] = [s.conn for s in live] + [
+            s.process.sentinel for s in live if s.process
+        ]
+        if not waitables:
+            time.sleep(min(timeout, 0.2))
+            return []
+        ready = set(wait(waitables, timeout))
+        events: list[Finished | Died] = []
+        for slot in live:
+            assert slot.process is not None and slot.conn is not None
+            if slot.conn in ready:
+                try:
+                    message = slot.conn.recv()
+                except (EOFError, OSError):
+                    message = None
+                if message is not None and slot.claim is not None:
+                    events.append(Finished(slot.claim, bool(message.pop("ok")), message))
+                    slot.claim = None
+                    slot.quick_deaths = 0
+                    continue
+            if slot.process.sentinel in ready or (
+                slot.conn in ready and not slot.process.is_alive()
+            ):
+                events.append(self._bury(slot))
+        return events
+
+    def _bury(self, slot: _Slot) -> Died:
+        assert slot.process is not None and slot.conn is not None
+        slot.process.join(timeout=2)
+        code = slot.process.exitcode
+        died = Died(slot.claim, code, slot.index)
+        slot.conn.close()
+        quick = slot.claim is None and time.monotonic() - slot.started < 5  # cannot start
+        slot.quick_deaths = slot.quick_deaths + 1 if quick else 0
+        delay = min(30.0, 0.5 * 2 ** (slot.quick_deaths - 1)) if slot.quick_deaths else 0.0
+        self.log.warning(
+            "worker.restarted",
+            worker=slot.index,
+            exitcode=code,
+            signal=signal.Signals(-code).name if code is not None and code < 0 else None,
+            id_flux=getattr(slot.claim, "id_flux", None),
+            delay_s=delay,
+        )
+        slot.process, slot.conn, slot.claim = None, None, None
+        slot.respawn_at = time.monotonic() + delay
+        self._respawn_due()
+        return died
+
+    def _respawn_due(self) -> None:
+        if self.stopping:
+            return
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.process is None and slot.respawn_at is not None and slot.respawn_at <= now:
+                self._spawn(slot)
+
+    def stop(self, grace: float) -> tuple[list[Finished | Died], list[Any]]:
+        """Stop every worker: idle ones at once, busy ones after their claim or ``grace`` seconds.
+
+        Returns:
+            ``(events, handed_back)``: results that arrived while waiting, and the claims of
+            workers killed at the deadline (their work is abandoned, to be retried later).
+        """
+        self.stopping = True  # no replacements from here on
+        events: list[Finished | Died] = []
+        deadline = time.monotonic() + grace
+        while self.busy() and time.monotonic() < deadline:
+            events += self.wait(min(0.2, max(0.0, deadline - time.monotonic())))
+        handed_back = self.busy()
+        for slot in self.slots:
+            if slot.process is None:
+                continue
+            if slot.claim is not None:
+                slot.process.kill()
+            elif slot.conn is not None:
+                with contextlib.suppress(OSError):
+                    slot.conn.send(None)
+        for slot in self.slots:
+            if slot.process is not None:
+                slot.process.join(timeout=5)
+                if slot.process.is_alive():
+                    slot.process.kill()
+                    slot.process.join(timeout=5)
+            if slot.conn is not None:
+                slot.conn.close()
+            slot.process, slot.conn, slot.claim, slot.respawn_at = None, None, None, None
+        return events, handed_back
