@@ -9,7 +9,7 @@ the catalog's ``/Names /EmbeddedFiles`` tree and in the catalog ``/AF`` array, P
 
 1. the ``EmbeddedFiles`` name tree;
 2. the catalog ``/AF`` array (files only listed there are still found);
-3. the ``/AF`` arrays of the pages, only when 1 and 2 gave no XML.
+3. the ``/AF`` arrays of the first 100 pages, only when 1 and 2 gave no XML.
 
 Candidates are the attachments whose name ends in ``.xml``, ordered by :data:`PRIORITY`
 (``factur-x.xml``, ``zugferd-invoice.xml`` / ``ZUGFeRD-invoice.xml``, ``xrechnung.xml``), then the
@@ -46,6 +46,9 @@ XMP_LEVEL_PROFILES: dict[str, frozenset[str]] = {
     "EXTENDED": frozenset({"extended", "extended-ctc-fr"}),
     "XRECHNUNG": frozenset({"xrechnung"}),
 }
+
+#: Page /AF arrays are only searched on the first pages (a Factur-X invoice is short).
+MAX_PAGES_FOR_AF = 100
 
 SOURCE = "edi-gateway:pdf"
 
@@ -194,7 +197,9 @@ def _attachments(reader: PdfReader) -> tuple[list[tuple[str, Any]], list[Finding
     try:
         af_only += _from_af(reader.root_object, seen, found, "AF")
         if not any(name.lower().endswith(".xml") for name, _ in found):
-            for page in reader.pages:
+            for index, page in enumerate(reader.pages):
+                if index >= MAX_PAGES_FOR_AF:
+                    break
                 af_only += _from_af(page, seen, found, "page AF")
     except Exception as exc:  # pypdf: broken /AF array or page tree
         notes.append(_broken("an /AF array", exc))
