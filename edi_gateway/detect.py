@@ -99,7 +99,7 @@ def detect(data: bytes) -> Detection:
             return detect_pdf(data)
         if container is Container.XML:
             return detect_xml(data)
-        if not data.strip():
+        if len(data) < 4096 and not _head_text(data).strip():
             return _other("empty file", "GW-DETECT-01", "the file is empty or blank")
         return _other("not XML or PDF", "GW-DETECT-02", "the file is neither XML nor PDF")
     except Exception as exc:  # last guard: detection must never crash the pipeline
@@ -116,7 +116,7 @@ def sniff(data: bytes) -> Container:
     Appendix F); PDF when ``%PDF-`` appears anywhere in the first 1024 bytes (ISO 32000-1 §7.5.2
     readers tolerate leading junk); else OTHER.
     """
-    if data.lstrip().startswith(b"%PDF-"):
+    if data[:1024].lstrip().startswith(b"%PDF-"):
         return Container.PDF
     if _head_text(data[:4096]).lstrip(" \t\r\n").startswith("<"):
         return Container.XML
@@ -321,7 +321,7 @@ def _pdf_without_invoice(
         kind = "PDF whose embedded XML cannot be parsed"
     else:
         kind = "PDF without invoice XML"
-        message = "the PDF carries no invoice XML attachment (Factur-X: factur-x.xml)"
+        message = "the PDF carries no readable invoice XML attachment (Factur-X: factur-x.xml)"
         findings.append(finding("GW-PDF-03", Severity.ERROR, message))
     findings += pdf.xmp_findings(content.xmp, None, None)
     return _pdf_other(kind, content, findings)

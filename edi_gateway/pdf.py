@@ -189,8 +189,10 @@ def _attachments(reader: PdfReader) -> tuple[list[tuple[str, Any]], list[Finding
         for entry in reader.attachment_list:
             name = _embedded_name(entry)
             if name.lower() not in seen:
-                seen.add(name.lower())
                 found.append((name, entry))
+            # the key and /UF or /F may differ: /AF must not list the same file again
+            aliases = (name, entry.name, entry.alternative_name)
+            seen.update(str(alias).lower() for alias in aliases if alias)
     except Exception as exc:  # pypdf: broken name tree; the /AF arrays may still work
         notes.append(_broken("the EmbeddedFiles name tree", exc))
     af_only: list[str] = []

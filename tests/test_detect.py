@@ -97,6 +97,7 @@ def test_leading_whitespace_before_xml():
     [
         (b"", "empty file", "GW-DETECT-01"),
         (b" \n\t\r\n  ", "empty file", "GW-DETECT-01"),
+        (b"\xef\xbb\xbf\n", "empty file", "GW-DETECT-01"),
         (b"\x00\x01\x02\xffgarbage\x89PNG", "not XML or PDF", "GW-DETECT-02"),
         (b"UNA:+.? 'UNB+UNOC:3+SENDER'", "not XML or PDF", "GW-DETECT-02"),
     ],

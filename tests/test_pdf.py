@@ -172,6 +172,21 @@ def test_xml_only_in_af_is_found(on_page):
     assert all(f.severity is not Severity.ERROR for f in d.findings)
 
 
+def test_file_in_name_tree_and_af_is_counted_once():
+    """A file listed in the name tree (key unlike its /UF) and in /AF is one attachment."""
+    writer = blank_writer()
+    entry = writer.add_attachment("attachment-1", CII)
+    entry.alternative_name = TextStringObject("factur-x.xml")
+    writer.root_object[NameObject("/AF")] = ArrayObject([entry.pdf_object.indirect_reference])
+    d = detect(write(writer))
+    assert (d.syntax, d.attachment, d.attachments) == (
+        Syntax.CII,
+        "factur-x.xml",
+        ("factur-x.xml",),
+    )
+    assert rules(d) == ["GW-PDF-XMP-02"]
+
+
 def test_zugferd_2_name_is_taken_with_a_warning():
     """A CII in zugferd-invoice.xml is taken (ZUGFeRD 2.x PDF) with a GW-PDF-06 naming warning."""
     d = detect(with_attachments(("zugferd-invoice.xml", CII)))
@@ -349,3 +364,20 @@ def test_detection_cost_per_pdf(facturx_bytes):
         detect(facturx_bytes)
         runs.append(time.perf_counter() - started)
     assert sorted(runs)[10] < 0.02  # median well under 20 ms even on a busy 2-core machine
+
+
+def test_mutated_pdfs_never_raise(facturx_bytes):
+    """300 seeded random corruptions of a Factur-X PDF all come back as a Detection."""
+    import random
+
+    rng = random.Random(16931)
+    outcomes = set()
+    for _ in range(300):
+        data = bytearray(facturx_bytes)
+        for _ in range(rng.randint(1, 8)):
+            position = rng.randrange(len(data))
+            data[position : position + rng.randint(1, 16)] = rng.randbytes(rng.randint(0, 16))
+        d = detect(bytes(data))
+        assert d.syntax is Syntax.CII or any(f.severity is Severity.ERROR for f in d.findings)
+        outcomes.add(d.kind)
+    assert "Factur-X PDF" in outcomes and len(outcomes) > 1
