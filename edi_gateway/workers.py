@@ -87,6 +87,7 @@ class _Slot:
     process: BaseProcess | None = None
     conn: Connection | None = None
     claim: Any | None = None
+    ready: bool = False
     started: float = 0.0
     quick_deaths: int = 0
     respawn_at: float | None = None
@@ -188,6 +189,7 @@ def worker_main(spec: WorkerSpec, index: int, conn: Connection, parent_pid: int)
         log.error("worker.failed", error=type(exc).__name__, message=str(exc))
         sys.exit(3)
     log.info("worker.started", pid=os.getpid(), duration_ms=logs.elapsed_ms(start))
+    conn.send({"ready": True})
     while True:
         try:
             claim = conn.recv()
@@ -234,12 +236,25 @@ class WorkerPool:
         )
         process.start()
         child_conn.close()
-        slot.process, slot.conn, slot.claim = process, parent_conn, None
+        slot.process, slot.conn, slot.claim, slot.ready = process, parent_conn, None, False
         slot.started, slot.respawn_at = time.monotonic(), None
 
+    def _idle(self, slot: _Slot) -> bool:
+        return slot.process is not None and slot.ready and slot.claim is None
+
     def idle_count(self) -> int:
-        """Number of live workers holding no claim."""
-        return sum(1 for s in self.slots if s.process is not None and s.claim is None)
+        """Number of live workers that built their processor and hold no claim."""
+        return sum(1 for s in self.slots if self._idle(s))
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until every worker built its processor; True when they all did in time.
+
+        Deaths seen meanwhile are handled (logged, replaced) and not returned.
+        """
+        deadline = time.monotonic() + timeout
+        while self.idle_count() < len(self.slots) and time.monotonic() < deadline:
+            self.wait(min(0.2, max(0.0, deadline - time.monotonic())))
+        return self.idle_count() == len(self.slots)
 
     def busy(self) -> list[Any]:
         """The claims being processed right now."""
@@ -252,7 +267,7 @@ class WorkerPool:
             RuntimeError: no worker is idle (check ``idle_count()`` first).
         """
         for slot in self.slots:
-            if slot.process is not None and slot.conn is not None and slot.claim is None:
+            if self._idle(slot) and slot.conn is not None:
                 slot.claim = claim
                 # a worker already gone is reported by wait() with this claim
                 with contextlib.suppress(OSError):
@@ -283,10 +298,12 @@ class WorkerPool:
                     message = slot.conn.recv()
                 except (EOFError, OSError):
                     message = None
+                if isinstance(message, dict) and message.get("ready"):
+                    slot.ready = True
+                    continue
                 if message is not None and slot.claim is not None:
                     events.append(Finished(slot.claim, bool(message.pop("ok")), message))
                     slot.claim = None
-                    slot.quick_deaths = 0
                     continue
             if slot.process.sentinel in ready or (
                 slot.conn in ready and not slot.process.is_alive()
@@ -300,12 +317,12 @@ class WorkerPool:
         code = slot.process.exitcode
         died = Died(slot.claim, code, slot.index)
         slot.conn.close()
-        quick = slot.claim is None and time.monotonic() - slot.started < 5  # cannot start
-        slot.quick_deaths = slot.quick_deaths + 1 if quick else 0
+        slot.quick_deaths = 0 if slot.ready else slot.quick_deaths + 1  # could not start
         delay = min(30.0, 0.5 * 2 ** (slot.quick_deaths - 1)) if slot.quick_deaths else 0.0
         self.log.warning(
             "worker.restarted",
             worker=slot.index,
+            started=slot.ready,
             exitcode=code,
             signal=signal.Signals(-code).name if code is not None and code < 0 else None,
             id_flux=getattr(slot.claim, "id_flux", None),

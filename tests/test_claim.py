@@ -1,0 +1,175 @@
+"""Taking a file: temporary names, settling, the claim rename, start-up recovery, set-aside."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from lxml import etree
+
+from edi_gateway import config as config_module
+from edi_gateway import recovery
+from edi_gateway.claim import (
+    Claimer,
+    Settler,
+    is_temporary,
+    readable,
+    split_work_name,
+    work_name,
+)
+from edi_gateway.store import Store
+from tests.conftest import STATUT_XSD, need_shared
+from tests.fixtures.daemon import support
+
+
+@pytest.fixture
+def gateway(tmp_path):
+    """A configuration on tmp folders, its store and a claimer."""
+    config = config_module.load(support.write_config(tmp_path))
+    store = Store(config.database)
+    yield config, store, Claimer(config, store)
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "temporary"),
+    [
+        (".facture.xml", True),
+        ("facture.xml.tmp", True),
+        ("facture.XML.PART", True),
+        ("facture.xml.crdownload", True),
+        ("facture.xml~", True),
+        ("~$facture.xlsx", True),
+        ("facture.xml", False),
+        ("facture tmp.xml", False),
+        ("factüre.pdf", False),
+    ],
+)
+def test_temporary_names(name, temporary):
+    """Writers' temporary names are recognised, final names are not."""
+    assert is_temporary(name) is temporary
+
+
+def test_readable_and_work_name_round_trip():
+    """Non-UTF-8 bytes read as \\xNN; the work name keeps the raw name and splits back."""
+    raw = os.fsdecode(b"caf\xe9 1.xml")
+    assert readable(raw) == "caf\\xe9 1.xml"
+    name = work_name("EDIGW11100000000000000007", raw)
+    assert os.fsencode(name) == b"EDIGW11100000000000000007__caf\xe9 1.xml"
+    assert split_work_name(name) == ("EDIGW11100000000000000007", raw)
+    assert split_work_name("notes.txt") is None
+
+
+def test_work_name_fits_in_255_bytes_and_keeps_the_extension():
+    """A very long accented name is cut (on a character boundary) to fit one path component."""
+    name = work_name("EDIGW11100000000000000007", "é" * 190 + ".xml")
+    assert len(os.fsencode(name)) <= 255
+    assert name.endswith("é.xml")
+
+
+def test_settler_waits_for_a_stable_file(tmp_path):
+    """A file is ripe only after keeping size and mtime for settle_seconds; growth resets."""
+    now = [100.0]
+    settler = Settler(1.0, clock=lambda: now[0])
+    channel = config_module.load(support.write_config(tmp_path)).channels[0]
+    path = tmp_path / "inbound" / "a.xml"
+    path.write_bytes(b"<a")
+    settler.note(str(path), channel)
+    assert settler.ripe() == []  # first look records the state
+    now[0] += 0.6
+    with path.open("ab") as handle:
+        handle.write(b"/>")
+    assert settler.ripe() == []  # changed: the clock restarts
+    now[0] += 0.9
+    assert settler.ripe() == []
+    now[0] += 0.2
+    assert settler.ripe() == [(str(path), channel)]
+    assert len(settler) == 0
+
+
+def test_settler_ignores_temporary_names_and_vanished_files(tmp_path):
+    """*.part names are never candidates; a vanished candidate is dropped."""
+    settler = Settler(0.0)
+    channel = config_module.load(support.write_config(tmp_path)).channels[0]
+    settler.note(str(tmp_path / "inbound" / "a.xml.part"), channel)
+    settler.note(str(tmp_path / "inbound" / "gone.xml"), channel)
+    assert len(settler) == 1
+    assert settler.ripe() == []
+    assert len(settler) == 0
+
+
+def test_claim_renames_then_records(gateway):
+    """The claim moves the file to var/work/<IdFlux>__<name> and inserts a claimed row."""
+    config, store, claimer = gateway
+    path = config.channels[0].folder / "facture 1.xml"
+    path.write_bytes(b"<Invoice/>")
+    claim = claimer.claim(str(path), config.channels[0])
+    assert claim is not None and not path.exists()
+    assert claim.id_flux == "EDIGW11100000000000000001"
+    assert claim.work_path == config.work_dir / "EDIGW11100000000000000001__facture 1.xml"
+    assert claim.work_path.read_bytes() == b"<Invoice/>"
+    row = store.flux(claim.id_flux)
+    assert (row["state"], row["original_name"], row["size"]) == ("claimed", "facture 1.xml", 10)
+    assert row["sha256"] == claim.sha256 and len(claim.sha256) == 64
+
+
+def test_claim_loser_gets_none(gateway):
+    """A file another gateway took first (gone before the rename) gives None, no row."""
+    config, store, claimer = gateway
+    assert claimer.claim(str(config.channels[0].folder / "gone.xml"), config.channels[0]) is None
+    assert store.fluxes() == []
+
+
+def test_recovery_adopts_retries_and_puts_away(gateway):
+    """Start-up: a work file without a row gets one, a claimed row is retried, a done row's
+    original still in var/work is moved to var/archive."""
+    config, store, claimer = gateway
+    folder = config.channels[0].folder
+    (folder / "a.xml").write_bytes(b"<a/>")
+    (folder / "b.xml").write_bytes(b"<b/>")
+    claimed = claimer.claim(str(folder / "a.xml"), config.channels[0])
+    done = claimer.claim(str(folder / "b.xml"), config.channels[0])
+    store.update_flux(done.id_flux, state="done", verdict="accepted")
+    orphan = config.work_dir / "EDIGW21100000000000000009__status.xml"
+    orphan.write_bytes(b"<CPPStatut/>")
+    claims = recovery.recover(config, store, claimer)
+    assert [c.id_flux for c in claims] == [claimed.id_flux, "EDIGW21100000000000000009"]
+    assert claims[1].channel == "statuts-destinataires"
+    assert store.flux("EDIGW21100000000000000009")["state"] == "claimed"
+    assert not done.work_path.exists()
+    assert (config.archive_dir / done.work_path.name).read_bytes() == b"<b/>"
+
+
+def test_recovery_closes_a_claimed_row_without_its_file(gateway):
+    """A claimed row whose original vanished from var/work is closed with GW-DAEMON-04."""
+    config, store, claimer = gateway
+    (config.channels[0].folder / "a.xml").write_bytes(b"<a/>")
+    claim = claimer.claim(str(config.channels[0].folder / "a.xml"), config.channels[0])
+    claim.work_path.rename(config.state_dir / "elsewhere.xml")
+    assert recovery.recover(config, store, claimer) == []
+    row = store.flux(claim.id_flux)
+    assert (row["state"], row["reason"]) == ("done", "GW-DAEMON-04")
+
+
+def test_set_aside_symlink_moves_the_link_and_writes_a_valid_flux_report(gateway, tmp_path):
+    """A symbolic link is moved (not its target) to var/error with a CPPFluxStatuts 93 report."""
+    config, store, claimer = gateway
+    target = tmp_path / "secret.txt"
+    target.write_text("secret")
+    link = config.channels[0].folder / "link.xml"
+    link.symlink_to(target)
+    claim = claimer.claim(str(link), config.channels[0])
+    assert claim.sha256 == "" and claim.size == 0
+    why = recovery.why_not_regular(claim.work_path)
+    assert why == recovery.SYMLINK
+    moved = recovery.set_aside(config, store, claim, why)
+    assert moved.is_symlink() and moved.parent == config.error_dir
+    assert target.read_text() == "secret"
+    row = store.flux(claim.id_flux)
+    assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "IRR_TYPE_F")
+    report = config.outbound / "canaux" / "EDIGW1" / f"CSO1100A_EDIGW1_{claim.id_flux}.xml"
+    tree = etree.parse(str(report))
+    assert tree.findtext(".//IdStatut") == "93"
+    assert tree.findtext(".//CodeErreur") == "GW-DAEMON-01"
+    schema = etree.XMLSchema(etree.parse(str(need_shared(STATUT_XSD))))
+    assert schema.validate(tree), schema.error_log

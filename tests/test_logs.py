@@ -1,0 +1,131 @@
+"""Structured logs: JSON lines, bound flux fields, redaction safety net, several processes."""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import structlog
+
+from edi_gateway import config as config_module
+from edi_gateway import logs
+
+ROOT = Path(__file__).resolve().parent.parent
+IBAN = "FR7630006000011234567890189"  # checksum-valid example IBAN (ISO 13616 shape)
+
+
+@pytest.fixture
+def config(tmp_path):
+    """The shipped configuration with its log file moved under tmp_path/log/."""
+    base = config_module.load(ROOT / "config.toml")
+    yield replace(base, log_file=tmp_path / "log" / "gateway.jsonl", log_level="info")
+    structlog.reset_defaults()
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_json_line_has_timestamp_level_event_and_bound_fields(config):
+    """A line logged inside bound_flux carries the UTC timestamp, level, event and flux keys."""
+    logs.configure(config, console=False)
+    with logs.bound_flux("EDIGW11100000000000000042", "facture 1.xml", "depot-edi"):
+        logs.get_logger().info("flux.validated", stage="validate", duration_ms=3.2)
+    logs.get_logger().info("gateway.stopped")
+    first, second = _lines(config.log_file)
+    assert first["event"] == "flux.validated"
+    assert first["level"] == "info"
+    assert first["timestamp"].endswith("Z") and first["timestamp"][:4].isdigit()
+    assert first["id_flux"] == "EDIGW11100000000000000042"
+    assert first["file"] == "facture 1.xml"
+    assert first["channel"] == "depot-edi"
+    assert first["stage"] == "validate" and first["duration_ms"] == 3.2
+    assert "id_flux" not in second
+
+
+def test_level_filter_drops_debug(config):
+    """With log_level info, debug lines are not written."""
+    logs.configure(config, console=False)
+    logs.get_logger().debug("channel.swept", files=3)
+    logs.get_logger().warning("worker.restarted", worker=0)
+    assert [line["event"] for line in _lines(config.log_file)] == ["worker.restarted"]
+
+
+def test_redact_drops_xml_iban_and_bytes_and_truncates():
+    """Values that look like XML or carry an IBAN never reach the log; long text is cut."""
+    event = {
+        "event": "flux.failed",
+        "id_flux": "AB12CD1100000000000000001",
+        "message": "bad <cbc:ID>F-1</cbc:ID> here",
+        "note": f"paid to {IBAN} today",
+        "spaced": "FR76 3000 6000 0112 3456 7890 189",
+        "payload": b"%PDF-1.7",
+        "long": "x" * 1000,
+        "count": 3,
+    }
+    cleaned = logs.redact(None, "info", dict(event))
+    assert cleaned["message"] == logs.XML_REMOVED
+    assert cleaned["note"] == f"paid to {logs.IBAN_REMOVED} today"
+    assert cleaned["spaced"] == logs.IBAN_REMOVED
+    assert cleaned["payload"] == "[8 bytes removed]"
+    assert len(cleaned["long"]) == logs.MAX_VALUE_CHARS + 1
+    assert cleaned["count"] == 3
+    assert cleaned["id_flux"] == event["id_flux"]
+
+
+def test_redact_keeps_iban_lookalikes_with_a_bad_checksum():
+    """An identifier shaped like an IBAN but failing mod-97 (an invoice number) is kept."""
+    cleaned = logs.redact(None, "info", {"event": "e", "number": "FR7630006000011234567890188"})
+    assert cleaned["number"] == "FR7630006000011234567890188"
+
+
+def test_non_utf8_name_is_logged_readably(config):
+    """A surrogate-escaped file name is written as \\xNN text, the line stays valid JSON."""
+    logs.configure(config, console=False)
+    logs.get_logger().info("flux.claimed", file="caf\udce9.xml")
+    assert _lines(config.log_file)[0]["file"] == "caf\\xe9.xml"
+
+
+def test_console_is_key_value_when_not_a_tty(config):
+    """On a non-terminal stream the console gets plain key=value lines."""
+    stream = io.StringIO()
+    logs.configure(config, console=True, stream=stream)
+    logs.get_logger().info("gateway.started", workers=2)
+    text = stream.getvalue()
+    assert "event='gateway.started'" in text and "workers=2" in text and "level='info'" in text
+
+
+def test_a_failing_log_file_never_raises(config):
+    """A closed log file descriptor (disk gone) makes logging a no-op, not an exception."""
+    logs.configure(config, console=False)
+    import os
+
+    os.close(logs._current.fd)
+    logs.get_logger().error("flux.failed", message="still running")  # must not raise
+    logs._current.fd = None
+
+
+def _child(config, index: int) -> None:
+    logs.configure(config, console=False)
+    with logs.bound_flux(f"EDIGW1110000000000000000{index}", f"f{index}.xml", "depot-edi"):
+        for n in range(200):
+            logs.get_logger().info("flux.validated", n=n, filler="y" * 2000)
+
+
+def test_several_processes_append_whole_lines(config):
+    """Three spawned processes writing 200 long lines each leave 600 intact JSON lines."""
+    config.log_file.parent.mkdir(parents=True)
+    context = multiprocessing.get_context("spawn")
+    children = [context.Process(target=_child, args=(config, i)) for i in range(3)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=60)
+    lines = _lines(config.log_file)
+    assert len(lines) == 600
+    assert {line["id_flux"][-1] for line in lines} == {"0", "1", "2"}
+    assert all(line["file"] == f"f{line['id_flux'][-1]}.xml" for line in lines)

@@ -1,0 +1,181 @@
+"""The worker pool: results, exceptions, killed workers replaced, stop, death with the parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from edi_gateway import config as config_module
+from edi_gateway.claim import Claimer
+from edi_gateway.store import Store
+from edi_gateway.workers import Died, Finished, WorkerPool, WorkerSpec, summarize
+from tests.fixtures.daemon import support
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def setup(tmp_path):
+    """Config, store, a claim factory and a started one-worker pool with the fake engine."""
+    config = config_module.load(support.write_config(tmp_path))
+    store = Store(config.database)
+    claimer = Claimer(config, store)
+
+    def claim(name: str, data: bytes):
+        path = config.channels[0].folder / name
+        path.write_bytes(data)
+        return claimer.claim(str(path), config.channels[0])
+
+    spec = WorkerSpec(config=config, factory=support.FAKE, sys_path=(str(support.HERE),))
+    pool = WorkerPool(spec, 1)
+    pool.start()
+    assert pool.wait_ready(30)
+    yield config, store, claim, pool
+    pool.stop(1.0)
+    store.close()
+
+
+def _collect(pool: WorkerPool, count: int, timeout: float = 30.0) -> list:
+    events: list = []
+    deadline = time.monotonic() + timeout
+    while len(events) < count and time.monotonic() < deadline:
+        events += pool.wait(0.2)
+    return events
+
+
+def test_result_comes_back_with_the_outcome_summary(setup):
+    """A processed claim comes back Finished with the engine's verdict and a duration."""
+    _config, store, claim, pool = setup
+    first = claim("a.xml", b"<a/>")
+    pool.submit(first)
+    assert pool.idle_count() == 0 and pool.busy() == [first]
+    [event] = _collect(pool, 1)
+    assert isinstance(event, Finished) and event.ok and event.claim == first
+    assert event.summary["verdict"] == "accepted" and event.summary["duration_ms"] >= 0
+    assert store.flux(first.id_flux)["state"] == "done"
+    assert pool.idle_count() == 1
+
+
+def test_an_exception_is_a_failed_result_not_a_dead_worker(setup):
+    """A processor exception returns ok=False with the error; the same worker goes on."""
+    _config, _store, claim, pool = setup
+    pool.submit(claim("bad.bin", b"RAISE"))
+    [event] = _collect(pool, 1)
+    assert isinstance(event, Finished) and not event.ok
+    assert event.summary["error"].startswith("RuntimeError")
+    pid = pool.slots[0].process.pid
+    pool.submit(claim("b.xml", b"<b/>"))
+    [event] = _collect(pool, 1)
+    assert event.ok and pool.slots[0].process.pid == pid
+
+
+def test_a_killed_worker_is_replaced_and_its_claim_reported(setup):
+    """SIGKILL inside a worker: Died with the claim and -9; a new worker serves the next claim."""
+    _config, _store, claim, pool = setup
+    doomed = claim("kill.bin", b"KILL")
+    pool.submit(doomed)
+    [event] = _collect(pool, 1)
+    assert isinstance(event, Died) and event.claim == doomed and event.exitcode == -signal.SIGKILL
+    assert pool.wait_ready(30)
+    pool.submit(claim("c.xml", b"<c/>"))
+    [event] = _collect(pool, 1)
+    assert isinstance(event, Finished) and event.ok
+
+
+def test_an_idle_worker_killed_from_outside_is_replaced(setup):
+    """Killing an idle worker from outside gives Died(None) and a fresh process."""
+    _config, _store, _claim, pool = setup
+    old = pool.slots[0].process.pid
+    time.sleep(0.5)
+    os.kill(old, signal.SIGKILL)
+    [event] = _collect(pool, 1)
+    assert isinstance(event, Died) and event.claim is None
+    assert pool.wait_ready(30)
+    assert pool.slots[0].process.pid != old and pool.idle_count() == 1
+
+
+def test_stop_hands_back_claims_still_in_progress(setup):
+    """stop(grace) returns the claim of a worker still busy at the deadline and ends it."""
+    _config, _store, claim, pool = setup
+    slow = claim("slow.bin", b"SLEEP")
+    pool.submit(slow)
+    time.sleep(0.3)
+    _events, handed_back = pool.stop(0.2)
+    assert handed_back == [slow]
+    assert all(slot.process is None for slot in pool.slots)
+
+
+def test_summarize_reads_objects_and_dicts():
+    """summarize keeps verdict, recipient, error_count from an object or a dict."""
+
+    class Outcome:
+        verdict = "rejected"
+        recipient_siret = "11000201100044"
+        error_count = 2
+
+    assert summarize(Outcome()) == {
+        "verdict": "rejected",
+        "recipient": "11000201100044",
+        "error_count": 2,
+    }
+    assert summarize({"verdict": "accepted"}) == {"verdict": "accepted"}
+
+
+def test_workers_die_with_a_killed_parent(tmp_path):
+    """SIGKILL of the process owning the pool takes its workers down (no orphan at work)."""
+    config_path = support.write_config(tmp_path)
+    script = tmp_path / "owner.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys, time
+            sys.path.insert(0, {str(Path.cwd())!r})
+            from edi_gateway import config
+            from edi_gateway.workers import WorkerPool, WorkerSpec
+            if __name__ == "__main__":
+                spec = WorkerSpec(config=config.load({str(config_path)!r}),
+                                  factory="fake_engine:FakeEngine",
+                                  sys_path=({str(support.HERE)!r},))
+                pool = WorkerPool(spec, 2)
+                pool.start()
+                print(" ".join(str(s.process.pid) for s in pool.slots), flush=True)
+                time.sleep(60)
+            """
+        )
+    )
+    owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in owner.stdout.readline().split()]
+    assert len(pids) == 2
+    time.sleep(1.0)
+    owner.kill()
+    owner.wait(timeout=10)
+    assert support.wait_until(lambda: not any(_alive(pid) for pid in pids), timeout=10)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_processor_that_cannot_be_built_never_gets_a_claim(tmp_path):
+    """A factory that fails leaves the pool with no idle worker, restarting with a back-off."""
+    config = config_module.load(support.write_config(tmp_path))
+    spec = WorkerSpec(config=config, factory="fake_engine:Missing", sys_path=(str(support.HERE),))
+    pool = WorkerPool(spec, 1)
+    pool.start()
+    try:
+        assert not pool.wait_ready(3.0)
+        assert pool.idle_count() == 0
+        assert pool.slots[0].quick_deaths >= 2
+    finally:
+        pool.stop(0.5)
