@@ -96,9 +96,11 @@ class Directory:
     structures: tuple[Structure, ...] = ()
     source: Path | None = None
     _by_siret: dict[str, Structure] = field(init=False, repr=False, compare=False)
+    _xml: list[bytes] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_siret", {s.siret: s for s in self.structures})
+        object.__setattr__(self, "_xml", [])
 
     def structure(self, siret: str | None) -> Structure | None:
         """Return the structure whose SIRET is ``siret`` (surrounding spaces ignored), or None."""
@@ -121,7 +123,14 @@ class Directory:
                 </service>
               </structure>
             </annuaire>
+
+        Built once per directory, then cached.
         """
+        if not self._xml:
+            self._xml.append(self._build_xml())
+        return self._xml[0]
+
+    def _build_xml(self) -> bytes:
         root = etree.Element("annuaire")
         for s in self.structures:
             node = etree.SubElement(

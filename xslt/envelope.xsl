@@ -120,6 +120,12 @@
   <xsl:variable name="buyer-siret" select="$BT-46-0009 | $BT-47[not($BT-46-0009)]"/>
   <xsl:variable name="service-code" select="$BT-46-0224 | $BT-10[not($BT-46-0224)]"/>
 
+  <!-- Every seller identifier (each BT-29, BT-30 whatever its scheme): used to tell whether the
+       seller is itself a public structure of the directory (FACTURES_PUBLIQUES rule). -->
+  <xsl:variable name="seller-ids"
+      select="$seller/cac:PartyIdentification/cbc:ID | $seller/ram:ID | $seller/ram:GlobalID
+              | $seller/cac:PartyLegalEntity/cbc:CompanyID | $seller/ram:SpecifiedLegalOrganization/ram:ID"/>
+
   <!-- Every monetary amount (CPP: at most 2 decimals), except unit prices and their
        allowances (BT-146..BT-148), which EN 16931 lets carry more decimals. -->
   <xsl:variable name="amounts"
