@@ -199,8 +199,12 @@ class Store:
                 ),
             )
 
-    def update_flux(self, id_flux: str, **fields: Any) -> None:
+    def update_flux(
+        self, id_flux: str, *, db: sqlite3.Connection | None = None, **fields: Any
+    ) -> None:
         """Set columns of one flux row; ``outputs`` may be given as a list (stored as JSON).
+
+        Inside ``transaction()`` pass its connection as ``db`` (no transaction of its own).
 
         Raises:
             StateError: an unknown column name was given.
@@ -227,11 +231,12 @@ class Store:
         if isinstance(fields.get("outputs"), list | tuple):
             fields["outputs"] = json.dumps([str(p) for p in fields["outputs"]])
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        with self.transaction() as db:
-            db.execute(
-                f"UPDATE flux SET {assignments} WHERE id_flux = ?",
-                (*fields.values(), id_flux),
-            )
+        sql = f"UPDATE flux SET {assignments} WHERE id_flux = ?"
+        if db is not None:
+            db.execute(sql, (*fields.values(), id_flux))
+            return
+        with self.transaction() as own:
+            own.execute(sql, (*fields.values(), id_flux))
 
     def flux(self, id_flux: str) -> sqlite3.Row | None:
         """Return one flux row, or None."""
@@ -266,22 +271,23 @@ class Store:
 
     # -- invoices --------------------------------------------------------------------------
 
-    def add_invoice(self, **columns: Any) -> int:
+    def add_invoice(self, db: sqlite3.Connection | None = None, **columns: Any) -> int:
         """Insert an invoice row and return its CPP invoice id.
 
         Required columns: id_flux, seller_key, number, recipient_siret, status_code,
-        status_name. ``created_at``/``updated_at`` default to now.
+        status_name. ``created_at``/``updated_at`` default to now. Inside ``transaction()`` pass
+        its connection as ``db``.
         """
         now = utc_now()
         columns.setdefault("created_at", now)
         columns.setdefault("updated_at", now)
         names = ", ".join(columns)
         marks = ", ".join("?" for _ in columns)
-        with self.transaction() as db:
-            cursor = db.execute(
-                f"INSERT INTO invoice ({names}) VALUES ({marks})",
-                tuple(columns.values()),
-            )
+        sql = f"INSERT INTO invoice ({names}) VALUES ({marks})"
+        if db is not None:
+            return int(db.execute(sql, tuple(columns.values())).lastrowid or 0)
+        with self.transaction() as own:
+            cursor = own.execute(sql, tuple(columns.values()))
         return int(cursor.lastrowid or 0)
 
     def invoice(self, invoice_id: int) -> sqlite3.Row | None:
