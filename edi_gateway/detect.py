@@ -93,6 +93,7 @@ def detect(data: bytes) -> Detection:
         comes back with ``syntax=Syntax.OTHER`` and an error finding. Never raises for bad input;
         an unexpected internal error also becomes a ``GW-DETECT-09`` finding.
     """
+    container = Container.OTHER
     try:
         container = sniff(data)
         if container is Container.PDF:
@@ -103,9 +104,8 @@ def detect(data: bytes) -> Detection:
             return _other("empty file", "GW-DETECT-01", "the file is empty or blank")
         return _other("not XML or PDF", "GW-DETECT-02", "the file is neither XML nor PDF")
     except Exception as exc:  # last guard: detection must never crash the pipeline
-        return _other(
-            "detection failed", "GW-DETECT-09", f"internal detection error: {type(exc).__name__}"
-        )
+        message = f"internal detection error: {type(exc).__name__}"
+        return _other("detection failed", "GW-DETECT-09", message, container)
 
 
 def sniff(data: bytes) -> Container:
@@ -264,20 +264,26 @@ def detect_pdf(data: bytes) -> Detection:
     content = pdf.read_pdf(data)
     if not content.readable:
         return _pdf_other("unreadable PDF", content, list(content.findings))
-    findings = list(content.findings)
     invoices: list[tuple[pdf.Candidate, etree._ElementTree, Root]] = []
     others: list[Root] = []
+    broken: list[tuple[pdf.Candidate, xmlsafe.XmlProblem, int]] = []
     for candidate in content.candidates:
         try:
             tree = xmlsafe.parse(candidate.content)
         except xmlsafe.XmlProblem as problem:
-            findings.append(_xml_finding(problem, f"attachment {candidate.name}: "))
+            broken.append((candidate, problem, len(invoices)))
             continue
         root = classify(tree.getroot())
         if root.syntax is not Syntax.OTHER or root.kind == _OTHER_ROOTS["CrossIndustryDocument"]:
             invoices.append((candidate, tree, root))
         else:
             others.append(root)
+    findings = list(content.findings) + [
+        # an error when no invoice was taken, or when a priority name (factur-x.xml ...) ranked
+        # before the invoice taken is broken; a warning for a stray broken *.xml
+        _xml_finding(problem, f"attachment {c.name}: ", _broken_severity(c, before, bool(invoices)))
+        for c, problem, before in broken
+    ]
     if not invoices:
         return _pdf_without_invoice(content, findings, others)
     candidate, tree, root = invoices[0]
@@ -341,12 +347,24 @@ def _pdf_other(
     )
 
 
-def _xml_finding(problem: xmlsafe.XmlProblem, where: str = "") -> Finding:
+def _broken_severity(candidate: pdf.Candidate, invoices_before: int, taken: bool) -> Severity:
+    """ERROR for an unparseable attachment unless an invoice was taken that outranks it, or it
+    is a stray ``*.xml`` (not one of :data:`edi_gateway.pdf.PRIORITY`)."""
+    if not taken:
+        return Severity.ERROR
+    if invoices_before == 0 and candidate.name.lower() in pdf.PRIORITY:
+        return Severity.ERROR
+    return Severity.WARNING
+
+
+def _xml_finding(
+    problem: xmlsafe.XmlProblem, where: str = "", severity: Severity = Severity.ERROR
+) -> Finding:
     """An XmlProblem as a finding of layer XML, its code as rule id and its line kept."""
     return Finding(
         layer=Layer.XML,
         rule=problem.code,
-        severity=Severity.ERROR,
+        severity=severity,
         message=f"{where}{problem.message}",
         line=problem.line,
         source="edi-gateway:xmlsafe",
@@ -358,10 +376,10 @@ def _not_accepted(kind: str) -> Finding:
     return finding("GW-DETECT-03", Severity.ERROR, f"not an invoice Chorus Pro accepts: {kind}")
 
 
-def _other(kind: str, rule: str, message: str) -> Detection:
-    """A file that is neither XML nor PDF."""
+def _other(kind: str, rule: str, message: str, container: Container = Container.OTHER) -> Detection:
+    """A file that is neither XML nor PDF (or whose detection failed)."""
     return Detection(
-        container=Container.OTHER,
+        container=container,
         syntax=Syntax.OTHER,
         kind=kind,
         findings=(finding(rule, Severity.ERROR, message),),

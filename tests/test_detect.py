@@ -285,7 +285,8 @@ def test_internal_error_becomes_a_finding(monkeypatch):
 
     monkeypatch.setattr(detect_module, "detect_xml", boom)
     d = detect(b"<a/>")
-    assert d.syntax is Syntax.OTHER and rules(d) == ["GW-DETECT-09"]
+    assert (d.container, d.syntax, d.kind) == (Container.XML, Syntax.OTHER, "detection failed")
+    assert rules(d) == ["GW-DETECT-09"] and d.findings[0].severity is Severity.ERROR
 
 
 def test_classify_ignores_prefixes():

@@ -249,11 +249,22 @@ def test_unparseable_attachment_is_an_xml_finding(xml, rule):
     assert "root:" not in d.findings[0].message
 
 
-def test_broken_priority_attachment_falls_back_to_a_good_one():
-    """A broken factur-x.xml next to a good CII: the good one is taken, the XML error is kept."""
+def test_broken_factur_x_xml_stays_an_error_next_to_a_good_cii():
+    """A broken factur-x.xml next to a good CII: the CII is read, but the error is kept."""
     d = detect(with_attachments(("factur-x.xml", b"<broken"), ("invoice.xml", CII)))
     assert (d.syntax, d.attachment) == (Syntax.CII, "invoice.xml")
-    assert "GW-XML-01" in rules(d)
+    xml_finding = next(f for f in d.findings if f.rule == "GW-XML-01")
+    assert xml_finding.severity is Severity.ERROR
+
+
+@pytest.mark.parametrize("stray", ["notes.xml", "zugferd-invoice.xml"])
+def test_broken_attachment_outranked_by_the_invoice_is_a_warning(stray):
+    """A broken stray *.xml, or a lower-priority name, next to factur-x.xml is only a warning."""
+    d = detect(with_attachments(("factur-x.xml", CII), (stray, b"<broken")))
+    assert (d.syntax, d.attachment) == (Syntax.CII, "factur-x.xml")
+    xml_finding = next(f for f in d.findings if f.rule == "GW-XML-01")
+    assert xml_finding.severity is Severity.WARNING
+    assert xml_finding.message.startswith(f"attachment {stray}: ")
 
 
 @pytest.mark.parametrize("fraction", [0.005, 0.06, 0.5, 0.9])
