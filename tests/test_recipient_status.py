@@ -1,0 +1,189 @@
+"""Recipient statuses pushed EDI style: CPPStatut files accepted, partly refused, malformed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from edi_gateway import recipient_status
+from edi_gateway.claim import Claim
+from edi_gateway.config import Config
+from edi_gateway.model import Verdict
+from edi_gateway.store import Store
+from tests.conftest import REFERENCE, need_shared
+from tests.fixtures.lifecycle.builders import (
+    HERE,
+    add_available_invoice,
+    make_config,
+    valid_statut,
+)
+
+ID_FLUX = "EDIGW21100000000000000001"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def store(config: Config) -> Store:
+    with Store(config.database) as opened:
+        add_available_invoice(opened)
+        add_available_invoice(opened, number="F-2026-0002", id_flux="EDIGW11100000000000000002")
+        yield opened
+
+
+def _handle(config: Config, store: Store, data: bytes, id_flux: str = ID_FLUX):
+    """Claim ``data`` as the engine would and hand it to recipient_status.handle."""
+    work = config.work_dir / f"{id_flux}__statuts.xml"
+    work.parent.mkdir(parents=True, exist_ok=True)
+    work.write_bytes(data)
+    store.add_flux(
+        id_flux=id_flux,
+        channel="statuts-destinataires",
+        original_name="statuts.xml",
+        sha256=id_flux,
+        size=len(data),
+        work_path=str(work),
+    )
+    claim = Claim(
+        id_flux=id_flux,
+        channel="statuts-destinataires",
+        work_path=work,
+        original_name="statuts.xml",
+        sha256=id_flux,
+        size=len(data),
+        received_at="2026-03-06T10:00:00.000+00:00",
+    )
+    return recipient_status.handle(SimpleNamespace(config=config, store=store), claim)
+
+
+def _fixture(name: str) -> bytes:
+    return (HERE / name).read_bytes()
+
+
+def test_fixtures_are_valid_cpp_statut() -> None:
+    """The well-formed fixtures follow the AIFE CPPStatut schema (so the test input is real)."""
+    need_shared(REFERENCE / "cpp" / "CPPStatutPivot_V1_19.xsd")
+    valid_statut(_fixture("statuts-acceptes.xml"))
+    valid_statut(_fixture("statuts-partiels.xml"))
+
+
+def test_accepted_file_applies_every_status(config: Config, store: Store) -> None:
+    """Both statuses are applied with time, motif and comment; the report is 90 without lines."""
+    outcome = _handle(config, store, _fixture("statuts-acceptes.xml"))
+    assert outcome.verdict is Verdict.ACCEPTED and outcome.refused == ()
+    assert [a.status.name for a in outcome.applied] == ["SERVICE_FAIT", "SUSPENDUE"]
+    first, second = store.events(1)[0], store.events(2)[0]
+    assert (first["at"], first["comment"]) == (
+        "2026-03-06T09:15:00.000+00:00",
+        "Service fait le 5 mars",
+    )
+    assert (second["motif"], second["actor"]) == ("LIVR_INCOMP", "recipient")
+    report = valid_statut(outcome.report.read_bytes())
+    assert outcome.report == (
+        config.outbound / "canaux" / "EDIGW2" / f"CSO1100A_EDIGW2_{ID_FLUX}.xml"
+    )
+    assert report.findtext(".//DonneesStatut/IdStatut") == "90"
+    assert report.findtext(".//DonneesStatut/Commentaire") == "2 statut(s) appliqué(s), 0 refusé(s)"
+    assert report.find(".//Details") is None
+    flux = store.flux(ID_FLUX)
+    assert (flux["state"], flux["verdict"], flux["error_count"]) == ("done", "accepted", 0)
+    assert len(outcome.outputs) == 3  # report + one supplier flow per status
+
+
+def test_partly_refused_file_answers_one_line_per_refusal(config: Config, store: Store) -> None:
+    """Of six statuses one is applied; the report is 93 with one LigneErreurDetail per refusal,
+    each naming its code and unit."""
+    outcome = _handle(config, store, _fixture("statuts-partiels.xml"))
+    assert outcome.verdict is Verdict.REJECTED
+    assert [a.status.name for a in outcome.applied] == ["SERVICE_FAIT"]
+    assert [(i, r.code) for i, r in outcome.refused] == [
+        (2, "GW-LC-02"),  # REJETEE without a motif
+        (3, "GW-RS-02"),  # unknown invoice
+        (4, "20002"),  # A_RECYCLER after SERVICE_FAIT
+        (5, "GW-LC-01"),  # IdStatut 17 not in the table
+        (6, "GW-RS-03"),  # invoice addressed to another structure
+    ]
+    report = valid_statut(outcome.report.read_bytes())
+    assert report.findtext(".//DonneesStatut/IdStatut") == "93"
+    lines = report.findall(".//LigneErreurDetail")
+    assert report.find(".//Details").get("NbLignesErreur") == "5"
+    assert [line.findtext("CodeErreur") for line in lines] == [
+        "GW-LC-02",
+        "GW-RS-02",
+        "20002",
+        "GW-LC-01",
+        "GW-RS-03",
+    ]
+    assert "statut 4 (facture F-2026-0001, IdStatut 04)" in lines[2].findtext("LibelleErreur")
+    assert "CPPFactureStatutUnitaire[4]" in lines[2].findtext("DescriptionErreur")
+    assert store.invoice(2)["status_code"] == "03"  # nothing applied to F-2026-0002
+    assert store.flux(ID_FLUX)["verdict"] == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("data", "rule", "text"),
+    [
+        (b"", "GW-XML-03", "empty"),
+        (b"<CPPStatut><Enveloppe>", "GW-XML-01", "not well-formed"),
+        (b'<!DOCTYPE x [<!ENTITY e "e">]><CPPStatut/>', "GW-XML-02", "DOCTYPE"),
+        (b"<Invoice/>", "GW-RS-01", "expected CPPStatut"),
+        (b"<CPPStatut><Enveloppe/></CPPStatut>", "GW-RS-01", "takes CPPFactureStatuts"),
+    ],
+)
+def test_unusable_file_is_inadmissible(
+    config: Config, store: Store, data: bytes, rule: str, text: str
+) -> None:
+    """Empty, broken, DOCTYPE-carrying or foreign XML is inadmissible (93, IRR_SYNTAX)."""
+    outcome = _handle(config, store, data)
+    assert outcome.verdict is Verdict.INADMISSIBLE and outcome.reason == "IRR_SYNTAX"
+    assert outcome.findings[0].rule == rule and text in outcome.findings[0].message
+    report = valid_statut(outcome.report.read_bytes())
+    assert report.findtext(".//ComplementStatut") == "IRR_SYNTAX"
+    assert store.flux(ID_FLUX)["verdict"] == "inadmissible"
+
+
+def test_malformed_units_make_the_file_inadmissible(config: Config, store: Store) -> None:
+    """A unit without Horodatage and one with month 15 are both reported, nothing is applied."""
+    outcome = _handle(config, store, _fixture("statuts-mal-formes.xml"))
+    assert outcome.verdict is Verdict.INADMISSIBLE
+    messages = [f.message for f in outcome.findings]
+    assert any("1: DonneesStatut/Horodatage is missing" in m for m in messages)
+    assert any("Horodatage '2026-15-06T11:00:00' is not a date-time" in m for m in messages)
+    assert all(f.line for f in outcome.findings)
+    assert store.invoice(1)["status_code"] == store.invoice(2)["status_code"] == "03"
+
+
+def test_processing_again_after_a_crash_changes_nothing(config: Config, store: Store) -> None:
+    """The same file handled twice (a retry) is accepted again without new events or refusals."""
+    _handle(config, store, _fixture("statuts-acceptes.xml"))
+    events = len(store.events(1)) + len(store.events(2))
+    again = _handle(config, store, _fixture("statuts-acceptes.xml"), "EDIGW21100000000000000002")
+    assert again.verdict is Verdict.ACCEPTED and again.refused == ()
+    assert len(store.events(1)) + len(store.events(2)) == events
+
+
+def test_pastell_samples(config: Config, store: Store) -> None:
+    """Pastell's Example01 (unknown supplier) is refused per unit; Example03 (month 15) and
+    Example04 (CPPFluxStatuts) are inadmissible."""
+    samples = need_shared(REFERENCE / "cpp" / "samples")
+    one = _handle(config, store, (samples / "Example01-FactureStatut-ok.xml").read_bytes())
+    assert [r.code for _, r in one.refused] == ["GW-RS-02"]
+    three = _handle(
+        config,
+        store,
+        (samples / "Example03-FactureStatut-ko.xml").read_bytes(),
+        "EDIGW21100000000000000003",
+    )
+    assert three.verdict is Verdict.INADMISSIBLE and "Horodatage" in three.findings[0].message
+    four = _handle(
+        config,
+        store,
+        (samples / "Example04-FactureStatut-ko.xml").read_bytes(),
+        "EDIGW21100000000000000004",
+    )
+    assert four.verdict is Verdict.INADMISSIBLE and "CPPFluxStatuts" in four.findings[0].message
