@@ -9,6 +9,7 @@ external entities by itself, so nothing with a DTD may ever reach it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -65,14 +66,23 @@ def parse(data: bytes) -> etree._ElementTree:
         root = etree.fromstring(data, parser=new_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno and exc.lineno > 0 else None
+        if _declares_doctype(data):  # e.g. libxml2's entity-amplification guard fired first
+            raise XmlProblem("GW-XML-02", f"{_DOCTYPE_REFUSED} ({exc.msg})", line) from exc
         raise XmlProblem("GW-XML-01", f"not well-formed XML: {exc.msg}", line) from exc
     except ValueError as exc:  # e.g. unicode strings with an encoding declaration
         raise XmlProblem("GW-XML-01", f"not well-formed XML: {exc}") from exc
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise XmlProblem(
-            "GW-XML-02",
-            "a DOCTYPE / DTD is not allowed in an invoice (entities are never expanded)",
-            1,
-        )
+    docinfo: Any = tree.docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise XmlProblem("GW-XML-02", _DOCTYPE_REFUSED, 1)
     return tree
+
+
+_DOCTYPE_REFUSED = "a DOCTYPE / DTD is not allowed in an invoice (entities are never expanded)"
+_DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(codec) for codec in ("ascii", "utf-16-le", "utf-16-be"))
+
+
+def _declares_doctype(data: bytes) -> bool:
+    """Tell whether the prolog (first 64 KiB) declares a DOCTYPE, in UTF-8 or UTF-16."""
+    head = data[:65536]
+    return any(mark in head for mark in _DOCTYPE_MARKS)

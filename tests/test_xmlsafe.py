@@ -1,0 +1,60 @@
+"""The hardened parser refuses DTDs and entities and reports where a document breaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edi_gateway import xmlsafe
+
+
+def _problem(data: bytes) -> xmlsafe.XmlProblem:
+    with pytest.raises(xmlsafe.XmlProblem) as info:
+        xmlsafe.parse(data)
+    return info.value
+
+
+def test_empty_is_gw_xml_03() -> None:
+    """Empty or blank input is GW-XML-03."""
+    assert _problem(b"").code == "GW-XML-03"
+    assert _problem(b"  \n\t").code == "GW-XML-03"
+
+
+def test_truncated_reports_line() -> None:
+    """A truncated document is GW-XML-01 with the line where parsing stopped."""
+    problem = _problem(b"<a>\n<b>\n<c>")
+    assert problem.code == "GW-XML-01"
+    assert problem.line == 3
+
+
+def test_xxe_is_refused_without_reading(tmp_path: Path) -> None:
+    """An external entity is refused as GW-XML-02 and the referenced file never appears."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    data = f'<!DOCTYPE a [<!ENTITY x SYSTEM "file://{secret}">]><a>&x;</a>'.encode()
+    problem = _problem(data)
+    assert problem.code == "GW-XML-02"
+    assert "TOP-SECRET" not in str(problem)
+
+
+def test_billion_laughs_is_gw_xml_02() -> None:
+    """Nested entity expansion is refused as a DOCTYPE problem, not as bad XML."""
+    levels = ['<!ENTITY l0 "lol">'] + [
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 8)
+    ]
+    data = f"<!DOCTYPE a [{''.join(levels)}]><a>&l7;</a>".encode()
+    assert _problem(data).code == "GW-XML-02"
+
+
+def test_utf16_doctype_is_refused() -> None:
+    """A DOCTYPE is recognised in a UTF-16 document too."""
+    data = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a><a/>'.encode("utf-16")
+    assert _problem(data).code == "GW-XML-02"
+
+
+def test_bom_and_utf16_parse() -> None:
+    """UTF-8 with BOM and UTF-16 with BOM both parse to the same root."""
+    assert xmlsafe.parse("\ufeff<a>é</a>".encode()).getroot().text == "é"
+    utf16 = '<?xml version="1.0" encoding="UTF-16"?><a>é</a>'.encode("utf-16")
+    assert xmlsafe.parse(utf16).getroot().text == "é"
