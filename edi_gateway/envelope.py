@@ -34,6 +34,7 @@ DEFAULT_FRAMEWORK = "A1"
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UBL_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?$")
 _CII_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SIRET = re.compile(r"^\d{14}$")
 _AMOUNTS = frozenset({"total_without_vat", "total_vat", "total_with_vat", "amount_due"})
 
 
@@ -70,7 +71,8 @@ def extract(xml: bytes | etree._ElementTree, syntax: Syntax) -> Envelope:
     Returns:
         The envelope. Absent terms are None; BT-23 is normalised (see ``billing_framework``);
         amounts (BT-109, BT-110, BT-112, BT-115) are ``Decimal`` and dates ``date``, or None when
-        unreadable. Never raises for bad input: unparseable bytes give ``Envelope()``.
+        unreadable; ``seller_siren`` is normalised by :func:`siren`. Never raises for bad input:
+        unparseable bytes give ``Envelope()``.
     """
     if syntax is Syntax.OTHER:
         return Envelope()
@@ -87,6 +89,7 @@ def extract(xml: bytes | etree._ElementTree, syntax: Syntax) -> Envelope:
             values["seller_id_scheme"] = scheme
         values[name] = _convert(name, value)
     values["billing_framework"] = billing_framework(values.get("billing_framework"))
+    values["seller_siren"] = siren(values.get("seller_siren"), values)
     return Envelope(**values)  # type: ignore[arg-type]
 
 
@@ -121,6 +124,17 @@ def issue_date(text: str) -> date | None:
             return date(int(cii.group(1)), int(cii.group(2)), int(cii.group(3)))
     except ValueError:
         return None
+    return None
+
+
+def siren(bt30: object, values: dict[str, object]) -> str | None:
+    """Seller SIREN for the duplicate key (§4.4): BT-30; a 14-digit SIRET given as BT-30, or as
+    BT-29 with scheme 0009 when BT-30 is absent, gives its first 9 digits (the SIREN)."""
+    if isinstance(bt30, str) and bt30:
+        return bt30[:9] if _SIRET.match(bt30) else bt30
+    seller_id = values.get("seller_id")
+    if values.get("seller_id_scheme") == "0009" and isinstance(seller_id, str):
+        return seller_id[:9] if _SIRET.match(seller_id) else None
     return None
 
 
