@@ -23,6 +23,7 @@ import unicodedata
 from pathlib import Path
 
 from edi_gateway.errors import GatewayError
+from edi_gateway.model import Container, Detection, Syntax
 
 SUPPLIERS_DIR = "fournisseurs"  # never 14 digits, so never a SIRET folder
 CHANNELS_DIR = "canaux"
@@ -31,6 +32,35 @@ MAX_COMPONENT = 64
 MAX_FILE_NAME = 200
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _UNSAFE_IN_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]+")
+
+
+# Chorus Pro interface codes (``../shared/domain/chorus-pro.md`` §1.2-1.3).
+UBL_INTERFACE = "FSO1100A"  # IN_DP_E1_UBL_INVOICE; also the default for undetected files
+CII_INTERFACE = "FSO1106A"  # IN_DP_E1_CII_16B
+FACTURX_INTERFACE = "FSO1117A"  # IN_DP_E2_CII_FACTURX (any PDF deposit)
+INVOICE_STATUS_INTERFACE = "FEN1200A"  # invoice lifecycle flow to the supplier (CPPStatut)
+PIVOT_INTERFACE = "FEN0036A"  # pivot invoice flow to an EDI-connected public recipient
+
+
+def inbound_interface(detection: Detection | None) -> str:
+    """Interface code of a received flux from its detected content.
+
+    A PDF is Factur-X (FSO1117A), CII XML is FSO1106A, anything else (UBL, undetected, empty,
+    not XML) is FSO1100A: the UBL E1 interface is the gateway's default deposit interface.
+    """
+    if detection is None:
+        return UBL_INTERFACE
+    if detection.container is Container.PDF:
+        return FACTURX_INTERFACE
+    if detection.syntax is Syntax.CII:
+        return CII_INTERFACE
+    return UBL_INTERFACE
+
+
+def report_interface(inbound: str) -> str:
+    """Interface of the integration report about a flux: the inbound code with F turned into C
+    (``FSO1100A`` -> ``CSO1100A``, §1.3)."""
+    return "C" + inbound[1:] if inbound.startswith("F") else inbound
 
 
 class OutputError(GatewayError):

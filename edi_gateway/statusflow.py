@@ -50,6 +50,29 @@ NATURE = {
     Severity.INFO: "INFORMATION",
 }
 
+# Flux irrecevabilité reasons (§4.3, PPF Tableau 3) by the rule id of the first error finding.
+INADMISSIBLE_REASONS = {
+    "GW-DETECT-01": "IRR_VIDE_F",  # empty file
+    "GW-XML-03": "IRR_VIDE_F",  # empty (e.g. an empty attachment)
+    "GW-DETECT-02": "IRR_TYPE_F",  # neither XML nor PDF
+    "GW-DETECT-03": "IRR_TYPE_F",  # a document that is no invoice CPP takes
+    "GW-VAL-01": "IRR_TYPE_F",
+    "GW-PDF-03": "IRR_TYPE_F",  # PDF without invoice XML
+    "GW-XML-04": "IRR_TAILLE_F",  # larger than validation.max_file_bytes
+    "CPP-DUP-02": "IRR_UNCITE",  # the same bytes were already deposited
+}
+DEFAULT_INADMISSIBLE_REASON = "IRR_SYNTAX"  # not well-formed, DOCTYPE, XSD-invalid, broken PDF
+
+
+def inadmissible_reason(findings: Sequence[Finding]) -> str:
+    """Reason code of an inadmissible flux: the code of the first error finding whose rule is
+    in :data:`INADMISSIBLE_REASONS`, else ``IRR_SYNTAX``."""
+    for finding in findings:
+        if finding.severity is Severity.ERROR and finding.rule in INADMISSIBLE_REASONS:
+            return INADMISSIBLE_REASONS[finding.rule]
+    return DEFAULT_INADMISSIBLE_REASON
+
+
 # Invoice status labels, CPPStatutPivot_V1_19.xsd annotation of IdStatut (01..12).
 INVOICE_STATUS_LABELS = {
     "01": "Déposée",
