@@ -221,3 +221,15 @@ def test_missing_or_malformed_file_is_a_config_error(tmp_path: Path) -> None:
     bad.write_text("[[status]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         lifecycle.load(bad)
+
+
+def test_documented_diagram_matches_the_table() -> None:
+    """docs/lifecycle.md's Mermaid diagram has exactly the table's transitions and actors."""
+    doc = (lifecycle.DEFAULT_TABLE.parent.parent / "docs" / "lifecycle.md").read_text("utf-8")
+    block = doc.split("```mermaid", 1)[1].split("```", 1)[0]
+    edges = set()
+    for line in block.splitlines():
+        found = re.fullmatch(r"\s*([A-Z_]+) --> ([A-Z_]+)(?: : (\w+))?", line)
+        if found:
+            edges.add((found[1], found[2], found[3] or "recipient"))
+    assert edges == {(a, b, str(who)) for a, b, who in ALLOWED}
