@@ -275,7 +275,7 @@ class Engine:
         )
         if duplicate is not None:
             self.log.warning("flux.duplicate", rule=duplicate.rule, kind="flux")
-            findings = (duplicate, *report.findings)
+            findings = (*report.findings, duplicate)
             return _Analysis(
                 report=report,
                 verdict=Verdict.INADMISSIBLE,
