@@ -1,0 +1,302 @@
+"""CPP reception rules (rules/cpp-reception.xsl) and duplicate rules, on UBL and CII."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from edi_gateway import envelope, reception, structures
+from edi_gateway.model import Layer, Severity, Syntax
+from edi_gateway.store import Store
+from tests.conftest import CORPUS, need_shared
+from tests.fixtures.reception.variants import invoice
+
+ROOT = Path(__file__).resolve().parent.parent
+DIRECTORY = structures.load(ROOT / "tests" / "fixtures" / "reception" / "structures.toml")
+DEPOSIT = date(2026, 3, 1)
+SYNTAX = {"ubl": Syntax.UBL_INVOICE, "cii": Syntax.CII}
+KINDS = ["ubl", "cii"]
+
+S1_FREE = "99900001000010"  # no requirement; services SERVICES-TECHNIQUES, FACTURES_PUBLIQUES
+S2_SERVICE = "99900002000019"  # service code required; CDI inactive, ATELIER-2023 expired
+S3_EJ = "99900003000018"  # EJ required
+S4_EJ_OR_SERVICE = "99900004000017"  # EJ or service; VOIRIE requires an EJ
+S5_INACTIVE = "99900005000016"
+S6_MOA = "99900006000015"
+S7_BOTH = "99900007000014"  # service and EJ; BIBLIOTHEQUE opens in 2099
+
+
+def run(kind: str, *, store: Store | None = None, id_flux: str | None = None, **terms: object):
+    """Build a variant, extract its envelope, and run reception.check like the engine does."""
+    xml = invoice(kind, **terms)
+    env = envelope.extract(xml, SYNTAX[kind])
+    return reception.check(
+        xml, SYNTAX[kind], env, DIRECTORY, deposit_date=DEPOSIT, store=store, id_flux=id_flux
+    )
+
+
+def rules(result: reception.ReceptionResult) -> list[str]:
+    return [f.rule for f in result.findings]
+
+
+S2_OK: dict[str, object] = {"siret": S2_SERVICE, "service": "INTENDANCE"}
+S3_OK: dict[str, object] = {"siret": S3_EJ, "service": None}
+
+# rule -> (terms that fire it, terms of the nearest invoice that does not)
+CASES: dict[str, tuple[dict[str, object], dict[str, object]]] = {
+    "CPP-REC-01": ({"siret": None}, {}),
+    "CPP-REC-02": ({"siret": "99900009000012"}, {"siret": S1_FREE}),
+    "CPP-REC-03": ({"siret": S5_INACTIVE, "service": "ACCUEIL"}, {}),
+    "CPP-REC-04": ({"siret": S2_SERVICE, "service": None}, S2_OK),
+    "CPP-REC-05": ({"service": "COMPTA-INCONNUE"}, {"service": "SERVICES-TECHNIQUES"}),
+    "CPP-REC-06": ({"siret": S2_SERVICE, "service": "CDI"}, S2_OK),
+    "CPP-REC-07": (
+        {"siret": S2_SERVICE, "service": "ATELIER-2023"},
+        {"siret": S2_SERVICE, "service": "ATELIER-2023", "issue": date(2023, 6, 15)},
+    ),
+    "CPP-REC-08": ({"siret": S3_EJ, "service": None, "ej": None}, S3_OK),
+    "CPP-REC-09": (
+        {"siret": S4_EJ_OR_SERVICE, "service": "VOIRIE", "ej": None},
+        {"siret": S4_EJ_OR_SERVICE, "service": "VOIRIE"},
+    ),
+    "CPP-REC-10": (
+        {"siret": S4_EJ_OR_SERVICE, "service": None, "ej": None},
+        {"siret": S4_EJ_OR_SERVICE, "service": "CULTURE", "ej": None},
+    ),
+    "CPP-REC-11": (
+        {"siret": S6_MOA, "service": None},
+        {"siret": S6_MOA, "service": None, "framework": "A8"},
+    ),
+    "CPP-REC-12": (
+        {"service": "FACTURES_PUBLIQUES"},
+        {"service": "FACTURES_PUBLIQUES", "seller": S3_EJ},
+    ),
+    "CPP-REC-13": ({"number": "F" * 21}, {"number": "F" * 20}),
+    "CPP-REC-14": ({"type_code": "389"}, {"type_code": "381"}),
+    "CPP-REC-15": ({"issue": date(2026, 3, 2)}, {"issue": DEPOSIT}),
+    "CPP-REC-16": ({"total": "1000.001"}, {"total": "1000.0"}),
+    "CPP-REC-17": ({"ej": "E" * 51}, {"ej": "E" * 50}),
+    "CPP-REC-18": ({"contract": "M" * 51}, {"contract": "M" * 50}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_fires(rule: str, kind: str) -> None:
+    """Each CPP rule fires, alone, as an error with its reason codes, on UBL and on CII."""
+    result = run(kind, **CASES[rule][0])
+    assert rules(result) == [rule]
+    finding = result.findings[0]
+    assert finding.severity is Severity.ERROR and finding.layer is Layer.CPP
+    assert not result.accepted
+    assert (result.motif, result.reason) == (
+        reception.REASONS[rule].motif,
+        reception.REASONS[rule].reason,
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_does_not_fire(rule: str, kind: str) -> None:
+    """The nearest correct invoice passes every rule: accepted, no reason code."""
+    result = run(kind, **CASES[rule][1])
+    assert result.findings == ()
+    assert result.accepted and result.motif is None and result.reason is None
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("code", ["389", "261", "751"])
+def test_every_refused_type_code(kind: str, code: str) -> None:
+    """Type codes 389 (self-billing), 261 and 751 are each refused (CPP-REC-14)."""
+    assert rules(run(kind, type_code=code)) == ["CPP-REC-14"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_service_not_yet_open(kind: str) -> None:
+    """A service whose dateDbtService is after the issue date fires CPP-REC-07."""
+    result = run(kind, siret=S7_BOTH, service="BIBLIOTHEQUE")
+    assert rules(result) == ["CPP-REC-07"]
+    assert "2099-01-01 .. …" in result.findings[0].message
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_both_requirements_together(kind: str) -> None:
+    """A structure needing service and EJ reports both when both are missing."""
+    result = run(kind, siret=S7_BOTH, service=None, ej=None)
+    assert rules(result) == ["CPP-REC-04", "CPP-REC-08"]
+    assert result.motif == "SE_ERR"  # the first in precedence order
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_routing_code_0224_is_checked_as_the_service(kind: str) -> None:
+    """A BT-46 scheme 0224 routing code is the service code the rules check (before BT-10)."""
+    assert rules(run(kind, siret=S2_SERVICE, routing="INTENDANCE")) == []
+    assert rules(run(kind, siret=S2_SERVICE, service="INTENDANCE", routing="CDI")) == ["CPP-REC-06"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_finding_location_line_and_both_languages(kind: str) -> None:
+    """A finding points at the offending node (XPath and line) and carries French and English."""
+    result = run(kind, siret="99900009000012")
+    finding = result.findings[0]
+    assert finding.location is not None
+    assert re.search(r"\*:(ID|GlobalID)\[namespace-uri\(\)='[^']+'\]\[1\]$", finding.location)
+    lines = invoice(kind, siret="99900009000012").split(b"\n")
+    expected_line = next(i for i, line in enumerate(lines, 1) if b"99900009000012" in line)
+    assert finding.line == expected_line
+    french, english = reception.messages(finding)
+    assert french == (
+        "Le SIRET destinataire 99900009000012 ne correspond à aucune structure publique de "
+        "l'annuaire."
+    )
+    assert (
+        english
+        == "The recipient SIRET 99900009000012 matches no public structure of the directory."
+    )
+    assert b'diagnostic="en"' in result.svrl
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_amount_decimals_ignore_unit_prices(kind: str) -> None:
+    """Unit prices (4 decimals in the base fixture) never fire CPP-REC-16; a total does, once."""
+    assert b"125.0000" in invoice(kind)
+    result = run(kind, total="1000.123")
+    assert rules(result) == ["CPP-REC-16"]
+    assert "1000.123" in result.findings[0].message
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_result_carries_routing(kind: str) -> None:
+    """The result gives the recipient structure and the service code."""
+    result = run(kind, siret=S2_SERVICE, service="INTENDANCE")
+    assert result.structure is not None and result.structure.siret == S2_SERVICE
+    assert result.service_code == "INTENDANCE"
+    unknown = run(kind, siret="99900009000012")
+    assert unknown.structure is None
+
+
+def test_unparseable_xml_is_a_finding_not_a_crash() -> None:
+    """Broken XML gives one GW-SCH-01 error (reason REJ_COH), never an exception."""
+    result = reception.check(
+        b"<Invoice", Syntax.UBL_INVOICE, envelope.Envelope(), DIRECTORY,
+        deposit_date=DEPOSIT, store=None, id_flux=None,
+    )  # fmt: skip
+    assert rules(result) == ["GW-SCH-01"]
+    assert result.reason == "REJ_COH"
+
+
+def test_corpus_reform_invoice_unknown_recipient() -> None:
+    """The akretion reform UBL invoice (buyer 78787878400018) is refused: unknown recipient."""
+    path = need_shared(CORPUS / "akretion-factur-x/tests/fixtures/xml/ubl-21-extended-ctc-fr.xml")
+    xml = path.read_bytes()
+    env = envelope.extract(xml, Syntax.UBL_INVOICE)
+    result = reception.check(
+        xml, Syntax.UBL_INVOICE, env, DIRECTORY, deposit_date=date(2026, 6, 17), store=None,
+        id_flux=None,
+    )  # fmt: skip
+    assert rules(result) == ["CPP-REC-02"]
+    assert result.reason == "DEST_INC"
+
+
+# -- duplicates ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store() -> Store:
+    db = Store(":memory:")
+    db.add_flux(
+        id_flux="EDIGW1FLUX000000000000001", channel="depot-edi", original_name="a.xml",
+        sha256="ab" * 32, size=10, work_path=None, received_at="2026-02-11T09:00:00.000+00:00",
+    )  # fmt: skip
+    db.update_flux("EDIGW1FLUX000000000000001", state="done", verdict="accepted")
+    db.add_invoice(
+        id_flux="EDIGW1FLUX000000000000001", seller_key="999100000", number="FAC-2026-0001",
+        issue_date="2026-02-10", issue_year=2026, recipient_siret=S1_FREE, status_code="03",
+        status_name="MISE_A_DISPOSITION",
+    )  # fmt: skip
+    return db
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_duplicate_invoice_fires(store: Store, kind: str) -> None:
+    """Same seller SIREN, number and year as an accepted invoice: CPP-DUP-01, DOUBLE_FACT."""
+    result = run(kind, store=store, id_flux="EDIGW1FLUX000000000000002")
+    assert rules(result) == ["CPP-DUP-01"]
+    finding = result.findings[0]
+    assert finding.layer is Layer.DUPLICATE and finding.severity is Severity.ERROR
+    assert "EDIGW1FLUX000000000000001" in finding.message
+    assert (result.motif, result.reason) == ("DOUBLE_FACT", "REJ_UNI")
+    french, english = reception.messages(finding)
+    assert french.startswith("La facture n° FAC-2026-0001 du fournisseur 999100000")
+    assert english.startswith("Invoice FAC-2026-0001 of supplier 999100000 (year 2026)")
+
+
+@pytest.mark.parametrize(
+    ("why", "terms", "id_flux"),
+    [
+        ("same flux (crash re-run)", {}, "EDIGW1FLUX000000000000001"),
+        ("other year", {"issue": date(2025, 12, 31)}, "EDIGW1FLUX000000000000002"),
+        ("other number", {"number": "FAC-2026-0002"}, "EDIGW1FLUX000000000000002"),
+        ("S3 direct-payment request", {"framework": "S3"}, "EDIGW1FLUX000000000000002"),
+    ],
+)
+def test_duplicate_invoice_does_not_fire(
+    store: Store, why: str, terms: dict[str, object], id_flux: str
+) -> None:
+    """No duplicate for the same IdFlux, another year, another number, or cadre S3."""
+    assert rules(run("ubl", store=store, id_flux=id_flux, **terms)) == [], why
+
+
+def test_a_recycler_invoice_may_reuse_its_number(store: Store) -> None:
+    """An earlier invoice whose status is A_RECYCLER (04) does not block the corrected one."""
+    store.db.execute("UPDATE invoice SET status_code = '04', status_name = 'A_RECYCLER'")
+    assert rules(run("cii", store=store, id_flux="EDIGW1FLUX000000000000002")) == []
+    store.db.execute("UPDATE invoice SET status_code = '05', status_name = 'REJETEE'")
+    assert rules(run("cii", store=store, id_flux="EDIGW1FLUX000000000000002")) == ["CPP-DUP-01"]
+
+
+def test_rejected_flux_does_not_count(store: Store) -> None:
+    """An invoice of a flux rejected at reception never counts as already received."""
+    store.update_flux("EDIGW1FLUX000000000000001", verdict="rejected")
+    assert rules(run("ubl", store=store, id_flux="EDIGW1FLUX000000000000002")) == []
+
+
+def test_duplicate_flux(store: Store) -> None:
+    """The same bytes deposited again give CPP-DUP-02 naming the first flux; new bytes do not."""
+    finding = reception.duplicate_flux(store, "ab" * 32, "EDIGW1FLUX000000000000002")
+    assert finding is not None
+    assert finding.rule == "CPP-DUP-02" and finding.layer is Layer.DUPLICATE
+    assert "EDIGW1FLUX000000000000001" in finding.message and "a.xml" in finding.message
+    assert reception.reason_for([finding]) == reception.Reason("DOUBLE_FACT", "IRR_UNCITE")
+    assert reception.duplicate_flux(store, "ab" * 32, "EDIGW1FLUX000000000000001") is None
+    assert reception.duplicate_flux(store, "cd" * 32, "EDIGW1FLUX000000000000002") is None
+
+
+# -- the rule table ------------------------------------------------------------------------
+
+
+def test_reason_table_covers_every_rule_and_uses_known_codes() -> None:
+    """Every rule of the stylesheet has codes; motifs exist in lifecycle.toml; reasons are CPP's."""
+    xsl = (ROOT / "rules" / "cpp-reception.xsl").read_text(encoding="utf-8")
+    in_xsl = set(re.findall(r"'(CPP-REC-\d\d)'", xsl))
+    assert in_xsl == {f"CPP-REC-{n:02d}" for n in range(1, 19)}
+    assert in_xsl | {"CPP-DUP-01", "CPP-DUP-02", "GW-SCH-01"} == set(reception.REASONS)
+    lifecycle = tomllib.loads((ROOT / "rules" / "lifecycle.toml").read_text(encoding="utf-8"))
+    motifs = {m["code"] for m in lifecycle["motif"]}
+    reasons_213 = {"DEST_INC", "REJ_SEMAN", "REJ_UNI", "REJ_COH", "REJ_ADR", "DOUBLON"}
+    for rule, codes in reception.REASONS.items():
+        assert codes.motif in motifs, rule
+        assert codes.reason in reasons_213 | {"IRR_UNCITE"}, rule
+
+
+def test_docs_list_every_rule() -> None:
+    """docs/reception.md has a row for every rule id with its reason code."""
+    doc = (ROOT / "docs" / "reception.md").read_text(encoding="utf-8")
+    for rule, codes in reception.REASONS.items():
+        row = next((line for line in doc.splitlines() if line.startswith(f"| {rule} ")), None)
+        assert row is not None, rule
+        assert codes.motif in row and codes.reason in row, rule
