@@ -113,10 +113,9 @@ class Gateway:
         lock = self._lock()
         if lock is None:
             return 2
-        try:
-            store = Store(self.config.database)
-        except StateError as exc:
-            self.log.error("gateway.failed", message=str(exc))
+        store = self._open_store()
+        if store is None:
+            os.close(lock)
             return 2
         with contextlib.suppress(ValueError):  # not the main thread (tests): no signals
             signal.signal(signal.SIGTERM, self.request_stop)
@@ -127,6 +126,18 @@ class Gateway:
             store.close()
             os.close(lock)
         return 0
+
+    def _open_store(self, attempts: int = 20) -> Store | None:
+        """Open the database, retrying while another process holds a lock (a reader of a
+        database being created gets ``database is locked`` at once); None after ~10 s."""
+        for attempt in range(attempts):
+            try:
+                return Store(self.config.database)
+            except StateError as exc:
+                if attempt == attempts - 1:
+                    self.log.error("gateway.failed", message=str(exc))
+                time.sleep(0.5)
+        return None
 
     def _lock(self) -> int | None:
         """Hold ``var/gateway.lock`` (one gateway per state folder); None when taken."""

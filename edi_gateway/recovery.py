@@ -23,7 +23,6 @@ from edi_gateway.config import Config
 from edi_gateway.model import Finding, Layer, Severity, Verdict
 from edi_gateway.store import Store, utc_now
 
-FLUX_REPORT_INTERFACE = "CSO1100A"  # flux integration report, FSO1100A with F -> C
 SYMLINK = ("GW-DAEMON-01", "IRR_TYPE_F", "symbolic link: never followed, set aside")
 NOT_REGULAR = ("GW-DAEMON-02", "IRR_TYPE_F", "not a regular file (FIFO, socket, device ...)")
 FAILED = ("GW-DAEMON-03", None, "processing failed on every attempt; please send it again")
@@ -111,7 +110,8 @@ def _write_report(
             findings=(finding,),
         )
         folder = outputs.supplier_folder(config.outbound, None, code)
-        name = outputs.flow_name(FLUX_REPORT_INTERFACE, code, claim.id_flux)
+        interface = outputs.report_interface(outputs.inbound_interface(None))  # CSO1100A
+        name = outputs.flow_name(interface, code, claim.id_flux)
         return outputs.write_atomic(folder / name, data)
     except Exception as exc:  # the verdict is still recorded in the store
         logs.get_logger().error("status.failed", error=type(exc).__name__, message=str(exc))

@@ -166,8 +166,7 @@ def _run_one(processor: Any, claim: Any) -> dict[str, Any]:
             log.error("flux.failed", error=type(exc).__name__, message=str(exc), duration_ms=ms)
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "duration_ms": ms}
         summary = summarize(outcome)
-        summary["duration_ms"] = logs.elapsed_ms(start)
-        log.info("flux.done", **summary)
+        summary["duration_ms"] = logs.elapsed_ms(start)  # the engine logged flux.done
         return {"ok": True, **summary}
 
 

@@ -1,0 +1,246 @@
+"""The daemon on real folders with the real watchdog observers (native and polling).
+
+Every test runs a gateway (in a thread; workers are real spawned processes) on tmp folders and
+checks the folders and the store: each dropped file ends with exactly one ``done`` flux row and
+its original, byte for byte, in var/archive or var/error. The engine is the real one when
+``edi_gateway.engine`` is importable, else the fake engine of tests/fixtures/daemon (the
+fake is always used where a worker must crash on purpose).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from edi_gateway import config as config_module
+from edi_gateway.daemon import Gateway
+from edi_gateway.store import Store
+from tests.fixtures.daemon import support
+
+pytestmark = pytest.mark.slow
+
+ENGINE = support.REAL if importlib.util.find_spec("edi_gateway.engine") else support.FAKE
+INVOICE = (
+    b'<?xml version="1.0"?>\n'
+    b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>\n'
+)
+
+
+def _kept(root: Path) -> dict[str, bytes]:
+    """Original name (after ``<IdFlux>__``) -> bytes, for each file in var/archive, var/error."""
+    kept: dict[str, bytes] = {}
+    for folder in ("archive", "error"):
+        for path in (root / "var" / folder).glob("*"):
+            name = os.fsencode(path.name).split(b"__", 1)[1]
+            assert os.fsdecode(name) not in kept, f"{path.name} kept twice"
+            kept[os.fsdecode(name)] = b"" if path.is_symlink() else path.read_bytes()
+    return kept
+
+
+def _done(cfg: Path, count: int, timeout: float = 60.0) -> list:
+    assert support.wait_until(lambda: len(support.done_rows(cfg)) >= count, timeout), (
+        f"{len(support.done_rows(cfg))} of {count} fluxes done"
+    )
+    time.sleep(0.2)
+    rows = support.done_rows(cfg)
+    assert len(rows) == count
+    return rows
+
+
+def _quiet(root: Path) -> None:
+    """Nothing left in the channel folders (apart from sub-channels) nor in var/work."""
+    assert [p.name for p in (root / "inbound").iterdir() if not p.is_dir()] == []
+    assert list((root / "var" / "work").iterdir()) == []
+
+
+def test_files_present_before_start_are_taken(tmp_path):
+    """Files already in the channel folders when the gateway starts are all taken."""
+    cfg = support.write_config(tmp_path)
+    for index in range(5):
+        (tmp_path / "inbound" / f"f{index}.xml").write_bytes(INVOICE + str(index).encode())
+    with support.running(cfg, ENGINE):
+        _done(cfg, 5)
+    assert _kept(tmp_path) == {f"f{i}.xml": INVOICE + str(i).encode() for i in range(5)}
+    _quiet(tmp_path)
+
+
+@pytest.mark.parametrize("observer", ["native", "polling"])
+def test_a_file_written_slowly_is_taken_once_and_complete(tmp_path, observer):
+    """A file written in chunks with pauses shorter than settle_seconds is taken once, whole."""
+    cfg = support.write_config(tmp_path, observer=observer, settle=0.6, sweep=0.3)
+    chunks = [INVOICE[i : i + 20] for i in range(0, len(INVOICE), 20)]
+    with support.running(cfg, ENGINE):
+        time.sleep(0.5)
+        with (tmp_path / "inbound" / "slow.xml").open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+                handle.flush()
+                time.sleep(0.25)
+        [row] = _done(cfg, 1)
+    assert row["size"] == len(INVOICE)
+    assert _kept(tmp_path) == {"slow.xml": INVOICE}
+
+
+@pytest.mark.parametrize("observer", ["native", "polling"])
+def test_a_file_moved_in_is_taken(tmp_path, observer):
+    """A file renamed into the channel folder from elsewhere (same filesystem) is taken."""
+    cfg = support.write_config(tmp_path, observer=observer, sweep=30.0)
+    outside = tmp_path / "staging"
+    outside.mkdir()
+    (outside / "moved.xml").write_bytes(INVOICE)
+    with support.running(cfg, ENGINE):
+        time.sleep(0.5)
+        (outside / "moved.xml").rename(tmp_path / "inbound" / "moved.xml")
+        _done(cfg, 1, timeout=15)
+    assert _kept(tmp_path) == {"moved.xml": INVOICE}
+
+
+def test_a_burst_of_500_files_is_taken_completely(tmp_path):
+    """500 files dropped at once are all taken, each exactly once (two workers)."""
+    cfg = support.write_config(tmp_path, workers=2, settle=0.2, sweep=1.0)
+    with support.running(cfg, ENGINE):
+        time.sleep(0.3)
+        for index in range(500):
+            (tmp_path / "inbound" / f"burst-{index:03d}.xml").write_bytes(
+                INVOICE + b"<!-- %d -->" % index
+            )
+        rows = _done(cfg, 500, timeout=240)
+    assert len({row["id_flux"] for row in rows}) == 500
+    assert len(_kept(tmp_path)) == 500
+    _quiet(tmp_path)
+
+
+def test_failing_and_crashing_files_do_not_stop_the_next_ones(tmp_path):
+    """An engine exception and a worker killed by SIGKILL: each such file is retried once, then
+    set aside with a flux report; the files dropped after them are processed normally."""
+    cfg = support.write_config(tmp_path)
+    inbound = tmp_path / "inbound"
+    with support.running(cfg, support.FAKE):
+        (inbound / "a-raise.bin").write_bytes(b"RAISE")
+        (inbound / "b-kill.bin").write_bytes(b"KILL")
+        time.sleep(0.4)
+        for index in range(3):
+            (inbound / f"c-good-{index}.xml").write_bytes(b"<ok/>")
+        rows = _done(cfg, 5)
+    by_name = {row["original_name"]: row for row in rows}
+    for name in ("a-raise.bin", "b-kill.bin"):
+        assert by_name[name]["verdict"] == "inadmissible"
+        assert by_name[name]["reason"] == "GW-DAEMON-03"
+        assert by_name[name]["attempts"] == 2
+    assert all(by_name[f"c-good-{i}.xml"]["verdict"] == "accepted" for i in range(3))
+    reports = list((tmp_path / "outbound" / "canaux" / "EDIGW1").glob("CSO1100A_*.xml"))
+    assert len(reports) == 2
+    log = (tmp_path / "var" / "log" / "gateway.jsonl").read_text()
+    assert '"event": "worker.restarted"' in log and '"signal": "SIGKILL"' in log
+
+
+def test_a_garbage_file_does_not_stop_the_next_ones(tmp_path):
+    """Binary garbage gets its terminal outcome and the next file is still processed."""
+    cfg = support.write_config(tmp_path)
+    with support.running(cfg, ENGINE):
+        (tmp_path / "inbound" / "garbage.xml").write_bytes(os.urandom(3000))
+        (tmp_path / "inbound" / "empty.xml").write_bytes(b"")
+        time.sleep(0.3)
+        (tmp_path / "inbound" / "next.xml").write_bytes(INVOICE)
+        rows = _done(cfg, 3)
+    assert {row["original_name"] for row in rows} == {"garbage.xml", "empty.xml", "next.xml"}
+    assert all(row["verdict"] for row in rows)
+    _quiet(tmp_path)
+
+
+@pytest.mark.parametrize("name", [".hidden.xml", "upload.xml.part", "upload.xml.tmp"])
+def test_temporary_names_are_ignored_until_renamed(tmp_path, name):
+    """A dot-file / *.part / *.tmp is left alone; once renamed to its final name it is taken."""
+    cfg = support.write_config(tmp_path, sweep=0.3)
+    temp = tmp_path / "inbound" / name
+    with support.running(cfg, ENGINE):
+        temp.write_bytes(INVOICE)
+        time.sleep(1.5)
+        assert temp.exists() and support.done_rows(cfg) == []
+        temp.rename(tmp_path / "inbound" / "final.xml")
+        _done(cfg, 1)
+    assert _kept(tmp_path) == {"final.xml": INVOICE}
+
+
+def test_a_symlink_is_set_aside_not_followed(tmp_path):
+    """A symbolic link is moved as a link to var/error, its target untouched, with a status."""
+    cfg = support.write_config(tmp_path)
+    target = tmp_path / "secret.xml"
+    target.write_bytes(INVOICE)
+    with support.running(cfg, ENGINE):
+        (tmp_path / "inbound" / "link.xml").symlink_to(target)
+        [row] = _done(cfg, 1)
+    assert (row["verdict"], row["reason"]) == ("inadmissible", "IRR_TYPE_F")
+    [moved] = (tmp_path / "var" / "error").iterdir()
+    assert moved.is_symlink() and os.readlink(moved) == str(target)
+    assert target.read_bytes() == INVOICE
+    log = (tmp_path / "var" / "log" / "gateway.jsonl").read_text()
+    assert '"event": "flux.set_aside"' in log
+
+
+def test_a_fifo_is_set_aside_without_being_opened(tmp_path):
+    """A named pipe (nobody writing) is set aside; opening it would block the gateway."""
+    cfg = support.write_config(tmp_path)
+    with support.running(cfg, ENGINE):
+        os.mkfifo(tmp_path / "inbound" / "pipe.xml")
+        (tmp_path / "inbound" / "after.xml").write_bytes(INVOICE)
+        rows = _done(cfg, 2)
+    by_name = {row["original_name"]: row for row in rows}
+    assert by_name["pipe.xml"]["reason"] == "IRR_TYPE_F"
+
+
+def test_non_utf8_and_spaced_names_work(tmp_path):
+    """Names with spaces, accents and non-UTF-8 bytes are taken; the store has readable names."""
+    cfg = support.write_config(tmp_path)
+    inbound = os.fsencode(tmp_path / "inbound")
+    names = [b"facture 2026 \xc3\xa9t\xc3\xa9.xml", b"caf\xe9 latin1.xml"]
+    with support.running(cfg, ENGINE):
+        for raw in names:
+            with open(os.path.join(inbound, raw), "wb") as handle:
+                handle.write(INVOICE)
+        rows = _done(cfg, 2)
+    assert {row["original_name"] for row in rows} == {"facture 2026 été.xml", "caf\\xe9 latin1.xml"}
+    assert len(_kept(tmp_path)) == 2
+    _quiet(tmp_path)
+
+
+def test_the_recipient_status_subfolder_is_its_own_channel(tmp_path):
+    """A file in inbound/recipient-status/ is claimed on that channel with its application code."""
+    cfg = support.write_config(tmp_path)
+    with support.running(cfg, support.FAKE):
+        (tmp_path / "inbound" / "recipient-status" / "statut.xml").write_bytes(b"<CPPStatut/>")
+        [row] = _done(cfg, 1)
+    assert row["channel"] == "statuts-destinataires"
+    assert row["id_flux"].startswith("EDIGW2")
+
+
+def test_a_second_gateway_on_the_same_state_folder_is_refused(tmp_path):
+    """Two gateways must never share var/ (start-up recovery would steal running claims)."""
+    cfg = support.write_config(tmp_path)
+    with support.running(cfg, support.FAKE):
+        time.sleep(0.3)
+        config = config_module.load(cfg)
+        assert Gateway(config).run() == 2
+
+
+def test_stop_hands_back_a_file_in_progress(tmp_path):
+    """Stopping with a slow file in progress past the grace hands it back (claimed, attempts
+    not counted); the next start processes it."""
+    cfg = support.write_config(tmp_path)
+    with support.running(cfg, support.FAKE, grace=0.2):
+        (tmp_path / "inbound" / "slow.bin").write_bytes(b"SLEEP <x/>")
+        work = tmp_path / "var" / "work"
+        assert support.wait_until(lambda: work.is_dir() and list(work.iterdir()), 10)
+        time.sleep(0.3)
+    with Store(config_module.load(cfg).database) as store:
+        [row] = store.fluxes()
+        assert (row["state"], row["attempts"]) == ("claimed", 0)
+    with support.running(cfg, support.FAKE):
+        [row] = _done(cfg, 1)
+    assert row["attempts"] == 1
+    assert not threading.current_thread().daemon
