@@ -279,8 +279,22 @@ def visible_pdf(lines: list[str]) -> bytes:
 
 
 def facturx(case: Case) -> bytes:
-    """A Factur-X EN 16931 PDF: a visible page plus the CII of ``case`` (factur-x library)."""
+    """A Factur-X EN 16931 PDF: a visible page plus the CII of ``case`` (factur-x library).
+
+    The library stamps "now" into the PDF and XMP dates; it is given a fixed clock here so that
+    re-running the generator rewrites the same bytes.
+    """
+    import datetime as dt
+
+    import facturx.facturx as fx
     from facturx import generate_from_binary
+
+    class FixedClock(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> FixedClock:
+            return cls(2025, 6, 16, 12, 0, 0, tzinfo=tz or dt.UTC)
+
+    real_clock, fx.datetime = fx.datetime, FixedClock  # type: ignore[misc]
 
     a = amounts(case)
     page = visible_pdf(
@@ -292,17 +306,20 @@ def facturx(case: Case) -> bytes:
             f"TVA 20 % : {a['vat']} EUR   Total TTC : {a['total']} EUR",
         ]
     )
-    return bytes(
-        generate_from_binary(
-            page,
-            cii(case),
-            flavor="factur-x",
-            level="en16931",
-            check_xsd=True,
-            pdf_metadata={"author": "Fournitures Demo SARL", "title": f"Facture {case.number}"},
-            lang="fr-FR",
+    try:
+        return bytes(
+            generate_from_binary(
+                page,
+                cii(case),
+                flavor="factur-x",
+                level="en16931",
+                check_xsd=True,
+                pdf_metadata={"author": "Fournitures Demo SARL", "title": f"Facture {case.number}"},
+                lang="fr-FR",
+            )
         )
-    )
+    finally:
+        fx.datetime = real_clock  # type: ignore[misc]
 
 
 BASE = Case(number="EX-2025-001")
