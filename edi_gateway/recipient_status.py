@@ -20,11 +20,14 @@ counted as applied without a new event, so a flux processed again after a crash 
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import structlog
 from lxml import etree
 
 from edi_gateway import actions, outputs, statusflow, xmlsafe
@@ -38,6 +41,8 @@ from edi_gateway.structures import Directory
 REPORT_INTERFACE = "CSO1100A"  # same report name as every other flux of the gateway
 UNIT = "CPPFactureStatutUnitaire"
 SYNTAX = "cpp-statut"
+
+log = structlog.get_logger("edi_gateway.recipient_status")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -448,3 +453,64 @@ def _directory(context: Any) -> Directory | None:
         found = current()
         return found if isinstance(found, Directory) else None
     return None
+
+
+def process_claimed(engine: Any, claim: Any) -> Any:
+    """The engine's dispatch for ``recipient-status`` channels (``Engine._recipient_status``).
+
+    Runs :func:`handle` (protocol steps 2-3), moves the original to ``var/archive`` (accepted,
+    rejected) or ``var/error`` (inadmissible) (step 4) and returns an
+    :class:`edi_gateway.engine.Outcome` (``syntax`` ``cpp-statut``, ``flux_status`` 90 / 93,
+    ``statuses`` = codes applied). A flux already ``done`` (re-run after a crash) is only put
+    away.
+
+    Raises:
+        ConfigError / StateError / OutputError: our own failures (the flux is retried).
+    """
+    from edi_gateway.engine import Outcome  # the engine imports this module lazily too
+
+    start = time.perf_counter()
+    row = engine.store.flux(claim.id_flux)
+    if row is not None and row["state"] == "done":
+        verdict = Verdict(row["verdict"]) if row["verdict"] else Verdict.INADMISSIBLE
+        written = tuple(Path(p) for p in json.loads(row["outputs"] or "[]"))
+        result = StatusFileOutcome(verdict=verdict, reason=row["reason"], outputs=written)
+    else:
+        result = handle(engine, claim)
+    moved = _put_away(engine.config, claim, result.verdict)
+    outcome = Outcome(
+        id_flux=claim.id_flux,
+        file=claim.original_name,
+        channel=claim.channel,
+        syntax=SYNTAX,
+        verdict=result.verdict,
+        reason=result.reason,
+        flux_status=statusflow.FLUX_RECEIVED
+        if result.verdict is Verdict.ACCEPTED
+        else statusflow.FLUX_RECEPTION_ERROR,
+        statuses=tuple(a.status.code for a in result.applied),
+        outputs=(*result.outputs, *((moved,) if moved else ())),
+        findings=result.findings,
+        error_count=result.error_count,
+        duration_ms=round((time.perf_counter() - start) * 1000, 1),
+    )
+    log.info(
+        "flux.done",
+        verdict=str(result.verdict),
+        applied=len(result.applied),
+        refused=len(result.refused),
+        error_count=result.error_count,
+        first_rules=result.first_rules,
+        duration_ms=outcome.duration_ms,
+    )
+    return outcome
+
+
+def _put_away(config: Config, claim: Any, verdict: Verdict) -> Path | None:
+    """Protocol step 4: accepted / rejected to ``var/archive``, inadmissible to ``var/error``."""
+    work = Path(claim.work_path)
+    if not work.exists():
+        return None
+    keep = verdict in (Verdict.ACCEPTED, Verdict.REJECTED)
+    folder = config.archive_dir if keep else config.error_dir
+    return outputs.move_original(work, folder, claim.id_flux, claim.original_name)

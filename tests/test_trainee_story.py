@@ -10,22 +10,13 @@ import pytest
 
 from edi_gateway.cli import main
 from edi_gateway.config import Config
-from edi_gateway.store import Store
-from tests.fixtures.lifecycle.builders import (
-    SELLER_SIRET,
-    add_available_invoice,
-    make_config,
-    valid_statut,
-)
+from edi_gateway.engine import Engine
+from edi_gateway.model import Verdict
+from tests.fixtures.lifecycle.builders import HERE, make_config, valid_statut
 
-STORY = [
-    # (arguments after ``status set 1``, the status code it sets)
-    (["SUSPENDUE", "--motif", "LIVR_INCOMP", "--comment", "Bon de livraison manquant"], "06"),
-    (["COMPLETEE", "--as", "supplier", "--attach", "{attachment}"], "12"),
-    (["SERVICE_FAIT"], "07"),
-    (["MANDATEE", "--mandate", "DP-2026-0042"], "08"),
-    (["MISE_EN_PAIEMENT"], "11"),
-]
+SELLER = "99910000600018"  # BT-29 of facture-mairie.xml (fictitious)
+NUMBER = "EX-2025-002"
+SERVICE_DONE = (HERE / "statuts-acceptes.xml").read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -33,79 +24,116 @@ def config(tmp_path: Path) -> Config:
     return make_config(tmp_path)
 
 
-def _deposit(config: Config) -> int:
-    """Deposit the invoice: reception records 01, 02, 03 (built through the store)."""
-    with Store(config.database) as store:
-        return add_available_invoice(store)
+def _service_done_file(config: Config) -> Path:
+    """The recipient's CPPStatut saying 07 Service fait for the trainee's invoice."""
+    head, rest = SERVICE_DONE.split("<CPPFactureStatutUnitaire", 1)
+    unit = rest.split("</CPPFactureStatutUnitaire>", 1)[0]
+    unit = unit.replace("99999999900016", SELLER).replace("F-2026-0001", NUMBER)
+    unit = unit.replace("2026-03-06T10:15:00.000+01:00", "2026-03-06T10:15:00.000+00:00")
+    text = f"{head.replace(chr(34) + '2' + chr(34), chr(34) + '1' + chr(34))}"
+    text += f"<CPPFactureStatutUnitaire{unit}</CPPFactureStatutUnitaire>\n"
+    text += "  </CPPFactureStatuts>\n</CPPStatut>\n"
+    path = config.root / "service-fait.xml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _status_set(config: Config, capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    capsys.readouterr()  # drop what the engine logged on the console
+    code = main(["status", "set", "1", *argv, "--format", "json", "--config", str(config.path)])
+    assert code == 0, argv
+    return json.loads(capsys.readouterr().out)
 
 
 def test_trainee_story(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
-    """Each step is accepted, writes its FEN1200A flow to the supplier (COMPLETEE also to the
-    recipient), and the history reads back newest first with actors, motif and mandate."""
-    invoice = _deposit(config)
-    assert invoice == 1
-    attachment = config.root / "bon-de-livraison.pdf"
-    attachment.write_bytes(b"%PDF-1.4 fictitious delivery note")
-    results = []
-    for argv, _ in STORY:
-        args = [a.format(attachment=attachment) for a in argv]
-        assert (
-            main(["status", "set", "1", *args, "--format", "json", "--config", str(config.path)])
-            == 0
-        ), args
-        results.append(json.loads(capsys.readouterr().out))
-    assert [r["status"]["code"] for r in results] == [code for _, code in STORY]
+    """Deposit through the engine (01, 02, 03), then suspension, completion by the supplier,
+    service done by EDI file, mandate and payment: six supplier flows in order with the right
+    content, one recipient flow and the completing file beside the invoice, and the history
+    newest first."""
+    engine = Engine(config)
+    try:
+        deposit = engine.process_path(HERE / "facture-mairie.xml", "depot-edi")
+        assert (deposit.verdict, deposit.invoice_id) == (Verdict.ACCEPTED, 1)
+        attachment = config.root / "bon-de-livraison.pdf"
+        attachment.write_bytes(b"%PDF-1.4 fictitious delivery note")
+        suspended = _status_set(
+            config,
+            capsys,
+            "SUSPENDUE",
+            "--motif",
+            "LIVR_INCOMP",
+            "--comment",
+            "Bon de livraison manquant",
+        )
+        completed = _status_set(
+            config, capsys, "COMPLETEE", "--as", "supplier", "--attach", str(attachment)
+        )
+        edi = engine.process_path(_service_done_file(config), "statuts-destinataires")
+        assert (edi.verdict, edi.statuses, edi.flux_status) == (Verdict.ACCEPTED, ("07",), "90")
+        assert edi.outputs[-1].parent == config.archive_dir  # the original is put away
+    finally:
+        engine.close()
+    mandated = _status_set(config, capsys, "MANDATEE", "--mandate", "DP-2026-0042")
+    paid = _status_set(config, capsys, "MISE_EN_PAIEMENT")
 
-    supplier = config.outbound / "fournisseurs" / SELLER_SIRET
+    supplier = config.outbound / "fournisseurs" / SELLER
     written = sorted(supplier.glob("FEN1200A_*.xml"))
-    assert [Path(r["flows"][0]) for r in results] == written  # one per step, in order
+    assert len(written) == 6
+    assert [Path(r["flows"][0]) for r in (suspended, completed, mandated, paid)] == [
+        written[1],
+        written[2],
+        written[4],
+        written[5],
+    ]
     contents = [valid_statut(path.read_bytes()) for path in written]
-    data = [
-        root.find("CPPFactureStatuts/CPPFactureStatutUnitaire/DonneesStatut") for root in contents
-    ]
-    assert [d.findtext("IdStatut") for d in data] == ["06", "12", "07", "08", "11"]
-    assert [d.findtext("IdFacture") for d in data] == ["F-2026-0001"] * 5
-    assert data[0].findtext("ComplementStatut") == "LIVR_INCOMP"
-    assert data[0].findtext("Commentaire") == "Bon de livraison manquant"
-    assert data[1].find("Producteur").get("Id") == SELLER_SIRET
-    assert data[2].findtext("Commentaire") == "Service fait"
-    assert data[3].findtext("IdMandatDP") == "DP-2026-0042"
-    assert data[4].findtext("Commentaire") == "Mise en paiement"
-    id_flux = [
-        root.findtext(".//ParametreIndiv[Code='IdFlx']/Valeurparametre") for root in contents
-    ]
-    assert id_flux == [r["id_flux"] for r in results] and len(set(id_flux)) == 5
+    codes = [[s.text for s in root.iter("IdStatut")] for root in contents]
+    assert codes == [["01", "02", "03"], ["06"], ["12"], ["07"], ["08"], ["11"]]
+    last = [root.findall(".//DonneesStatut")[-1] for root in contents]
+    assert {d.findtext("IdFacture") for d in last} == {NUMBER}
+    assert (last[1].findtext("ComplementStatut"), last[1].findtext("Commentaire")) == (
+        "LIVR_INCOMP",
+        "Bon de livraison manquant",
+    )
+    assert last[2].find("Producteur").get("Id") == SELLER
+    assert (last[3].findtext("Commentaire"), last[3].findtext("Horodatage")) == (
+        "Service fait le 5 mars",
+        "2026-03-06T10:15:00+00:00",
+    )
+    assert last[4].findtext("IdMandatDP") == "DP-2026-0042"
+    assert last[5].findtext("Commentaire") == "Mise en paiement"
 
     recipient = config.outbound / "99900001000010" / "SERVICES-TECHNIQUES"
-    completion = results[1]
-    assert sorted(recipient.iterdir()) == sorted(
-        [Path(completion["flows"][1]), Path(completion["attachment"])]
+    assert Path(completed["flows"][1]).parent == recipient
+    assert Path(completed["attachment"]).read_bytes() == attachment.read_bytes()
+    assert valid_statut(Path(completed["flows"][1]).read_bytes()).findtext(".//IdStatut") == "12"
+    report = next((config.outbound / "canaux" / "EDIGW2").glob("CSO1100A_*.xml"))
+    assert valid_statut(report.read_bytes()).findtext(".//IdStatut") == "90"
+
+    assert (
+        main(
+            [
+                "status",
+                "show",
+                f"{SELLER}:{NUMBER}",
+                "--format",
+                "json",
+                "--config",
+                str(config.path),
+            ]
+        )
+        == 0
     )
-    assert valid_statut(Path(completion["flows"][1]).read_bytes()).findtext(".//IdStatut") == "12"
-
-    assert main(["status", "show", "1", "--format", "json", "--config", str(config.path)]) == 0
     history = json.loads(capsys.readouterr().out)["history"]
-    assert [(h["code"], h["actor"]) for h in history] == [
-        ("11", "recipient"),
-        ("08", "recipient"),
-        ("07", "recipient"),
-        ("12", "supplier"),
-        ("06", "recipient"),
-        ("03", "platform"),
-        ("02", "platform"),
-        ("01", "platform"),
+    assert [(h["code"], h["actor"], h["reform_code"]) for h in history] == [
+        ("11", "recipient", "211"),
+        ("08", "recipient", "204"),
+        ("07", "recipient", "204"),
+        ("12", "supplier", "209"),
+        ("06", "recipient", "208"),
+        ("03", "platform", "203"),
+        ("02", "platform", None),
+        ("01", "platform", "202"),
     ]
-    assert [h["reform_code"] for h in history] == [
-        "211",
-        "204",
-        "204",
-        "209",
-        "208",
-        "203",
-        None,
-        "202",
-    ]
-
     assert (
         main(["status", "set", "1", "REJETEE", "--motif", "AUTRE", "--config", str(config.path)])
         == 1
