@@ -187,3 +187,44 @@ def test_pastell_samples(config: Config, store: Store) -> None:
         "EDIGW21100000000000000004",
     )
     assert four.verdict is Verdict.INADMISSIBLE and "CPPFluxStatuts" in four.findings[0].message
+
+
+def test_engine_dispatch_puts_the_original_away_and_survives_a_rerun(
+    config: Config, store: Store
+) -> None:
+    """process_claimed archives the original; run again on a done flux it only puts away."""
+    data = _fixture("statuts-acceptes.xml")
+    context = SimpleNamespace(config=config, store=store)
+    work = config.work_dir / f"{ID_FLUX}__statuts.xml"
+    work.parent.mkdir(parents=True)
+    work.write_bytes(data)
+    store.add_flux(
+        id_flux=ID_FLUX,
+        channel="statuts-destinataires",
+        original_name="statuts.xml",
+        sha256="x",
+        size=len(data),
+        work_path=str(work),
+    )
+    claim = Claim(
+        id_flux=ID_FLUX,
+        channel="statuts-destinataires",
+        work_path=work,
+        original_name="statuts.xml",
+        sha256="x",
+        size=len(data),
+        received_at="2026-03-06T10:00:00.000+00:00",
+    )
+    first = recipient_status.process_claimed(context, claim)
+    assert (first.verdict, first.statuses, first.flux_status) == (
+        Verdict.ACCEPTED,
+        ("07", "06"),
+        "90",
+    )
+    assert first.outputs[-1] == config.archive_dir / f"{ID_FLUX}__statuts.xml"
+    assert not work.exists()
+    events = len(store.events(1)) + len(store.events(2))
+    work.write_bytes(data)  # a crash left the original in var/work
+    again = recipient_status.process_claimed(context, claim)
+    assert again.verdict is Verdict.ACCEPTED and not work.exists()
+    assert len(store.events(1)) + len(store.events(2)) == events

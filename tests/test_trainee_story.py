@@ -139,3 +139,31 @@ def test_trainee_story(config: Config, capsys: pytest.CaptureFixture[str]) -> No
         == 1
     )  # paid: nothing may follow
     assert "11 MISE_EN_PAIEMENT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "verdict"),
+    [
+        (["A_RECYCLER", "--motif", "SE_ERR"], Verdict.ACCEPTED),  # same number allowed
+        (["REJETEE", "--motif", "DOUBLE_FACT"], Verdict.REJECTED),  # a new number is required
+    ],
+)
+def test_sending_the_invoice_again(
+    config: Config, capsys: pytest.CaptureFixture[str], argv: list[str], verdict: Verdict
+) -> None:
+    """After A_RECYCLER the corrected invoice may reuse its number; after REJETEE it may not."""
+    engine = Engine(config)
+    try:
+        assert engine.process_path(HERE / "facture-mairie.xml", "depot-edi").invoice_id == 1
+        _status_set(config, capsys, *argv)
+        corrected = config.root / "facture-mairie-corrigee.xml"  # other bytes, same number
+        text = (HERE / "facture-mairie.xml").read_text(encoding="utf-8")
+        corrected.write_text(text.replace("2025-07-16", "2025-07-31"), encoding="utf-8")
+        again = engine.process_path(corrected, "depot-edi")
+    finally:
+        engine.close()
+    assert again.verdict is verdict
+    if verdict is Verdict.ACCEPTED:
+        assert again.invoice_id == 2 and again.statuses == ("01", "02", "03")
+    else:
+        assert again.invoice_id is None and again.reason is not None
