@@ -1,0 +1,199 @@
+"""The engine: outputs, store rows, crash re-runs and the user's file left untouched."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from edi_gateway import config as config_module
+from edi_gateway import fluxid
+from edi_gateway.claim import Claim, work_name
+from edi_gateway.engine import Engine
+from edi_gateway.errors import GatewayError, StateError
+from edi_gateway.model import Verdict
+from edi_gateway.outputs import OutputError
+from edi_gateway.store import utc_now
+from tests.conftest import PIVOT_XSD, ROOT, STATUT_XSD, need_shared
+from tests.test_examples import tmp_config
+
+EXAMPLES = ROOT / "examples"
+ACCEPTED = EXAMPLES / "ok-ubl-mairie-services-techniques.xml"
+FACTURX = EXAMPLES / "ok-facturx-hopital-ej.pdf"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    built = Engine(config_module.load(tmp_config(tmp_path)))
+    yield built
+    built.close()
+
+
+def _claim(engine: Engine, source: Path) -> Claim:
+    """Claim a file the way the daemon does: IdFlux, rename into var/work, flux row."""
+    id_flux = fluxid.new_id_flux(engine.store, "EDIGW1")
+    work = engine.config.work_dir / work_name(id_flux, source.name)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, work)
+    claim = Claim(
+        id_flux=id_flux,
+        channel="depot-edi",
+        work_path=work,
+        original_name=source.name,
+        sha256="",
+        size=work.stat().st_size,
+        received_at=utc_now(),
+    )
+    engine.store.add_flux(
+        id_flux=id_flux,
+        channel="depot-edi",
+        original_name=source.name,
+        sha256="0" * 64,
+        size=claim.size,
+        work_path=str(work),
+        received_at=claim.received_at,
+    )
+    return claim
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_accepted_invoice_outputs_and_rows(engine: Engine) -> None:
+    """Accepted: original + pivot to the recipient, CSO + FEN1200A to the supplier, one invoice
+    row at 03, three platform events with their reform codes, flux done, original archived."""
+    outcome = engine.process_path(ACCEPTED, "depot-edi")
+    i = outcome.id_flux
+    assert outcome.verdict is Verdict.ACCEPTED
+    assert (outcome.flux_status, outcome.statuses) == ("90", ("01", "02", "03"))
+    assert _tree(engine.config.outbound) == [
+        f"99900001000010/SERVICES-TECHNIQUES/{i}__{ACCEPTED.name}",
+        f"99900001000010/SERVICES-TECHNIQUES/FEN0036A_EDIGW1_{i}.xml",
+        f"fournisseurs/99910000600018/CSO1100A_EDIGW1_{i}.xml",
+        f"fournisseurs/99910000600018/FEN1200A_EDIGW1_{i}.xml",
+    ]
+    invoice = engine.store.invoice(outcome.invoice_id)
+    assert (invoice["status_code"], invoice["number"]) == ("03", "EX-2025-002")
+    events = engine.store.events(outcome.invoice_id)
+    assert sorted((e["status_code"], e["actor"], e["reform_code"]) for e in events) == [
+        ("01", "platform", "202"),
+        ("02", "platform", None),
+        ("03", "platform", "203"),
+    ]
+    row = engine.store.flux(i)
+    assert (row["state"], row["verdict"], row["recipient_siret"]) == (
+        "done",
+        "accepted",
+        "99900001000010",
+    )
+    assert (engine.config.archive_dir / f"{i}__{ACCEPTED.name}").exists()
+    assert ACCEPTED.exists()  # the user's file is never moved
+    assert list(engine.config.work_dir.iterdir()) == []
+
+
+def test_engine_outputs_are_valid_against_the_cpp_schemas(engine: Engine) -> None:
+    """The flux report, the invoice statuses and the pivot the engine writes pass the AIFE XSDs."""
+    statut = etree.XMLSchema(etree.parse(str(need_shared(STATUT_XSD))))
+    pivot = etree.XMLSchema(etree.parse(str(need_shared(PIVOT_XSD))))
+    outcome = engine.process_path(FACTURX, "depot-edi")
+    checked = 0
+    for path in outcome.outputs:
+        if path.name.startswith(("CSO", "FEN1200A")):
+            assert statut.validate(etree.parse(str(path))), (path.name, statut.error_log)
+            checked += 1
+        elif path.name.startswith("FEN0036A"):
+            doc = etree.parse(str(path))
+            assert pivot.validate(doc), pivot.error_log
+            assert doc.findtext(".//PJ/MimeTypePJ") == "application/pdf"
+            assert doc.findtext(".//DonneesFacture/Engagement/NumeroEngagement") == "EJ-2025-0042"
+            checked += 1
+    assert checked == 3
+
+
+def test_inadmissible_goes_to_the_channel_folder_and_var_error(engine: Engine) -> None:
+    """An unusable file: one CSO report (93, IRR_*) under canaux/<app code>, original in error."""
+    outcome = engine.process_path(EXAMPLES / "irr-xml-mal-forme.xml", "depot-edi")
+    i = outcome.id_flux
+    assert (outcome.verdict, outcome.reason) == (Verdict.INADMISSIBLE, "IRR_SYNTAX")
+    assert _tree(engine.config.outbound) == [f"canaux/EDIGW1/CSO1100A_EDIGW1_{i}.xml"]
+    assert (engine.config.error_dir / f"{i}__irr-xml-mal-forme.xml").exists()
+
+
+def test_rerun_after_a_crash_before_commit_writes_the_same_names(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash inside the transaction rolls everything back; the re-run rewrites the same file
+    names once, one invoice row, three events."""
+    claim = _claim(engine, ACCEPTED)
+    real = engine.store.update_flux
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise StateError("disk full (simulated)")
+
+    monkeypatch.setattr(engine.store, "update_flux", crash)
+    with pytest.raises(StateError):
+        engine.process_claimed(claim)
+    first = _tree(engine.config.outbound)
+    assert engine.store.flux(claim.id_flux)["state"] == "claimed"
+    assert engine.store.invoices() == []
+    monkeypatch.setattr(engine.store, "update_flux", real)
+    outcome = engine.process_claimed(claim)
+    assert _tree(engine.config.outbound) == first
+    assert len(first) == 4
+    assert len(engine.store.invoices()) == 1
+    assert len(engine.store.events(outcome.invoice_id)) == 3
+
+
+def test_rerun_after_commit_only_puts_the_original_away(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash after the commit (before the move): the re-run moves the original, adds nothing."""
+    claim = _claim(engine, ACCEPTED)
+    real = engine._put_away
+
+    def crash(*args: object) -> Path:
+        raise OutputError("simulated crash before the move")
+
+    monkeypatch.setattr(engine, "_put_away", crash)
+    with pytest.raises(OutputError):
+        engine.process_claimed(claim)
+    assert engine.store.flux(claim.id_flux)["state"] == "done"
+    assert claim.work_path.exists()
+    monkeypatch.setattr(engine, "_put_away", real)
+    again = engine.process_claimed(claim)
+    assert again.verdict is Verdict.ACCEPTED
+    assert not claim.work_path.exists()
+    assert (engine.config.archive_dir / claim.work_path.name).exists()
+    assert len(engine.store.invoices()) == 1
+    assert len(_tree(engine.config.outbound)) == 4
+
+
+def test_same_invoice_twice_is_rejected_as_duplicate(engine: Engine, tmp_path: Path) -> None:
+    """A second file with the same seller, number and year is rejected (CPP-DUP-01, REJ_UNI);
+    no second invoice row."""
+    engine.process_path(ACCEPTED, "depot-edi")
+    copy = tmp_path / "copie.xml"
+    copy.write_bytes(ACCEPTED.read_bytes().replace(b"<cbc:ID>1</cbc:ID>", b"<cbc:ID>2</cbc:ID>"))
+    outcome = engine.process_path(copy, "depot-edi")
+    assert (outcome.verdict, outcome.reason) == (Verdict.REJECTED, "REJ_UNI")
+    assert outcome.first_rules == ["CPP-DUP-01"]
+    assert len(engine.store.invoices()) == 1
+
+
+def test_unreadable_user_file_is_our_error(engine: Engine, tmp_path: Path) -> None:
+    """process_path on a missing file raises OutputError (a GatewayError), nothing recorded."""
+    with pytest.raises(GatewayError):
+        engine.process_path(tmp_path / "missing.xml", "depot-edi")
+    assert engine.store.fluxes() == []
+
+
+def test_outcome_json_shape(engine: Engine) -> None:
+    """as_dict carries the verdict, routing, statuses, outputs and findings as plain values."""
+    data = engine.process_path(ACCEPTED, "depot-edi").as_dict()
+    assert data["verdict"] == "accepted"
+    assert data["statuses"] == ["01", "02", "03"]
+    assert data["service_code"] == "SERVICES-TECHNIQUES"
+    assert all(isinstance(p, str) for p in data["outputs"])
