@@ -107,24 +107,12 @@ class Directory:
         return self._by_siret.get(siret.strip()) if siret else None
 
     def to_xml(self) -> bytes:
-        """Return the directory as XML, the document ``rules/cpp-reception.xsl`` reads.
+        """Return the directory as the XML ``rules/cpp-reception.xsl`` reads (built once).
 
-        Shape (no namespace; booleans ``true``/``false``; dates ``YYYY-MM-DD``, absent when
-        open-ended)::
-
-            <annuaire>
-              <structure identifiantStructure="…" typeIdentifiantStructure="SIRET"
-                  statut="ACTIF|INACTIF" codeServiceDoitEtreRenseigne="…"
-                  numeroEJDoitEtreRenseigne="…" gestionNumeroEJOuCodeService="…"
-                  statutMiseEnPaiementNestPasRemonte="…" estMoaUniquement="…">
-                <libelleStructure>…</libelleStructure>
-                <service codeService="…" estActif="…" numeroEngagement="…"
-                    dateDbtService="…" dateFinService="…"><libelleService>…</libelleService>
-                </service>
-              </structure>
-            </annuaire>
-
-        Built once per directory, then cached.
+        ``<annuaire><structure identifiantStructure=… statut="ACTIF|INACTIF" <flags>="true|false">
+        <libelleStructure/><service codeService=… estActif=… numeroEngagement=…
+        [dateDbtService=…] [dateFinService=…]><libelleService/></service></structure></annuaire>``:
+        the TOML key names, no namespace, dates ``YYYY-MM-DD`` (docs/reception.md §1).
         """
         if not self._xml:
             self._xml.append(self._build_xml())
@@ -133,37 +121,39 @@ class Directory:
     def _build_xml(self) -> bytes:
         root = etree.Element("annuaire")
         for s in self.structures:
-            node = etree.SubElement(
-                root,
-                "structure",
-                identifiantStructure=s.siret,
-                typeIdentifiantStructure=s.id_type,
-                statut="ACTIF" if s.active else "INACTIF",
-                codeServiceDoitEtreRenseigne=_xb(s.service_code_required),
-                numeroEJDoitEtreRenseigne=_xb(s.engagement_required),
-                gestionNumeroEJOuCodeService=_xb(s.engagement_or_service),
-                statutMiseEnPaiementNestPasRemonte=_xb(s.payment_status_not_reported),
-                estMoaUniquement=_xb(s.moa_only),
+            flags = (
+                s.service_code_required,
+                s.engagement_required,
+                s.engagement_or_service,
+                s.payment_status_not_reported,
+                s.moa_only,
             )
+            node = etree.SubElement(root, "structure", identifiantStructure=s.siret)
+            node.set("typeIdentifiantStructure", s.id_type)
+            node.set("statut", "ACTIF" if s.active else "INACTIF")
+            for key, value in zip(_FLAGS, flags, strict=True):
+                node.set(key, _xb(value))
             etree.SubElement(node, "libelleStructure").text = s.name
             for sv in s.services:
-                snode = etree.SubElement(
-                    node,
-                    "service",
-                    codeService=sv.code,
-                    estActif=_xb(sv.active),
-                    numeroEngagement=_xb(sv.engagement_required),
-                )
-                if sv.start:
-                    snode.set("dateDbtService", sv.start.isoformat())
-                if sv.end:
-                    snode.set("dateFinService", sv.end.isoformat())
+                snode = etree.SubElement(node, "service", codeService=sv.code)
+                snode.set("estActif", _xb(sv.active))
+                snode.set("numeroEngagement", _xb(sv.engagement_required))
+                for key, day in (("dateDbtService", sv.start), ("dateFinService", sv.end)):
+                    if day:
+                        snode.set(key, day.isoformat())
                 etree.SubElement(snode, "libelleService").text = sv.label
         return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
 
 
 def _xb(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read the structures directory: {exc.strerror}") from exc
 
 
 def load(path: Path | str) -> Directory:
@@ -180,12 +170,7 @@ def load(path: Path | str) -> Directory:
             names the file, the entry (``structure #2 (99900002000019) service #1 (…)``) and the
             field.
     """
-    file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read the structures directory: {exc.strerror}") from exc
-    return loads(data, file)
+    return loads(_read(Path(path)), Path(path))
 
 
 def loads(data: bytes, file: Path) -> Directory:
@@ -378,7 +363,7 @@ class Watcher:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        data = self._read_or_raise()
+        data = _read(self.path)
         self._signature = self._stat()
         self._digest = hashlib.sha256(data).hexdigest()
         self._directory = loads(data, self.path)
@@ -389,14 +374,6 @@ class Watcher:
         except OSError:
             return None
         return (st.st_mtime_ns, st.st_size)
-
-    def _read_or_raise(self) -> bytes:
-        try:
-            return self.path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(
-                f"{self.path}: cannot read the structures directory: {exc.strerror}"
-            ) from exc
 
     def current(self) -> Directory:
         """Return the directory in force, re-reading the file first when it changed."""
@@ -411,7 +388,7 @@ class Watcher:
 
     def _reload(self) -> None:
         try:
-            data = self._read_or_raise()
+            data = _read(self.path)
             digest = hashlib.sha256(data).hexdigest()
             if digest == self._digest:
                 return
