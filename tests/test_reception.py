@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import tomllib
 from datetime import date
@@ -300,3 +301,52 @@ def test_docs_list_every_rule() -> None:
         row = next((line for line in doc.splitlines() if line.startswith(f"| {rule} ")), None)
         assert row is not None, rule
         assert codes.motif in row and codes.reason in row, rule
+
+
+def _valid_corpus_invoices() -> list[tuple[Path, Syntax]]:
+    manifest = CORPUS / "manifest.csv"
+    if not manifest.exists():
+        return []
+    kinds = {"ubl-invoice": Syntax.UBL_INVOICE, "ubl-creditnote": Syntax.UBL_CREDIT_NOTE}
+    kinds["cii"] = Syntax.CII
+    with manifest.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [
+        (CORPUS / r["file"], kinds[r["syntax"]])
+        for r in rows
+        if r["syntax"] in kinds and r["expected"] == "valid"
+    ]
+
+
+@pytest.mark.corpus
+def test_rules_run_to_completion_on_every_valid_corpus_invoice() -> None:
+    """The rules run on every valid UBL/CII corpus invoice; none is addressed to a demo SIRET."""
+    files = _valid_corpus_invoices()
+    if not files:
+        pytest.skip(f"needs {CORPUS / 'manifest.csv'}")
+    seen: dict[str, int] = {}
+    for path, syntax in files:
+        xml = path.read_bytes()
+        env = envelope.extract(xml, syntax)
+        result = reception.check(
+            xml, syntax, env, DIRECTORY, deposit_date=DEPOSIT, store=None, id_flux=None
+        )
+        for rule in {f.rule for f in result.findings}:
+            seen[rule] = seen.get(rule, 0) + 1
+        assert "GW-SCH-01" not in seen, path
+        assert not result.accepted, path  # no corpus file is addressed to a fictitious structure
+    assert seen.get("CPP-REC-01", 0) + seen.get("CPP-REC-02", 0) == len(files)
+
+
+def test_corpus_br_dec_23_amount_fires_decimals_rule() -> None:
+    """Mustang's BR-DEC-23 file (a line total with 4 decimals) fires CPP-REC-16 on that amount."""
+    path = need_shared(CORPUS / "mustangproject/validator/invalidXRV30_BR-DEC-23.xml")
+    xml = path.read_bytes()
+    env = envelope.extract(xml, Syntax.CII)
+    result = reception.check(
+        xml, Syntax.CII, env, DIRECTORY, deposit_date=DEPOSIT, store=None, id_flux=None
+    )
+    decimals = [f for f in result.findings if f.rule == "CPP-REC-16"]
+    assert len(decimals) == 1
+    assert "LineTotalAmount = 288.7934" in decimals[0].message
+    assert decimals[0].line is not None and b"288.7934" in xml.split(b"\n")[decimals[0].line - 1]
