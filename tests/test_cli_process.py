@@ -1,0 +1,74 @@
+"""`edi-gateway process`: text and JSON output, exit codes, folders, the user's files untouched."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from edi_gateway.cli import main
+from tests.conftest import ROOT
+from tests.test_examples import tmp_config
+
+EXAMPLES = ROOT / "examples"
+
+
+def test_accepted_file_exits_0_and_prints_the_route(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One accepted file: exit 0, flux id, verdict, recipient/service, statuses, outputs."""
+    config = tmp_config(tmp_path)
+    code = main(["process", "--config", str(config), str(EXAMPLES / "ok-cii-lycee-intendance.xml")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "verdict     accepted" in out
+    assert "recipient   99900002000019 / INTENDANCE" in out
+    assert "statuses    90 01 02 03" in out
+    assert out.count("output      ") == 5  # report, original, pivot, statuses, archived original
+
+
+def test_json_lines_and_exit_1_for_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder is walked recursively; one JSON object per file; any rejection gives exit 1."""
+    drop = tmp_path / "drop" / "sub"
+    drop.mkdir(parents=True)
+    for name in ("ok-ubl-mairie-sans-service.xml", "rej-siret-inconnu.xml"):
+        shutil.copyfile(EXAMPLES / name, drop / name)
+    config = tmp_config(tmp_path)
+    code = main(["process", "--config", str(config), "--format", "json", str(tmp_path / "drop")])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1
+    assert [(d["file"], d["verdict"]) for d in lines] == [
+        ("ok-ubl-mairie-sans-service.xml", "accepted"),
+        ("rej-siret-inconnu.xml", "rejected"),
+    ]
+    assert lines[1]["reason"] == "DEST_INC"
+    assert lines[1]["findings"][0]["rule"] == "CPP-REC-02"
+    assert sorted(p.name for p in drop.iterdir()) == [
+        "ok-ubl-mairie-sans-service.xml",
+        "rej-siret-inconnu.xml",
+    ]
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A path that does not exist: exit 2 and a message on stderr."""
+    config = tmp_config(tmp_path)
+    assert main(["process", "--config", str(config), str(tmp_path / "nope.xml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_unknown_channel_is_a_configuration_error(tmp_path: Path) -> None:
+    """--channel with a name the config does not have: exit 2."""
+    config = tmp_config(tmp_path)
+    args = [
+        "process",
+        "--config",
+        str(config),
+        "--channel",
+        "nope",
+        str(EXAMPLES / "irr-fichier-vide.xml"),
+    ]
+    assert main(args) == 2
