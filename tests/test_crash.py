@@ -1,0 +1,168 @@
+"""Crash safety end to end: the real daemon (``python -m edi_gateway run``) is killed with
+SIGKILL at random moments while files arrive, restarted, and finally stopped with SIGTERM.
+
+Then, for every dropped file: exactly one terminal outcome (a ``done`` flux row, processed or
+set aside); its original kept exactly once, byte for byte, in var/archive or var/error, as the
+row's verdict says; nothing left in inbound/ or var/work/; no temporary file anywhere; every
+outbound file complete (parses) and named after a known IdFlux, one flux report per flux.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from edi_gateway import xmlsafe
+from tests.conftest import CORPUS, ROOT, need_shared
+from tests.fixtures.daemon import support
+
+pytestmark = [pytest.mark.slow, pytest.mark.corpus]
+
+SEED = 20261129
+KILLS = 6
+MAX_BYTES = 400_000  # keeps the run under ~2 minutes on 2 shared cores
+EXAMPLES = ROOT / "examples"
+
+
+def _sources() -> list[Path]:
+    corpus = need_shared(CORPUS)
+    files = [
+        p
+        for p in sorted(corpus.rglob("*"))
+        if p.is_file()
+        and "LICENSES" not in p.parts
+        and p.name not in ("README.md", "manifest.csv")
+        and p.stat().st_size <= MAX_BYTES
+    ]
+    if EXAMPLES.is_dir():
+        files += [
+            p for p in sorted(EXAMPLES.iterdir()) if p.suffix in (".xml", ".pdf", ".txt", ".json")
+        ]
+    return files
+
+
+def _drop(sources: list[Path], inbound: Path, start: int, rng: random.Random) -> dict[str, bytes]:
+    """Drop files the way senders do: half written in place, half written then renamed."""
+    dropped = {}
+    for index, source in enumerate(sources, start=start):
+        name = f"{index:04d}-{source.name}"
+        data = source.read_bytes()
+        if rng.random() < 0.5:
+            (inbound / name).write_bytes(data)
+        else:
+            (inbound / f".{name}.part").write_bytes(data)
+            (inbound / f".{name}.part").rename(inbound / name)
+        dropped[name] = data
+    return dropped
+
+
+def _start(cfg: Path, log) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "edi_gateway", "run", "--config", str(cfg)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+
+
+def _rows(db: Path) -> list[sqlite3.Row]:
+    try:
+        with sqlite3.connect(db, timeout=10) as conn:
+            conn.row_factory = sqlite3.Row
+            return conn.execute("SELECT * FROM flux").fetchall()
+    except sqlite3.Error:
+        return []
+
+
+def _settled(root: Path, db: Path, total: int) -> bool:
+    inbound = [p for p in (root / "inbound").iterdir() if not p.is_dir()]
+    work = list((root / "var" / "work").iterdir()) if (root / "var" / "work").exists() else []
+    rows = _rows(db)
+    return (
+        not inbound and not work and len(rows) == total and all(r["state"] == "done" for r in rows)
+    )
+
+
+def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
+    """Six SIGKILLs while ~400 corpus files arrive: each file ends exactly once, complete."""
+    sources = _sources()
+    assert len(sources) >= 300
+    rng = random.Random(SEED)
+    cfg = support.write_config(tmp_path, workers=2, settle=0.1, sweep=0.5)
+    inbound, db = tmp_path / "inbound", tmp_path / "var" / "gateway.sqlite3"
+    batches = [sources[i :: KILLS + 1] for i in range(KILLS + 1)]
+    dropped: dict[str, bytes] = {}
+    started = time.monotonic()
+    with (tmp_path / "console.log").open("ab") as log:
+        for cycle in range(KILLS):
+            gateway = _start(cfg, log)
+            dropped |= _drop(batches[cycle], inbound, len(dropped), rng)
+            time.sleep(rng.uniform(0.5, 4.5))
+            gateway.send_signal(signal.SIGKILL)
+            assert gateway.wait(timeout=10) == -signal.SIGKILL
+        gateway = _start(cfg, log)
+        dropped |= _drop(batches[KILLS], inbound, len(dropped), rng)
+        finished = support.wait_until(lambda: _settled(tmp_path, db, len(dropped)), 150, 0.5)
+        gateway.send_signal(signal.SIGTERM)
+        assert gateway.wait(timeout=60) == 0
+    assert finished, f"not settled after {time.monotonic() - started:.0f} s"
+    rows = _rows(db)
+    _check_rows(rows, dropped)
+    _check_originals(tmp_path, rows, dropped)
+    _check_outbound(tmp_path, rows)
+    assert '"event": "gateway.stopped"' in (tmp_path / "var/log/gateway.jsonl").read_text()
+
+
+def _check_rows(rows: list[sqlite3.Row], dropped: dict[str, bytes]) -> None:
+    names = sorted(row["original_name"] for row in rows)
+    assert names == sorted(dropped), "each dropped file has exactly one flux row"
+    for row in rows:
+        assert row["state"] == "done"
+        assert row["verdict"] in ("accepted", "rejected", "inadmissible"), dict(row)
+        assert row["attempts"] <= 2
+
+
+def _check_originals(root: Path, rows: list[sqlite3.Row], dropped: dict[str, bytes]) -> None:
+    kept: dict[str, Path] = {}
+    for folder in ("archive", "error"):
+        for path in (root / "var" / folder).iterdir():
+            assert not path.name.startswith("."), f"temporary file {path}"
+            _, _, name = path.name.partition("__")
+            assert name not in kept, f"{name} kept twice"
+            kept[name] = path
+    assert sorted(kept) == sorted(dropped)
+    for row in rows:
+        path = kept[row["original_name"]]
+        assert path.name.startswith(row["id_flux"] + "__")
+        assert path.read_bytes() == dropped[row["original_name"]]
+        expected = "error" if row["verdict"] == "inadmissible" else "archive"
+        assert path.parent.name == expected, dict(row)
+
+
+def _check_outbound(root: Path, rows: list[sqlite3.Row]) -> None:
+    ids = {row["id_flux"] for row in rows}
+    reports: dict[str, int] = {}
+    for path in (root / "outbound").rglob("*"):
+        if path.is_dir():
+            continue
+        assert not path.name.startswith(".") and not path.name.endswith(".tmp"), f"temp {path}"
+        owner = next((i for i in ids if i in path.name), None)
+        assert owner is not None, f"{path} names no known IdFlux"
+        if path.suffix == ".xml":
+            xmlsafe.parse(path.read_bytes())  # complete, well-formed
+        if path.name.startswith("CSO"):
+            reports[owner] = reports.get(owner, 0) + 1
+    assert reports == dict.fromkeys(ids, 1), "exactly one flux report per flux"
+    accepted = [row for row in rows if row["verdict"] == "accepted"]
+    pivots = [p for p in (root / "outbound").rglob("FEN0036A_*")]
+    assert len(pivots) == len(accepted)
+    assert len({p.name for p in pivots}) == len(pivots)
+    os.sync()
