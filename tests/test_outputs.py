@@ -104,3 +104,20 @@ def test_move_original_missing_source_raises(tmp_path: Path) -> None:
 def test_archive_name_strips_separators() -> None:
     """An original name cannot carry a path into the archive folder."""
     assert archive_name("ID", "../x/y.xml") == "ID___x_y.xml"
+
+
+def test_interfaces_from_detection() -> None:
+    """PDF -> FSO1117A, CII -> FSO1106A, UBL and undetected -> FSO1100A; reports use C."""
+    from edi_gateway.model import Container, Detection, Syntax
+    from edi_gateway.outputs import inbound_interface, report_interface
+
+    pdf = Detection(container=Container.PDF, syntax=Syntax.CII, kind="Factur-X")
+    cii = Detection(container=Container.XML, syntax=Syntax.CII, kind="CII")
+    other = Detection(container=Container.OTHER, syntax=Syntax.OTHER, kind="empty file")
+    assert [inbound_interface(d) for d in (pdf, cii, other, None)] == [
+        "FSO1117A",
+        "FSO1106A",
+        "FSO1100A",
+        "FSO1100A",
+    ]
+    assert report_interface("FSO1106A") == "CSO1106A"

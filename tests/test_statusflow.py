@@ -13,6 +13,7 @@ from edi_gateway.statusflow import (
     InvoiceStatus,
     Supplier,
     flux_report,
+    inadmissible_reason,
     invoice_statuses,
     supplier_from_envelope,
 )
@@ -226,3 +227,19 @@ def test_supplier_type_from_scheme(seller_id: str, scheme: str | None, expected:
         seller_id,
         "FR",
     )
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        (["GW-DETECT-01"], "IRR_VIDE_F"),
+        (["GW-DETECT-02"], "IRR_TYPE_F"),
+        (["GW-XML-04"], "IRR_TAILLE_F"),
+        (["SCHEMAV_ELEMENT_CONTENT"], "IRR_SYNTAX"),
+        (["SCHEMAV_ELEMENT_CONTENT", "CPP-DUP-02"], "IRR_UNCITE"),
+        (["GW-DETECT-01", "CPP-DUP-02"], "IRR_VIDE_F"),
+    ],
+)
+def test_inadmissible_reason(rules: list[str], expected: str) -> None:
+    """The first error with a known IRR code wins; unknown ones fall back to IRR_SYNTAX."""
+    assert inadmissible_reason([_error(rule) for rule in rules]) == expected
