@@ -44,7 +44,8 @@ class Claim:
         channel: name of the channel it came from.
         work_path: where it is now, ``var/work/<IdFlux>__<name>``.
         original_name: its name when dropped, readable form (see :func:`readable`).
-        sha256: hex digest of its bytes ("" for a non-regular file, never opened).
+        sha256: hex digest of its bytes ("" for a non-regular file, never opened, and for a
+            file over ``max_file_bytes``: the engine declares it inadmissible).
         size: bytes (0 for a non-regular file).
         received_at: ISO 8601 UTC time of the claim.
     """
@@ -119,8 +120,9 @@ class Settler:
     """Candidate files waiting to be complete.
 
     ``note(path, channel)`` registers a hint (event or sweep); ``ripe()`` returns the candidates
-    whose ``(size, mtime_ns, inode, kind)`` stayed the same for ``settle_seconds`` and forgets
-    them. Vanished candidates, folders and temporary names are dropped.
+    whose ``(size, mtime_ns, inode, kind)`` stayed the same for ``settle_seconds``; they are
+    then held (not noted again) until ``release(path)``. Vanished candidates, folders and
+    temporary names are dropped.
     """
 
     def __init__(self, settle_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -128,17 +130,22 @@ class Settler:
         self.clock = clock
         self.pending: dict[str, tuple[Channel, tuple[int, int, int, int] | None, float]] = {}
         self.deferred: dict[str, float] = {}
+        self.held: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.pending)
 
     def note(self, path: str, channel: Channel) -> None:
         """Register ``path`` (a file directly in ``channel.folder``) as a candidate."""
-        if is_temporary(Path(path).name) or path in self.pending:
+        if is_temporary(Path(path).name) or path in self.pending or path in self.held:
             return
         if self.deferred.get(path, 0.0) > self.clock():
             return
         self.pending[path] = (channel, None, self.clock())
+
+    def release(self, path: str) -> None:
+        """Forget a ripe path once the caller took it (or failed to)."""
+        self.held.discard(path)
 
     def defer(self, path: str, seconds: float) -> None:
         """Ignore ``path`` for ``seconds`` (a claim failed; the next sweep brings it back)."""
@@ -163,6 +170,7 @@ class Settler:
                 self.pending[path] = (channel, state, now)
             elif now - since >= self.settle_seconds:
                 del self.pending[path]
+                self.held.add(path)
                 done.append((path, channel))
         self.deferred = {p: t for p, t in self.deferred.items() if t > now}
         return done
@@ -200,6 +208,8 @@ class Claimer:
             StateError: the database refused the IdFlux or the row.
         """
         name = Path(path).name
+        if not os.path.lexists(path):
+            return None
         id_flux = self.new_id(self.store, channel.application_code)
         target = self.config.work_dir / work_name(id_flux, name)
         try:
@@ -211,7 +221,11 @@ class Claimer:
 
     def record(self, id_flux: str, channel: Channel, work_path: Path, name: str) -> Claim:
         """Insert the ``claimed`` row of a file already in ``var/work/`` and return its claim."""
-        sha256, size = digest(work_path) if is_regular(work_path) else ("", 0)
+        sha256, size = ("", 0)
+        if is_regular(work_path):
+            size = work_path.stat().st_size
+            if size <= self.config.max_file_bytes:  # an oversized file is not read here
+                sha256, size = digest(work_path)
         claim = Claim(
             id_flux=id_flux,
             channel=channel.name,

@@ -29,7 +29,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from edi_gateway import __version__, fluxid, logs, recovery
-from edi_gateway.claim import Claim, Claimer, Settler, readable
+from edi_gateway.claim import Claim, Claimer, Settler, readable, work_name
 from edi_gateway.config import Channel, Config
 from edi_gateway.errors import GatewayError, StateError
 from edi_gateway.store import Store
@@ -254,6 +254,7 @@ class Gateway:
                 self.settler.note(path, channel)
         if now >= self.next_sweep:
             self.sweep()
+            self._reconcile()
             self.next_sweep = now + self.config.sweep_seconds
         self.ready.extend(self.settler.ripe())
         while self.pool.idle_count() and (self.backlog or self.ready):
@@ -264,8 +265,19 @@ class Gateway:
             self._handle(event)
         self._check_observer()
 
+    def _reconcile(self) -> None:
+        """Claimed rows neither in progress nor queued (a dispatch that failed) are queued
+        again, so no claim waits for the next start."""
+        known = {c.id_flux for c in self.backlog} | {c.id_flux for c in self.pool.busy()}
+        for row in self.store.fluxes(state="claimed"):
+            if row["id_flux"] not in known:
+                path = self.config.work_dir / work_name(row["id_flux"], row["original_name"])
+                found = recovery.find_work_file(self.config, row["id_flux"]) or path
+                self.backlog.append(recovery.claim_of(row, found))
+
     def _take(self, path: str, channel: Channel) -> Claim | None:
         """Claim one settled file; log and defer it when the claim fails."""
+        self.settler.release(path)
         try:
             claim = self.claimer.claim(path, channel)
         except (OSError, GatewayError) as exc:

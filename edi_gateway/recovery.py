@@ -167,14 +167,25 @@ def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
                 put_away(config, path, id_flux, row["verdict"])
                 log.info("flux.put_away", id_flux=id_flux, verdict=row["verdict"])
         else:
-            claims.append(_claim_of(row, path))
+            claims.append(claim_of(row, path))
     for row in store.fluxes(state="claimed"):
         if row["id_flux"] not in found:
             close_lost(store, row)
     return sorted(claims, key=lambda c: c.id_flux)
 
 
-def _claim_of(row: sqlite3.Row, path: Path) -> Claim:
+def find_work_file(config: Config, id_flux: str) -> Path | None:
+    """The ``var/work`` entry of ``id_flux`` (its name may hold bytes the row shows as \\xNN)."""
+    prefix = f"{id_flux}__"
+    with os.scandir(config.work_dir) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix):
+                return Path(entry.path)
+    return None
+
+
+def claim_of(row: sqlite3.Row, path: Path) -> Claim:
+    """The claim of a ``claimed`` flux row whose original is at ``path``."""
     get = row.__getitem__
     return Claim(
         id_flux=get("id_flux"),

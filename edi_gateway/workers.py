@@ -32,6 +32,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+import structlog
+
 from edi_gateway import logs
 from edi_gateway.config import Config
 
@@ -180,7 +182,8 @@ def worker_main(spec: WorkerSpec, index: int, conn: Connection, parent_pid: int)
     sys.path[:0] = list(spec.sys_path)
     with contextlib.suppress(OSError):
         logs.configure(spec.config, console=spec.console)
-    log = logs.get_logger(worker=index)
+    structlog.contextvars.bind_contextvars(worker=index)  # on every line of this worker
+    log = logs.get_logger()
     start = time.perf_counter()
     try:
         processor = load_factory(spec.factory)(spec.config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -173,3 +174,30 @@ def test_set_aside_symlink_moves_the_link_and_writes_a_valid_flux_report(gateway
     assert tree.findtext(".//CodeErreur") == "GW-DAEMON-01"
     schema = etree.XMLSchema(etree.parse(str(need_shared(STATUT_XSD))))
     assert schema.validate(tree), schema.error_log
+
+
+def test_settler_holds_a_ripe_file_until_released(tmp_path):
+    """A ripe path is not noted again by a sweep until the caller released it."""
+    settler = Settler(0.0)
+    channel = config_module.load(support.write_config(tmp_path)).channels[0]
+    path = str(tmp_path / "inbound" / "a.xml")
+    Path(path).write_bytes(b"<a/>")
+    settler.note(path, channel)
+    settler.ripe()
+    assert settler.ripe() == [(path, channel)]
+    settler.note(path, channel)
+    assert len(settler) == 0
+    settler.release(path)
+    settler.note(path, channel)
+    assert len(settler) == 1
+
+
+def test_an_oversized_file_is_claimed_without_being_read(tmp_path):
+    """A file over max_file_bytes is still taken (size recorded, no hash: the engine rejects it)."""
+    config = config_module.load(support.write_config(tmp_path, max_file_bytes=10))
+    with Store(config.database) as store:
+        path = config.channels[0].folder / "big.xml"
+        path.write_bytes(b"<a>" + b"x" * 100 + b"</a>")
+        claim = Claimer(config, store).claim(str(path), config.channels[0])
+        assert (claim.size, claim.sha256) == (107, "")
+        assert store.flux(claim.id_flux)["size"] == 107
