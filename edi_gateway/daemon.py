@@ -261,6 +261,11 @@ class Gateway:
             claim = self.backlog.popleft() if self.backlog else self._take(*self.ready.popleft())
             if claim is not None:
                 self._dispatch(claim)
+        # claim ahead, one spare per worker, while they work (the claim costs ~3 commits)
+        while self.ready and len(self.backlog) < self.pool.started_count():
+            claim = self._take(*self.ready.popleft())
+            if claim is not None:
+                self.backlog.append(claim)
         for event in self.pool.wait(TICK_SECONDS):
             self._handle(event)
         self._check_observer()

@@ -244,6 +244,10 @@ class WorkerPool:
     def _idle(self, slot: _Slot) -> bool:
         return slot.process is not None and slot.ready and slot.claim is None
 
+    def started_count(self) -> int:
+        """Number of live workers that built their processor (busy or idle)."""
+        return sum(1 for s in self.slots if s.process is not None and s.ready)
+
     def idle_count(self) -> int:
         """Number of live workers that built their processor and hold no claim."""
         return sum(1 for s in self.slots if self._idle(s))
