@@ -113,8 +113,11 @@ def _done(db: Path) -> int:
         return 0
 
 
-def run_gateway(files: list[tuple[str, bytes]], workers: int, settle: float) -> dict[str, object]:
-    """Drop ``files`` into a fresh gateway with ``workers`` workers; return the figures."""
+def run_gateway(
+    files: list[tuple[str, bytes]], workers: int, settle: float, rate: float = 0.0
+) -> dict[str, object]:
+    """Drop ``files`` into a fresh gateway with ``workers`` workers, all at once (``rate`` 0)
+    or ``rate`` files per second; return the figures."""
     with tempfile.TemporaryDirectory(prefix="edi-bench-") as tmp:
         root = Path(tmp)
         cfg = support.write_config(root, workers=workers, settle=settle, sweep=5.0)
@@ -136,6 +139,8 @@ def run_gateway(files: list[tuple[str, bytes]], workers: int, settle: float) -> 
                 temp.write_bytes(data)
                 temp.rename(inbound / final)
                 dropped[final] = time.time()
+                if rate > 0:
+                    time.sleep(max(0.0, index / rate - (time.time() - min(dropped.values()))))
             db = root / "var" / "gateway.sqlite3"
             finish_by = time.monotonic() + 1800
             while _done(db) < len(files) and time.monotonic() < finish_by:
@@ -216,16 +221,19 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--settle", type=float, default=0.2)
+    parser.add_argument("--rate", type=float, default=0.0, help="files/s dropped; 0 = burst")
     parser.add_argument("--max-bytes", type=int, default=1_000_000, help="skip larger inputs")
     args = parser.parse_args()
     pool = sources(args.max_bytes)
     files = [pool[i % len(pool)] for i in range(args.files)]
     size = sum(len(d) for _, d in files) / 1e6
-    print(f"{len(files)} files ({len(pool)} distinct, {size:.1f} MB), settle {args.settle} s")
+    how = f"{args.rate:g} files/s" if args.rate else "all at once"
+    print(f"{len(files)} files ({len(pool)} distinct, {size:.1f} MB) dropped {how}, ", end="")
+    print(f"settle {args.settle} s")
     print("| setting | files/s | p50 ms | p95 ms | p99 ms | peak RSS MiB |")
     print("|---|---|---|---|---|---|")
     for workers in args.workers:
-        f = run_gateway(files, workers, args.settle)
+        f = run_gateway(files, workers, args.settle, args.rate)
         rss = ", ".join(f"{r:.0f}" for r in f["worker_rss"])  # type: ignore[union-attr]
         print(
             f"| gateway, {workers} worker(s) | {f['throughput']:.1f} | {f['p50']:.0f} | "
