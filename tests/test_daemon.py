@@ -2,14 +2,12 @@
 
 Every test runs a gateway (in a thread; workers are real spawned processes) on tmp folders and
 checks the folders and the store: each dropped file ends with exactly one ``done`` flux row and
-its original, byte for byte, in var/archive or var/error. The engine is the real one when
-``edi_gateway.engine`` is importable, else the fake engine of tests/fixtures/daemon (the
-fake is always used where a worker must crash on purpose).
+its original, byte for byte, in var/archive or var/error. The engine is the real one, except
+where a worker must fail or crash on purpose (the fake engine of tests/fixtures/daemon).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 import time
@@ -24,7 +22,7 @@ from tests.fixtures.daemon import support
 
 pytestmark = pytest.mark.slow
 
-ENGINE = support.REAL if importlib.util.find_spec("edi_gateway.engine") else support.FAKE
+ENGINE = support.REAL
 INVOICE = (
     b'<?xml version="1.0"?>\n'
     b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>\n'
