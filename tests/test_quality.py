@@ -31,3 +31,12 @@ def test_ruff_format_is_clean() -> None:
         [*_ruff(), "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean() -> None:
+    """`mypy` (configured in pyproject.toml) finds no type error in the package."""
+    exe = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("mypy is not installed in this environment (it comes with the [test] extra)")
+    result = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
