@@ -12,6 +12,10 @@ One call = one status change (Chorus Pro ``factures/v1/traiter/recue`` for the r
 3. when another writer changed the invoice in between, the request is checked again against the
    new status and applied after it, or refused (never half-applied).
 
+This module owns the transaction; where the flows go, what they say and the completing file copy
+are :mod:`edi_gateway.lifecycle_flows`. It never parses files or decides transitions itself (the
+table in :mod:`edi_gateway.lifecycle` does).
+
 A structure with ``statutMiseEnPaiementNestPasRemonte`` does not report MISE_EN_PAIEMENT to the
 supplier: the event is stored, no supplier flow is written (``docs/lifecycle.md``).
 """
@@ -20,24 +24,22 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
 
-from edi_gateway import fluxid, outputs, statusflow, structures
+from edi_gateway import fluxid, lifecycle_flows, outputs, structures
 from edi_gateway.config import Config
-from edi_gateway.errors import ConfigError
 from edi_gateway.lifecycle import Actor, Lifecycle, Refusal, Status
 from edi_gateway.lifecycle import default as default_table
-from edi_gateway.model import Envelope
+from edi_gateway.lifecycle_flows import INTERFACE as INTERFACE
+from edi_gateway.lifecycle_flows import INTERFACE_NUMBER as INTERFACE_NUMBER
+from edi_gateway.lifecycle_flows import STRUCTURE_FLAGS as STRUCTURE_FLAGS
+from edi_gateway.lifecycle_flows import StatusRequest
 from edi_gateway.store import Store
 
-INTERFACE = "FEN1200A"  # CPP invoice lifecycle flow to an EDI partner (chorus-pro.md §1.3)
-INTERFACE_NUMBER = "1200"
 ATTEMPTS = 5  # optimistic retries when another writer moved the invoice first
-# structure flags a status row may name in supplier_flow_unless -> Structure attribute
-STRUCTURE_FLAGS = {"statutMiseEnPaiementNestPasRemonte": "payment_status_not_reported"}
 
 log = structlog.get_logger("edi_gateway.actions")
 
@@ -67,19 +69,6 @@ class Applied:
     flows: tuple[Path, ...] = ()
     attachment: Path | None = None
     reported_to_supplier: bool = True
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Request:
-    target: Status
-    actor: Actor
-    motif: str | None
-    comment: str | None
-    mandate: str | None
-    at: datetime | None  # None: the time the transaction applies it
-    attachment: tuple[str, bytes] | None  # (file name, content)
-    recipient_code: str | None
-    outbound: Path
 
 
 def apply(
@@ -125,27 +114,21 @@ def apply(
         StateError / OutputError: the store or a flow file could not be written (nothing stored).
     """
     table = table or default_table()
-    wanted = table.find(target)
-    if wanted is None:
-        return Refusal(code="GW-LC-01", message=f"unknown invoice status {target!r}", target=target)
-    if actor not in set(Actor):
-        return Refusal(code="GW-LC-01", message=f"unknown actor {actor!r}", target=wanted.name)
-    try:
-        attached = (attachment.name, attachment.read_bytes()) if attachment else None
-    except OSError as exc:
-        message = f"{attachment}: cannot read the completing file: {exc.strerror or exc}"
-        return Refusal(code="GW-LC-08", message=message, target=wanted.name)
-    request = _Request(
-        target=wanted,
-        actor=Actor(actor),
-        motif=motif.strip().upper() if motif else None,
-        comment=table.clip_comment(comment.strip() if comment else None) or None,
-        mandate=mandate.strip() if mandate else None,
-        at=at.replace(tzinfo=UTC) if at and at.tzinfo is None else at,
-        attachment=attached,
+    request = _request(
+        table,
+        config,
+        target,
+        actor=actor,
+        motif=motif,
+        comment=comment,
+        mandate=mandate,
+        at=at,
+        attachment=attachment,
         recipient_code=recipient_code,
-        outbound=config.outbound,
     )
+    if isinstance(request, Refusal):
+        return request
+    wanted = request.target
     id_flux: str | None = None
     for _ in range(ATTEMPTS):
         row = store.invoice(invoice_id)
@@ -162,8 +145,8 @@ def apply(
                 actor=str(request.actor),
             )
             return refusal
-        reported = _reported_to_supplier(config, row, wanted, directory)
-        sides = _sides(config, row, request, reported)
+        reported = lifecycle_flows.reported_to_supplier(config, row, wanted, directory)
+        sides = lifecycle_flows.sides(config, row, request, reported)
         if sides and id_flux is None:
             id_flux = fluxid.new_id_flux(store, sides[0][1], INTERFACE_NUMBER)
         applied = _commit(store, table, row, request, sides, id_flux, reported)
@@ -184,7 +167,45 @@ def apply(
     )
 
 
-def _check(table: Lifecycle, row: sqlite3.Row, request: _Request) -> Refusal | None:
+def _request(
+    table: Lifecycle,
+    config: Config,
+    target: str,
+    *,
+    actor: Actor | str,
+    motif: str | None,
+    comment: str | None,
+    mandate: str | None,
+    at: datetime | None,
+    attachment: Path | None,
+    recipient_code: str | None,
+) -> StatusRequest | Refusal:
+    """Normalise the arguments of :func:`apply` into a request; GW-LC-01 / GW-LC-08 refusals."""
+    wanted = table.find(target)
+    if wanted is None:
+        return Refusal(code="GW-LC-01", message=f"unknown invoice status {target!r}", target=target)
+    if actor not in set(Actor):
+        return Refusal(code="GW-LC-01", message=f"unknown actor {actor!r}", target=wanted.name)
+    try:
+        attached = (attachment.name, attachment.read_bytes()) if attachment else None
+    except OSError as exc:
+        message = f"{attachment}: cannot read the completing file: {exc.strerror or exc}"
+        return Refusal(code="GW-LC-08", message=message, target=wanted.name)
+    request = StatusRequest(
+        target=wanted,
+        actor=Actor(actor),
+        motif=motif.strip().upper() if motif else None,
+        comment=table.clip_comment(comment.strip() if comment else None) or None,
+        mandate=mandate.strip() if mandate else None,
+        at=at.replace(tzinfo=UTC) if at and at.tzinfo is None else at,
+        attachment=attached,
+        recipient_code=recipient_code,
+        outbound=config.outbound,
+    )
+    return request
+
+
+def _check(table: Lifecycle, row: sqlite3.Row, request: StatusRequest) -> Refusal | None:
     refusal = table.can_move(row["status_code"], request.target.code, request.actor)
     if refusal is None:
         refusal = table.check_details(
@@ -204,70 +225,11 @@ def _check(table: Lifecycle, row: sqlite3.Row, request: _Request) -> Refusal | N
     return refusal
 
 
-def _sides(
-    config: Config,
-    row: sqlite3.Row,
-    request: _Request,
-    reported: bool,
-) -> list[tuple[Path, str]]:
-    """Return ``(folder, receiver application code)`` of each status flow to write."""
-    supplier_code = _supplier_code(config, row)
-    sides: list[tuple[Path, str]] = []
-    if reported:
-        seller = row["seller_id"] or row["seller_key"]
-        sides.append(
-            (outputs.supplier_folder(config.outbound, seller, supplier_code), supplier_code)
-        )
-    if request.actor is Actor.SUPPLIER:
-        folder = outputs.recipient_folder(
-            config.outbound, row["recipient_siret"], row["service_code"]
-        )
-        sides.append((folder, request.recipient_code or _recipient_code(config, supplier_code)))
-    return sides
-
-
-def _reported_to_supplier(
-    config: Config,
-    row: sqlite3.Row,
-    target: Status,
-    directory: structures.Directory | None,
-) -> bool:
-    flag = target.supplier_flow_unless
-    if flag is None:
-        return True
-    attribute = STRUCTURE_FLAGS.get(flag)
-    if attribute is None:
-        raise ConfigError(f"lifecycle table: unknown structure flag {flag!r} on {target.name}")
-    if directory is None:
-        directory = structures.load(config.structures)
-    structure = directory.structure(row["recipient_siret"])
-    return not (structure is not None and getattr(structure, attribute))
-
-
-def _supplier_code(config: Config, row: sqlite3.Row) -> str:
-    """Application code of the channel the invoice came in on (the supplier's partner code)."""
-    channel = None
-    if row["id_flux"] and fluxid.is_id_flux(row["id_flux"]):
-        channel = next(
-            (c for c in config.channels if c.application_code == row["id_flux"][:6]), None
-        )
-    if channel is None:
-        channel = next((c for c in config.channels if c.accepts == "invoices"), None)
-    if channel is None:
-        raise ConfigError(f"{config.path}: no invoices channel to address status flows to")
-    return channel.application_code
-
-
-def _recipient_code(config: Config, fallback: str) -> str:
-    channel = next((c for c in config.channels if c.accepts == "recipient-status"), None)
-    return channel.application_code if channel else fallback
-
-
 def _commit(
     store: Store,
     table: Lifecycle,
     row: sqlite3.Row,
-    request: _Request,
+    request: StatusRequest,
     sides: list[tuple[Path, str]],
     id_flux: str | None,
     reported: bool,
@@ -286,11 +248,11 @@ def _commit(
         )
         if not moved:
             return None
-        kept = _keep_attachment(row, request, id_flux or "")
+        kept = lifecycle_flows.keep_attachment(row, request, id_flux or "")
         flows = tuple(
             outputs.write_atomic(
                 folder / outputs.flow_name(INTERFACE, code, id_flux or ""),
-                _flow(row, request, moment, id_flux or "", code),
+                lifecycle_flows.flow(row, request, moment, id_flux or "", code),
             )
             for folder, code in sides
         )
@@ -319,40 +281,3 @@ def _commit(
         attachment=kept,
         reported_to_supplier=reported,
     )
-
-
-def _keep_attachment(row: sqlite3.Row, request: _Request, id_flux: str) -> Path | None:
-    """Copy the completing file beside the invoice's outputs as ``<IdFlux>__<its name>``."""
-    if request.attachment is None:
-        return None
-    folder = outputs.recipient_folder(request.outbound, row["recipient_siret"], row["service_code"])
-    name, data = request.attachment
-    return outputs.write_atomic(folder / outputs.archive_name(id_flux, name), data)
-
-
-def _flow(
-    row: sqlite3.Row, request: _Request, moment: datetime, id_flux: str, receiver: str
-) -> bytes:
-    """The CPPStatut ``CPPFactureStatuts`` document of one status change."""
-    envelope = Envelope(
-        seller_id=row["seller_id"],
-        seller_id_scheme=row["seller_scheme"],
-        seller_siren=row["seller_key"],
-        seller_name=row["seller_name"],
-    )
-    producer = row["recipient_siret"] if request.actor is Actor.RECIPIENT else None
-    if request.actor is Actor.SUPPLIER:
-        producer = row["seller_id"] or row["seller_key"]
-    status = statusflow.InvoiceStatus(
-        supplier=statusflow.supplier_from_envelope(envelope),
-        debtor=statusflow.Debtor(siret=row["recipient_siret"], service_code=row["service_code"]),
-        code=request.target.code,
-        at=moment,
-        invoice_number=row["number"],
-        invoice_date=date.fromisoformat(row["issue_date"]) if row["issue_date"] else None,
-        complement=request.motif,
-        comment=request.comment or request.target.label_fr,
-        mandate=request.mandate,
-        producer=producer,
-    )
-    return statusflow.invoice_statuses([status], id_flux=id_flux, receiver_id=receiver)
