@@ -1,0 +1,258 @@
+"""Apply a recipient's status units and answer with a flux report (90 / 93).
+
+Job: for each :class:`~edi_gateway.recipient_status_read.Unit` of a recipient CPPStatut file,
+find the invoice (``Fournisseur/Identifiant`` + ``DonneesStatut/IdFacture``, addressed to
+``Debiteur/Identifiant``), map ``IdStatut`` to the lifecycle table and apply it with
+:func:`edi_gateway.actions.apply` (actor ``recipient``; ``ComplementStatut`` = motif code,
+``Commentaire`` = comment, ``IdMandatDP`` = mandate number, ``Horodatage`` = time the status was
+set); then write the flux report (``CPPFluxStatuts``): 90 when every status was applied, 93 with
+one ``LigneErreurDetail`` per refused status otherwise (``../shared/domain/chorus-pro.md``
+§3.4-§3.5). Input: the file's bytes (read by :mod:`edi_gateway.recipient_status_read`); output:
+a :class:`StatusFileOutcome` and the report in ``outbound/canaux/<application code>/``. It never
+claims, updates the flux row or moves the original (that is :mod:`edi_gateway.recipient_status`).
+
+A unit whose status is already the invoice's current status with the same ``Horodatage`` is
+counted as applied without a new event, so a flux processed again after a crash changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from edi_gateway import actions, outputs, statusflow
+from edi_gateway.config import Channel, Config
+from edi_gateway.lifecycle import Lifecycle, Refusal
+from edi_gateway.lifecycle import default as default_table
+from edi_gateway.model import Finding, Layer, Verdict
+from edi_gateway.recipient_status_read import UNIT, Malformed, Unit, error_finding, read_units
+from edi_gateway.store import Store
+from edi_gateway.structures import Directory
+
+REPORT_INTERFACE = "CSO1100A"  # same report name as every other flux of the gateway
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusFileOutcome:
+    """What became of one recipient status file (the fields ``flux.done`` logs).
+
+    Attributes:
+        verdict: accepted (every status applied), rejected (at least one refused), inadmissible
+            (the file is not a usable CPPStatut with CPPFactureStatuts).
+        applied: statuses applied, in file order.
+        refused: ``(unit number, refusal)`` of each refused status.
+        findings: one error finding per refused status or shape problem (the report's lines).
+        report: the flux report written, or None when it could not be written.
+        reason: ``IRR_SYNTAX`` for an inadmissible file, else None.
+        outputs: the report, then every status flow written (what the flux row records).
+    """
+
+    verdict: Verdict
+    applied: tuple[actions.Applied, ...] = ()
+    refused: tuple[tuple[int, Refusal], ...] = ()
+    findings: tuple[Finding, ...] = ()
+    report: Path | None = None
+    reason: str | None = None
+    outputs: tuple[Path, ...] = field(default=())
+
+    @property
+    def error_count(self) -> int:
+        """Number of error findings."""
+        return len(self.findings)
+
+    @property
+    def first_rules(self) -> list[str]:
+        """Rule ids of the first five findings (for the log line)."""
+        return [f.rule for f in self.findings[:5]]
+
+
+def apply_unit(
+    store: Store,
+    config: Config,
+    unit: Unit,
+    *,
+    channel: Channel,
+    table: Lifecycle,
+    directory: Directory | None,
+) -> actions.Applied | Refusal:
+    """Find the invoice of one unit and apply its status as the recipient.
+
+    Returns:
+        Applied, or a Refusal: ``GW-RS-02`` invoice unknown, ``GW-RS-03`` invoice addressed to
+        another structure, or any refusal of :func:`edi_gateway.actions.apply`.
+    """
+    rows = store.invoices_by_number(unit.supplier_id, unit.invoice_number)
+    if not rows:
+        return Refusal(
+            code="GW-RS-02",
+            message=f"no invoice {unit.invoice_number!r} from supplier {unit.supplier_id!r}",
+        )
+    mine = [r for r in rows if r["recipient_siret"] == unit.debtor_siret]
+    if not mine:
+        return Refusal(
+            code="GW-RS-03",
+            message=f"invoice {unit.invoice_number!r} is not addressed to {unit.debtor_siret}",
+        )
+    row = mine[-1]
+    status = table.find(unit.code)
+    if status is None:
+        return Refusal(
+            code="GW-LC-01",
+            message=f"unknown invoice status IdStatut {unit.code}",
+            target=unit.code,
+        )
+    replay = _already_applied(store, row, unit)
+    if replay is not None:
+        return replay
+    motif, comment = None, unit.comment
+    if status.motif == "required" or (
+        status.motif == "optional" and unit.complement in table.motifs
+    ):
+        motif = unit.complement
+    elif unit.complement and status.motif == "optional":
+        comment = " ".join(filter(None, (unit.complement, unit.comment)))
+    return actions.apply(
+        store,
+        config,
+        row["id"],
+        status.code,
+        actor="recipient",
+        motif=motif,
+        comment=comment,
+        mandate=unit.mandate,
+        at=unit.at,
+        table=table,
+        directory=directory,
+        recipient_code=channel.application_code,
+    )
+
+
+def _already_applied(store: Store, row: Any, unit: Unit) -> actions.Applied | None:
+    """The unit's status is the invoice's current one, set by the recipient at the same time:
+    the flux is being processed again (after a crash); report the event that exists."""
+    if row["status_code"] != unit.code:
+        return None
+    latest = max(store.events(row["id"]), key=lambda e: e["id"], default=None)
+    at = _utc_text(unit.at)
+    if latest is None or latest["actor"] != "recipient" or latest["at"] != at:
+        return None
+    status = default_table().status(unit.code)
+    return actions.Applied(
+        invoice_id=row["id"],
+        status=status,
+        previous=status,
+        event_id=latest["id"],
+        at=latest["at"],
+        id_flux=latest["id_flux"],
+        flows=(Path(latest["flow_file"]),) if latest["flow_file"] else (),
+    )
+
+
+def _utc_text(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def process(
+    store: Store,
+    config: Config,
+    data: bytes,
+    *,
+    id_flux: str,
+    channel: Channel,
+    table: Lifecycle | None = None,
+    directory: Directory | None = None,
+) -> StatusFileOutcome:
+    """Read one recipient status file, apply its statuses, write the flux report.
+
+    Args:
+        store, config: the gateway's store and configuration.
+        data: the file's bytes.
+        id_flux: the IdFlux the file was claimed under (report name and ``IdFlux``).
+        channel: the ``recipient-status`` channel it came from (its application code receives
+            the report and the recipient-side status flows).
+        table, directory: lifecycle table and structures directory (shipped / configured ones
+            when None).
+
+    Returns:
+        The outcome; the report is in ``outbound/canaux/<application code>/``.
+
+    Raises:
+        ConfigError / StateError: our own failures (broken structures file, store unwritable).
+    """
+    table = table or default_table()
+    try:
+        units = read_units(data)
+    except Malformed as bad:
+        return answer(config, id_flux, channel, Verdict.INADMISSIBLE, (), (), tuple(bad.findings))
+    applied: list[actions.Applied] = []
+    refused: list[tuple[int, Refusal]] = []
+    for unit in units:
+        result = apply_unit(store, config, unit, channel=channel, table=table, directory=directory)
+        if isinstance(result, Refusal):
+            refused.append((unit.index, result))
+        else:
+            applied.append(result)
+    by_index = {u.index: u for u in units}
+    findings = tuple(_refusal_finding(by_index[i], r) for i, r in refused)
+    verdict = Verdict.REJECTED if refused else Verdict.ACCEPTED
+    return answer(config, id_flux, channel, verdict, tuple(applied), tuple(refused), findings)
+
+
+def _refusal_finding(unit: Unit, refusal: Refusal) -> Finding:
+    message = (
+        f"statut {unit.index} (facture {unit.invoice_number}, IdStatut {unit.code}) refusé : "
+        f"{refusal.message}"
+    )
+    where = f"/CPPStatut/CPPFactureStatuts/{UNIT}[{unit.index}]"
+    return error_finding(Layer.CPP, refusal.code, message, unit.line, where)
+
+
+def answer(
+    config: Config,
+    id_flux: str,
+    channel: Channel,
+    verdict: Verdict,
+    applied: tuple[actions.Applied, ...],
+    refused: tuple[tuple[int, Refusal], ...],
+    findings: tuple[Finding, ...],
+) -> StatusFileOutcome:
+    """Write the flux report (90 / 93) and build the outcome.
+
+    Args:
+        config, id_flux, channel: where the report goes and what it is about (as :func:`process`).
+        verdict: accepted, rejected or inadmissible (93 with reason ``IRR_SYNTAX``).
+        applied, refused: what became of the units (counted in the report's comment).
+        findings: the report's ``LigneErreurDetail`` lines.
+
+    Raises:
+        OutputError: the report could not be written.
+    """
+    reason = "IRR_SYNTAX" if verdict is Verdict.INADMISSIBLE else None
+    if verdict is Verdict.INADMISSIBLE:
+        comment = f"Flux de statuts irrecevable : {len(findings)} erreur(s)"
+    else:
+        comment = f"{len(applied)} statut(s) appliqué(s), {len(refused)} refusé(s)"
+    report = statusflow.flux_report(
+        id_flux=id_flux,
+        receiver_id=channel.application_code,
+        verdict=verdict,
+        reason=reason,
+        findings=findings,
+        comment=comment,
+    )
+    folder = outputs.supplier_folder(config.outbound, None, channel.application_code)
+    name = outputs.flow_name(REPORT_INTERFACE, channel.application_code, id_flux)
+    path = outputs.write_atomic(folder / name, report)
+    flows = tuple(flow for a in applied for flow in a.flows)
+    return StatusFileOutcome(
+        verdict=verdict,
+        applied=applied,
+        refused=refused,
+        findings=findings,
+        report=path,
+        reason=reason,
+        outputs=(path, *flows),
+    )

@@ -1,0 +1,164 @@
+"""Read and shape-check a recipient's CPPStatut file into status units.
+
+Job: a ``CPPStatut`` document carrying ``CPPFactureStatuts`` (AIFE ``CPPStatutPivot_V1_19.xsd``;
+recipients push statuses with it, ``../shared/domain/chorus-pro.md`` §3.5) is parsed with
+:mod:`edi_gateway.xmlsafe` and its shape checked in code (the AIFE XSD is not shipped). Input:
+the file's bytes; output: one :class:`Unit` per ``CPPFactureStatutUnitaire``, in file order, or
+:class:`Malformed` carrying one error finding (with its line) per problem. It never looks an
+invoice up, applies a status or writes anything (that is
+:mod:`edi_gateway.recipient_status_apply`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from lxml import etree
+
+from edi_gateway import xmlsafe
+from edi_gateway.model import Finding, Layer, Severity
+
+UNIT = "CPPFactureStatutUnitaire"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unit:
+    """One ``CPPFactureStatutUnitaire`` as read from the file (texts stripped, None if absent)."""
+
+    index: int
+    line: int | None
+    supplier_id: str
+    debtor_siret: str
+    code: str
+    complement: str | None
+    comment: str | None
+    at: datetime
+    invoice_number: str
+    mandate: str | None
+
+
+class Malformed(Exception):
+    """The file is not a usable CPPStatut: carries the findings that say why."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(findings[0].message if findings else "malformed")
+        self.findings = findings
+
+
+def read_units(data: bytes) -> list[Unit]:
+    """Parse and shape-check a recipient CPPStatut file.
+
+    Returns:
+        The status units, in file order.
+
+    Raises:
+        Malformed: not XML, a DOCTYPE, not ``CPPStatut``, no ``CPPFactureStatuts`` (a
+            ``CPPFluxStatuts`` acknowledgement is not taken here), or a unit missing a mandatory
+            element or carrying a bad value (``Horodatage`` not a date-time, ``IdStatut`` not
+            two digits, ``Debiteur/Identifiant`` not 14 characters). Findings carry the line.
+    """
+    try:
+        root = xmlsafe.parse(data).getroot()
+    except xmlsafe.XmlProblem as problem:
+        raise Malformed(
+            [error_finding(Layer.XML, problem.code, problem.message, problem.line)]
+        ) from None
+    if root.tag != "CPPStatut":
+        raise Malformed([_shape(root, f"root element is {root.tag!r}, expected CPPStatut")])
+    block = root.find("CPPFactureStatuts")
+    if block is None:
+        what = (
+            "CPPFluxStatuts (flux acknowledgement)"
+            if root.find("CPPFluxStatuts") is not None
+            else "nothing"
+        )
+        raise Malformed(
+            [_shape(root, f"CPPStatut carries {what}; this channel takes CPPFactureStatuts")]
+        )
+    problems: list[Finding] = []
+    if root.find("Enveloppe/EnveloppeUnitaire/Parametres") is None:
+        problems.append(_shape(root, "Enveloppe/EnveloppeUnitaire/Parametres is missing"))
+    units = []
+    for index, element in enumerate(block.findall(UNIT), start=1):
+        unit = _unit(index, element, problems)
+        if unit is not None:
+            units.append(unit)
+    if not units and not problems:
+        problems.append(_shape(block, f"CPPFactureStatuts holds no {UNIT}"))
+    if problems:
+        raise Malformed(problems)
+    return units
+
+
+def _unit(index: int, element: etree._Element, problems: list[Finding]) -> Unit | None:
+    def text(path: str, required: bool = True) -> str | None:
+        value = element.findtext(path)
+        value = value.strip() if value else None
+        if required and not value:
+            problems.append(_shape(element, f"{UNIT} {index}: {path} is missing or empty"))
+        return value
+
+    supplier, debtor = text("Fournisseur/Identifiant"), text("Debiteur/Identifiant")
+    code, stamp = text("DonneesStatut/IdStatut"), text("DonneesStatut/Horodatage")
+    number = text("DonneesStatut/IdFacture")
+    before = len(problems)
+    if code and not (code.isdigit() and len(code) <= 2):
+        problems.append(_shape(element, f"{UNIT} {index}: IdStatut {code!r} is not a status code"))
+    if debtor and len(debtor) != 14:
+        problems.append(_shape(element, f"{UNIT} {index}: Debiteur/Identifiant must be a SIRET"))
+    at = _datetime(stamp)
+    if stamp and at is None:
+        problems.append(_shape(element, f"{UNIT} {index}: Horodatage {stamp!r} is not a date-time"))
+    if len(problems) > before or not (supplier and debtor and code and number and at):
+        return None
+    return Unit(
+        index=index,
+        line=_line(element),
+        supplier_id=supplier,
+        debtor_siret=debtor,
+        code=code.zfill(2),
+        complement=text("DonneesStatut/ComplementStatut", False),
+        comment=text("DonneesStatut/Commentaire", False),
+        at=at,
+        invoice_number=number,
+        mandate=text("DonneesStatut/IdMandatDP", False),
+    )
+
+
+def _line(element: etree._Element) -> int | None:
+    line: object = element.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def error_finding(
+    layer: Layer, rule: str, message: str, line: int | None, where: str | None = None
+) -> Finding:
+    """An error finding about a recipient status file (source ``edi-gateway recipient-status``).
+
+    ``rule`` is a project id (``GW-RS-nn``), a parser code or a refusal code; ``line`` is the
+    1-based line in the file and ``where`` the XPath of the element, when known.
+    """
+    return Finding(
+        layer=layer,
+        rule=rule,
+        severity=Severity.ERROR,
+        message=message,
+        line=line,
+        location=where,
+        source="edi-gateway recipient-status",
+    )
+
+
+def _shape(element: etree._Element, message: str) -> Finding:
+    where = element.getroottree().getpath(element)
+    return error_finding(Layer.XSD, "GW-RS-01", message, _line(element), where)
