@@ -2,13 +2,14 @@
 
 :class:`Engine` is built once per worker process (validator, structures watcher, pivot
 stylesheets, store connection). :meth:`Engine.process_claimed` follows the crash-safety protocol
-of ``docs/architecture.md``: everything is computed first; then, in ONE store transaction, the
-duplicate-invoice rule is checked again (no other writer can slip in meanwhile), every output is
-written with :func:`outputs.write_atomic` under names derived from the IdFlux, and the invoice,
-its status events and the flux verdict are recorded (state ``done``); last, the original moves to
-``var/archive`` or ``var/error``. A re-run after a crash rewrites the same names; a flux already
-``done`` is only put away. A bad document never raises; our own failures (disk, configuration,
-artefacts, database) raise :class:`~edi_gateway.errors.GatewayError` subclasses.
+of ``docs/architecture.md``: everything is computed first (duplicate flux, validation, envelope,
+CPP reception rules -> :class:`~edi_gateway.outcome.Analysis`); then
+:meth:`edi_gateway.delivery.Delivery.commit` writes every output and records the flux in ONE
+store transaction; last, the original moves to ``var/archive`` or ``var/error``. A re-run after a
+crash rewrites the same names; a flux already ``done`` is only put away. Input: a claimed file
+-> output: an :class:`~edi_gateway.outcome.Outcome`. It never writes outputs itself. A bad
+document never raises; our own failures (disk, configuration, artefacts, database) raise
+:class:`~edi_gateway.errors.GatewayError` subclasses.
 """
 
 from __future__ import annotations
@@ -18,107 +19,25 @@ import importlib
 import json
 import sqlite3
 import time
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import structlog
 
 from edi_gateway import envelope, fluxid, lifecycle, outputs, reception, statusflow
 from edi_gateway.claim import Claim, work_name
 from edi_gateway.config import Channel, Config
+from edi_gateway.delivery import Delivery, received_day
 from edi_gateway.errors import GatewayError
-from edi_gateway.model import Envelope, Finding, Severity, ValidationReport, Verdict
+from edi_gateway.model import ValidationReport, Verdict
+from edi_gateway.outcome import PLATFORM_STATUSES, Analysis, Outcome, flux_status
 from edi_gateway.outputs import OutputError
-from edi_gateway.pivot import PivotBuilder, PivotInput
+from edi_gateway.pivot import PivotBuilder
 from edi_gateway.store import Store, utc_now
-from edi_gateway.structures import Structure, Watcher
+from edi_gateway.structures import Watcher
 from edi_gateway.validate import Validator
 
 __all__ = ["Claim", "Engine", "Outcome"]
-
-PLATFORM_STATUSES = ("01", "02", "03")  # DEPOSEE, EN_COURS_ACHEMINEMENT, MISE_A_DISPOSITION
-ACTOR = "platform"
-FIRST_RULES = 5
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Outcome:
-    """What happened to one flux.
-
-    Attributes:
-        id_flux: its IdFlux. file: original name. channel: channel name.
-        syntax: detection label (``ubl-invoice``, ``cii``, ``facturx-pdf``, ``other`` ...).
-        verdict: accepted, rejected or inadmissible.
-        reason: reason code when not accepted (``IRR_*``, ``REJ_*``, ``DEST_INC`` ...).
-        recipient_siret / service_code: the routing data the invoice carries (None if absent).
-        invoice_number: BT-1. invoice_id: CPP invoice id, only for an accepted invoice.
-        flux_status: CPPStatut flux status written (90 or 93).
-        statuses: invoice statuses written (01, 02, 03 for an accepted invoice).
-        outputs: files written in ``outbound/`` and where the original now is.
-        findings: every finding. error_count: findings with severity error.
-        duration_ms: processing time in milliseconds.
-    """
-
-    id_flux: str
-    file: str
-    channel: str
-    syntax: str
-    verdict: Verdict
-    reason: str | None = None
-    recipient_siret: str | None = None
-    service_code: str | None = None
-    invoice_number: str | None = None
-    invoice_id: int | None = None
-    flux_status: str | None = None
-    statuses: tuple[str, ...] = ()
-    outputs: tuple[Path, ...] = ()
-    findings: tuple[Finding, ...] = field(default=(), repr=False)
-    error_count: int = 0
-    duration_ms: float = 0.0
-
-    @property
-    def first_rules(self) -> list[str]:
-        """Rule ids of the first error findings (at most 5), for the logs."""
-        return [f.rule for f in self.findings if f.severity is Severity.ERROR][:FIRST_RULES]
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON shape (one object per file in ``process --format json``)."""
-        return {
-            "id_flux": self.id_flux,
-            "file": self.file,
-            "channel": self.channel,
-            "syntax": self.syntax,
-            "verdict": str(self.verdict),
-            "reason": self.reason,
-            "recipient_siret": self.recipient_siret,
-            "service_code": self.service_code,
-            "invoice_number": self.invoice_number,
-            "invoice_id": self.invoice_id,
-            "flux_status": self.flux_status,
-            "statuses": list(self.statuses),
-            "outputs": [str(p) for p in self.outputs],
-            "error_count": self.error_count,
-            "findings": [f.as_dict() for f in self.findings],
-            "duration_ms": self.duration_ms,
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Analysis:
-    """Everything computed before anything is written."""
-
-    report: ValidationReport
-    verdict: Verdict
-    findings: tuple[Finding, ...]
-    reason: str | None = None
-    envelope: Envelope | None = None
-    structure: Structure | None = None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
 
 
 class Engine:
@@ -141,6 +60,13 @@ class Engine:
         self.lifecycle = lifecycle.default()
         self.store = Store(config.database)
         self.log = structlog.get_logger("edi_gateway.engine")
+        self.delivery = Delivery(
+            config=config,
+            store=self.store,
+            pivots=self.pivots,
+            lifecycle=self.lifecycle,
+            log=self.log,
+        )
 
     def close(self) -> None:
         """Close the store connection."""
@@ -214,7 +140,7 @@ class Engine:
                 return self._already_done(claim, row, start)
             data = self._read(claim)
             analysis = self._analyse(claim, data)
-            outcome = self._commit(claim, channel, data, analysis)
+            outcome = self.delivery.commit(claim, channel, data, analysis)
             moved = self._put_away(claim, outcome.verdict)
             outcome = replace(
                 outcome,
@@ -260,7 +186,7 @@ class Engine:
         except OSError as exc:
             raise OutputError(f"{claim.work_path}: cannot read: {exc.strerror or exc}") from exc
 
-    def _analyse(self, claim: Claim, data: bytes) -> _Analysis:
+    def _analyse(self, claim: Claim, data: bytes) -> Analysis:
         """Duplicate flux, validation, envelope, reception rules: the verdict, nothing written."""
         sha256 = claim.sha256 or hashlib.sha256(data).hexdigest()
         duplicate = reception.duplicate_flux(self.store, sha256, claim.id_flux)
@@ -276,14 +202,14 @@ class Engine:
         if duplicate is not None:
             self.log.warning("flux.duplicate", rule=duplicate.rule, kind="flux")
             findings = (*report.findings, duplicate)
-            return _Analysis(
+            return Analysis(
                 report=report,
                 verdict=Verdict.INADMISSIBLE,
                 findings=findings,
                 reason=statusflow.inadmissible_reason(findings),
             )
         if report.verdict is Verdict.INADMISSIBLE or report.detection.xml is None:
-            return _Analysis(
+            return Analysis(
                 report=report,
                 verdict=Verdict.INADMISSIBLE,
                 findings=report.findings,
@@ -291,7 +217,7 @@ class Engine:
             )
         return self._receive(claim, report)
 
-    def _receive(self, claim: Claim, report: ValidationReport) -> _Analysis:
+    def _receive(self, claim: Claim, report: ValidationReport) -> Analysis:
         xml = report.detection.xml or b""
         env = envelope.extract(xml, report.detection.syntax)
         result = reception.check(
@@ -299,7 +225,7 @@ class Engine:
             report.detection.syntax,
             env,
             self.structures.current(),
-            deposit_date=_day(claim.received_at),
+            deposit_date=received_day(claim.received_at),
             store=self.store,
             id_flux=claim.id_flux,
         )
@@ -308,226 +234,13 @@ class Engine:
         findings = (*report.findings, *result.findings)
         accepted = report.verdict is Verdict.ACCEPTED and result.accepted
         codes = reception.reason_for(findings)
-        return _Analysis(
+        return Analysis(
             report=report,
             verdict=Verdict.ACCEPTED if accepted else Verdict.REJECTED,
             findings=findings,
             reason=None if accepted else (codes.reason if codes else None),
             envelope=env,
             structure=result.structure,
-        )
-
-    def _commit(self, claim: Claim, channel: Channel, data: bytes, a: _Analysis) -> Outcome:
-        """Protocol steps 2-3: re-check the duplicate rule, write every output, record, in one
-        transaction. A duplicate that appeared meanwhile turns the verdict into a rejection."""
-        with self.store.transaction() as db:
-            if a.verdict is Verdict.ACCEPTED and a.envelope is not None:
-                late = reception.duplicate_invoice(self.store, a.envelope, claim.id_flux)
-                if late is not None:
-                    self.log.warning("flux.duplicate", rule=late.rule, kind="invoice")
-                    findings = (*a.findings, late)
-                    codes = reception.reason_for(findings)
-                    a = replace(
-                        a,
-                        verdict=Verdict.REJECTED,
-                        findings=findings,
-                        reason=codes.reason if codes else None,
-                    )
-            self._log_verdict(a)
-            invoice_id = self._add_invoice(db, claim, a) if a.verdict is Verdict.ACCEPTED else None
-            written, statuses = self._write_outputs(db, claim, channel, data, a, invoice_id)
-            outcome = self._outcome(claim, a, invoice_id, statuses, written)
-            self.store.update_flux(
-                claim.id_flux,
-                db=db,
-                state="done",
-                syntax=a.report.detection.label,
-                flux_syntax=a.report.detection.flux_syntax,
-                profile=a.report.detection.profile,
-                verdict=str(a.verdict),
-                reason=a.reason,
-                recipient_siret=outcome.recipient_siret,
-                service_code=outcome.service_code,
-                seller_id=_seller(a.envelope),
-                error_count=a.errors,
-                outputs=list(written),
-                finished_at=utc_now(),
-            )
-        return outcome
-
-    def _log_verdict(self, a: _Analysis) -> None:
-        rules = [f.rule for f in a.findings if f.severity is Severity.ERROR][:FIRST_RULES]
-        if a.verdict is Verdict.ACCEPTED:
-            env = a.envelope or Envelope()
-            self.log.info("flux.routed", recipient=env.buyer_siret, service_code=env.service_code)
-        elif a.verdict is Verdict.REJECTED:
-            self.log.warning("flux.rejected", reason=a.reason, error_count=a.errors, rules=rules)
-        else:
-            self.log.warning(
-                "flux.inadmissible", reason=a.reason, error_count=a.errors, rules=rules
-            )
-
-    def _add_invoice(self, db: sqlite3.Connection, claim: Claim, a: _Analysis) -> int:
-        env = a.envelope or Envelope()
-        last = self.lifecycle.status(PLATFORM_STATUSES[-1])
-        return self.store.add_invoice(
-            db,
-            id_flux=claim.id_flux,
-            seller_key=env.seller_key or "",
-            seller_id=env.seller_id,
-            seller_scheme=env.seller_id_scheme,
-            seller_name=env.seller_name,
-            number=env.number or "",
-            issue_date=env.issue_date.isoformat() if env.issue_date else None,
-            issue_year=env.issue_date.year if env.issue_date else None,
-            type_code=env.type_code,
-            recipient_siret=(env.buyer_siret or "").strip(),
-            service_code=env.service_code,
-            engagement=env.engagement,
-            currency=env.currency,
-            amount_due=str(env.amount_due) if env.amount_due is not None else None,
-            status_code=last.code,
-            status_name=last.name,
-        )
-
-    def _write_outputs(
-        self,
-        db: sqlite3.Connection,
-        claim: Claim,
-        channel: Channel,
-        data: bytes,
-        a: _Analysis,
-        invoice_id: int | None,
-    ) -> tuple[tuple[Path, ...], tuple[str, ...]]:
-        """Write the flux report, and for an accepted invoice the original, the pivot and the
-        invoice statuses (with their events); return the paths and the invoice status codes."""
-        app = channel.application_code
-        inbound = outputs.inbound_interface(a.report.detection)
-        supplier_dir = outputs.supplier_folder(self.config.outbound, _seller(a.envelope), app)
-        report = statusflow.flux_report(
-            id_flux=claim.id_flux,
-            receiver_id=app,
-            verdict=a.verdict,
-            reason=a.reason,
-            findings=a.findings,
-        )
-        name = outputs.flow_name(outputs.report_interface(inbound), app, claim.id_flux)
-        written = [outputs.write_atomic(supplier_dir / name, report)]
-        self.log.info("status.emitted", kind="flux", status=_flux_status(a.verdict), file=name)
-        if a.verdict is not Verdict.ACCEPTED or invoice_id is None or a.envelope is None:
-            return tuple(written), ()
-        env = a.envelope
-        siret = (env.buyer_siret or "").strip()
-        service = (
-            a.structure.service(env.service_code) if a.structure and env.service_code else None
-        )
-        recipient_dir = outputs.recipient_folder(self.config.outbound, siret, env.service_code)
-        written.append(
-            outputs.write_atomic(
-                recipient_dir / outputs.archive_name(claim.id_flux, claim.original_name), data
-            )
-        )
-        pivot = self.pivots.build(
-            PivotInput(
-                id_flux=claim.id_flux,
-                syntax=a.report.detection.syntax,
-                invoice_xml=a.report.detection.xml or b"",
-                original=data,
-                original_name=claim.original_name,
-                envelope=env,
-                siret=siret,
-                recipient_name=a.structure.name if a.structure else None,
-                service_code=env.service_code,
-                service_name=service.label if service else None,
-                invoice_id=invoice_id,
-                received=_day(claim.received_at),
-            )
-        )
-        pivot_name = outputs.flow_name(outputs.PIVOT_INTERFACE, app, claim.id_flux)
-        written.append(outputs.write_atomic(recipient_dir / pivot_name, pivot))
-        status_file = self._invoice_statuses(db, claim, app, supplier_dir, a, invoice_id)
-        written.append(status_file)
-        return tuple(written), PLATFORM_STATUSES
-
-    def _invoice_statuses(
-        self,
-        db: sqlite3.Connection,
-        claim: Claim,
-        app: str,
-        folder: Path,
-        a: _Analysis,
-        invoice_id: int,
-    ) -> Path:
-        """FEN1200A flow with 01, 02, 03 and one status event per status (actor platform)."""
-        env = a.envelope or Envelope()
-        received = _moment(claim.received_at)
-        now = datetime.now(UTC)
-        moments = (received, now, now)
-        supplier = statusflow.supplier_from_envelope(env)
-        debtor = statusflow.Debtor(
-            siret=(env.buyer_siret or "").strip(),
-            name=a.structure.name if a.structure else env.buyer_name,
-            service_code=env.service_code,
-        )
-        statuses = [
-            statusflow.InvoiceStatus(
-                supplier=supplier,
-                debtor=debtor,
-                code=code,
-                at=moment,
-                invoice_number=env.number or "",
-                invoice_date=env.issue_date,
-                comment=f"{self.lifecycle.status(code).label_fr} (facture CPP {invoice_id})",
-                producer=statusflow.PLATFORM_ID,
-            )
-            for code, moment in zip(PLATFORM_STATUSES, moments, strict=True)
-        ]
-        name = outputs.flow_name(outputs.INVOICE_STATUS_INTERFACE, app, claim.id_flux)
-        path = outputs.write_atomic(
-            folder / name,
-            statusflow.invoice_statuses(statuses, id_flux=claim.id_flux, receiver_id=app),
-        )
-        for status in statuses:
-            entry = self.lifecycle.status(status.code)
-            self.store.add_event(
-                db,
-                invoice_id=invoice_id,
-                status_code=entry.code,
-                status_name=entry.name,
-                at=status.at.isoformat(timespec="milliseconds"),
-                actor=ACTOR,
-                reform_code=entry.reform_code or None,
-                id_flux=claim.id_flux,
-                flow_file=str(path),
-            )
-        self.log.info("status.emitted", kind="invoice", statuses=list(PLATFORM_STATUSES), file=name)
-        return path
-
-    def _outcome(
-        self,
-        claim: Claim,
-        a: _Analysis,
-        invoice_id: int | None,
-        statuses: tuple[str, ...],
-        written: tuple[Path, ...],
-    ) -> Outcome:
-        env = a.envelope or Envelope()
-        return Outcome(
-            id_flux=claim.id_flux,
-            file=claim.original_name,
-            channel=claim.channel,
-            syntax=a.report.detection.label,
-            verdict=a.verdict,
-            reason=a.reason,
-            recipient_siret=(env.buyer_siret or "").strip() or None,
-            service_code=env.service_code,
-            invoice_number=env.number,
-            invoice_id=invoice_id,
-            flux_status=_flux_status(a.verdict),
-            statuses=statuses,
-            outputs=written,
-            findings=a.findings,
-            error_count=a.errors,
         )
 
     def _put_away(self, claim: Claim, verdict: Verdict) -> Path:
@@ -553,7 +266,7 @@ class Engine:
             reason=row["reason"],
             recipient_siret=row["recipient_siret"],
             service_code=row["service_code"],
-            flux_status=_flux_status(verdict),
+            flux_status=flux_status(verdict),
             statuses=PLATFORM_STATUSES if verdict is Verdict.ACCEPTED else (),
             outputs=written,
             error_count=row["error_count"] or 0,
@@ -563,26 +276,3 @@ class Engine:
             "flux.done", verdict=str(verdict), again=True, error_count=outcome.error_count
         )
         return outcome
-
-
-def _flux_status(verdict: Verdict) -> str:
-    return (
-        statusflow.FLUX_RECEIVED if verdict is Verdict.ACCEPTED else statusflow.FLUX_RECEPTION_ERROR
-    )
-
-
-def _seller(env: Envelope | None) -> str | None:
-    """Seller folder key: BT-29, else BT-30 (as the lifecycle actions use)."""
-    return (env.seller_id or env.seller_key) if env else None
-
-
-def _moment(iso: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return datetime.now(UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _day(iso: str) -> date:
-    return _moment(iso).date()
