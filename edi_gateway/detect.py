@@ -6,7 +6,8 @@
   character ``<`` after an optional UTF-8 / UTF-16 byte order mark), else OTHER;
 * the syntax, from the root element's namespace and local name (UBL 2.1 Invoice / CreditNote,
   UN/CEFACT CII ``CrossIndustryInvoice`` D16B/D22B); every other document is named in ``kind``;
-* BT-24 (specification identifier) as written, and its normalised profile;
+* BT-24 (specification identifier) as written, and its normalised profile
+  (:mod:`edi_gateway.profiles`);
 * the Chorus Pro ``syntaxeFlux`` (``../shared/domain/chorus-pro.md`` §1.2).
 
 Findings use project rule ids listed in docs/detection.md. Nothing here raises on bad input.
@@ -20,13 +21,15 @@ from lxml import etree
 
 from edi_gateway import pdf, xmlsafe
 from edi_gateway.model import Container, Detection, Finding, Layer, Severity, Syntax
+from edi_gateway.profiles import NS_CBC as NS_CBC
+from edi_gateway.profiles import NS_CII as NS_CII
+from edi_gateway.profiles import NS_RAM as NS_RAM
+from edi_gateway.profiles import normalise_profile as normalise_profile
+from edi_gateway.profiles import read_profile as read_profile
 
 NS_UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 NS_UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 NS_UBL_PREFIX = "urn:oasis:names:specification:ubl:schema:xsd:"
-NS_CII = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
-NS_RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
-NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
 FLUX_UBL = "IN_DP_E1_UBL_INVOICE"
 FLUX_CII = "IN_DP_E1_CII_16B"
@@ -64,9 +67,6 @@ _PDF_KIND = {
     "zugferd-invoice.xml": "ZUGFeRD 2.x PDF",
     "xrechnung.xml": "XRechnung PDF (ZUGFeRD XRECHNUNG profile)",
 }
-
-#: Factur-X / ZUGFeRD 2.x levels as the last part of their URN (facturx.get_level's rule).
-_LEVELS = ("minimum", "basicwl", "basic", "en16931", "extended")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,71 +187,6 @@ def classify(root: etree._Element) -> Root:
         return Root(Syntax.OTHER, f"EDIFACT-XML message {local}")
     where = f"{{{ns}}}{local}" if ns else local
     return Root(Syntax.OTHER, f"unknown XML document (root element {where})")
-
-
-def read_profile(
-    root: etree._Element, syntax: Syntax
-) -> tuple[str | None, str | None, list[Finding]]:
-    """Read BT-24 and normalise it.
-
-    BT-24 is ``/Invoice/cbc:CustomizationID`` (UBL 2.1) or
-    ``rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID`` (CII),
-    EN 16931-1:2017 syntax bindings.
-
-    Returns:
-        ``(guideline_id as written, profile, findings)``: GW-DETECT-04 error when BT-24 is
-        missing or empty; GW-DETECT-05 warning for an unknown value (profile ``other``);
-        GW-DETECT-06 warning for the legacy ZUGFeRD 1.0 URN on a CII document.
-    """
-    if syntax is Syntax.CII:
-        path = "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
-        values = root.xpath(path, namespaces={"rsm": NS_CII, "ram": NS_RAM})
-    else:
-        values = root.xpath("cbc:CustomizationID", namespaces={"cbc": NS_CBC})
-    first = values[0] if isinstance(values, list) and values else None
-    raw = first.text if isinstance(first, etree._Element) else None
-    if raw is None or not raw.strip():
-        message = "BT-24 (specification identifier) is missing: the rules to apply are unknown"
-        return None, None, [finding("GW-DETECT-04", Severity.ERROR, message)]
-    profile = normalise_profile(raw)
-    findings: list[Finding] = []
-    if profile == "other":
-        message = f"BT-24 {raw.strip()!r} is not a profile the gateway knows"
-        findings.append(finding("GW-DETECT-05", Severity.WARNING, message))
-    elif profile == "zugferd-1.0-on-cii":
-        message = f"BT-24 {raw.strip()!r} is a ZUGFeRD 1.0 identifier on a CII D16B+ document"
-        findings.append(finding("GW-DETECT-06", Severity.WARNING, message))
-    return raw, profile, findings
-
-
-def normalise_profile(guideline_id: str) -> str:
-    """Map a BT-24 value to a profile name.
-
-    Rules, first match wins: ``extended-ctc-fr`` (urn.cpro.gouv.fr), ``xrechnung`` (KoSIT
-    ``xrechnung`` CIUS and extension), ``peppol`` (peppol.eu), ``zugferd-1.0-on-cii``
-    (``urn:ferd:CrossIndustryDocument:...``), then the Factur-X 1.0 / ZUGFeRD 2.x levels
-    (``urn:factur-x.eu:1p0:<level>``, ``urn:zugferd.de:2p0:<level>``, taking the last URN part
-    like ``facturx.get_level``), ``en16931`` for exactly ``urn:cen.eu:en16931:2017``; else
-    ``other``. ``facturx.get_level`` itself is not used because it maps XRechnung and Peppol
-    CIUS to ``en16931`` and ZUGFeRD 1.0 to its ``comfort``/``extended`` levels.
-    """
-    value = guideline_id.strip()
-    lowered = value.lower()
-    if "extended-ctc-fr" in lowered:
-        return "extended-ctc-fr"
-    if "xrechnung" in lowered:
-        return "xrechnung"
-    if "peppol.eu" in lowered:
-        return "peppol"
-    if lowered.startswith("urn:ferd:crossindustrydocument"):
-        return "zugferd-1.0-on-cii"
-    if "factur-x.eu" in lowered or "zugferd.de" in lowered:
-        level = lowered.replace("#", ":").rsplit(":", 1)[-1]
-        if level in _LEVELS:
-            return level
-    if lowered == "urn:cen.eu:en16931:2017":
-        return "en16931"
-    return "other"
 
 
 def detect_pdf(data: bytes) -> Detection:
