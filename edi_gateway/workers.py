@@ -7,57 +7,30 @@ and a dead worker is replaced (``worker.restarted``) while the others keep runni
 then retries or sets aside the claim it held (crash-safety protocol step 5,
 ``docs/architecture.md``).
 
-Workers are started with the ``spawn`` context (a fresh interpreter: no inherited locks, threads
-or Saxon state) and build their processor once (``WorkerSpec.factory``, by default
-``edi_gateway.engine:Engine``): schemas and stylesheets are compiled once per process. Workers
-ignore SIGINT/SIGTERM (the parent decides when they stop) and die with the parent (Linux
-``PR_SET_PDEATHSIG``, plus a parent-pid watch elsewhere), so a killed gateway never leaves a
-worker finishing a flux behind the back of the next one.
+This module is the parent side only: it spawns the workers (``spawn`` context), hands them
+claims and turns their answers and deaths into :class:`Finished` / :class:`Died` events. What
+runs inside a worker (:class:`WorkerSpec`, ``worker_main``, ``summarize``) lives in
+:mod:`edi_gateway.worker_process` and is re-exported here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import importlib
 import multiprocessing
 import os
 import signal
-import sys
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-import structlog
-
 from edi_gateway import logs
-from edi_gateway.config import Config
-
-DEFAULT_FACTORY = "edi_gateway.engine:Engine"
-_PR_SET_PDEATHSIG = 1
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerSpec:
-    """What each worker process builds and how it logs.
-
-    Attributes:
-        config: the gateway configuration (logging set-up, given to the factory).
-        factory: ``"module:callable"``; called once per worker as ``factory(config)``, it returns
-            an object with ``process_claimed(claim) -> outcome``.
-        console: worker log lines also go to the console (stderr), like the parent's.
-        sys_path: folders put in front of ``sys.path`` in the worker before importing the
-            factory (tests inject a fake engine this way).
-    """
-
-    config: Config
-    factory: str = DEFAULT_FACTORY
-    console: bool = False
-    sys_path: tuple[str, ...] = ()
+from edi_gateway.worker_process import DEFAULT_FACTORY as DEFAULT_FACTORY
+from edi_gateway.worker_process import WorkerSpec as WorkerSpec
+from edi_gateway.worker_process import load_factory as load_factory
+from edi_gateway.worker_process import summarize as summarize
+from edi_gateway.worker_process import worker_main as worker_main
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,116 +66,6 @@ class _Slot:
     started: float = 0.0
     quick_deaths: int = 0
     respawn_at: float | None = None
-
-
-# -- child side ------------------------------------------------------------------------------
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Make the kernel kill this process when its parent dies (Linux); watch the ppid too."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                os._exit(70)
-            time.sleep(0.5)
-
-    if os.getppid() != parent_pid:
-        os._exit(70)
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def load_factory(reference: str) -> Callable[[Config], Any]:
-    """Import ``"module:callable"`` and return the callable.
-
-    Raises:
-        ValueError: the reference has no ``:``.
-        ImportError, AttributeError: the module or the name does not exist.
-    """
-    module_name, sep, attr = reference.partition(":")
-    if not sep:
-        raise ValueError(f"factory {reference!r} must be 'module:callable'")
-    factory: Callable[[Config], Any] = getattr(importlib.import_module(module_name), attr)
-    return factory
-
-
-def summarize(outcome: Any) -> dict[str, Any]:
-    """The loggable fields of an engine outcome (no document content): verdict, recipient,
-    service_code, error_count, first_rules, reason. Missing attributes are left out."""
-    fields: dict[str, Any] = {}
-    if isinstance(outcome, dict):
-        source: Callable[[str], Any] = outcome.get
-    else:
-
-        def source(name: str) -> Any:
-            return getattr(outcome, name, None)
-
-    for key, names in (
-        ("verdict", ("verdict",)),
-        ("recipient", ("recipient", "recipient_siret")),
-        ("service_code", ("service_code",)),
-        ("error_count", ("error_count",)),
-        ("first_rules", ("first_rules",)),
-        ("reason", ("reason",)),
-    ):
-        for name in names:
-            value = source(name)
-            if value is not None:
-                fields[key] = value if isinstance(value, int | float | list) else str(value)
-                break
-    return fields
-
-
-def _run_one(processor: Any, claim: Any) -> dict[str, Any]:
-    """Process one claim inside the worker; never raises (an exception becomes ok=False)."""
-    log = logs.get_logger()
-    start = time.perf_counter()
-    with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
-        try:
-            outcome = processor.process_claimed(claim)
-        except Exception as exc:
-            ms = logs.elapsed_ms(start)
-            log.error("flux.failed", error=type(exc).__name__, message=str(exc), duration_ms=ms)
-            return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "duration_ms": ms}
-        summary = summarize(outcome)
-        summary["duration_ms"] = logs.elapsed_ms(start)  # the engine logged flux.done
-        return {"ok": True, **summary}
-
-
-def worker_main(spec: WorkerSpec, index: int, conn: Connection, parent_pid: int) -> None:
-    """Entry point of a worker process: build the processor once, then serve claims from
-    ``conn`` until it receives None or the pipe closes. Exit code 3: the processor could not
-    be built (logged as ``worker.failed``)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _die_with_parent(parent_pid)
-    sys.path[:0] = list(spec.sys_path)
-    with contextlib.suppress(OSError):
-        logs.configure(spec.config, console=spec.console)
-    structlog.contextvars.bind_contextvars(worker=index)  # on every line of this worker
-    log = logs.get_logger()
-    start = time.perf_counter()
-    try:
-        processor = load_factory(spec.factory)(spec.config)
-    except Exception as exc:
-        log.error("worker.failed", error=type(exc).__name__, message=str(exc))
-        sys.exit(3)
-    log.info("worker.started", pid=os.getpid(), duration_ms=logs.elapsed_ms(start))
-    conn.send({"ready": True})
-    while True:
-        try:
-            claim = conn.recv()
-        except (EOFError, OSError):
-            break
-        if claim is None:
-            break
-        conn.send(_run_one(processor, claim))
-
-
-# -- parent side -----------------------------------------------------------------------------
 
 
 class WorkerPool:
