@@ -10,13 +10,15 @@ Tables:
     ``sequence``: named counters (IdFlux sequence, ...).
 
 Each process opens its own :class:`Store`; writers serialise on ``BEGIN IMMEDIATE`` and wait
-up to ``busy_timeout`` seconds. Times are ISO 8601 UTC strings.
+up to ``busy_timeout`` seconds (opening retries for as long while another process creates the
+same database). Times are ISO 8601 UTC strings.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from edi_gateway.errors import StateError
+
+OPEN_RETRY_PAUSE = 0.02  # seconds between two attempts to open a database another process locks
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sequence (
@@ -96,6 +100,12 @@ CREATE INDEX IF NOT EXISTS status_event_invoice ON status_event (invoice_id);
 """
 
 
+def _busy(exc: sqlite3.Error) -> bool:
+    """True for ``SQLITE_BUSY`` / ``SQLITE_LOCKED`` (and their extended codes)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def utc_now() -> str:
     """Current time as ISO 8601 UTC with milliseconds (``2026-11-29T22:17:36.123+00:00``)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -121,12 +131,35 @@ class Store:
                 self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: cannot open the gateway database: {exc}") from exc
+        self._prepare(busy_timeout)
+
+    def _prepare(self, busy_timeout: float) -> None:
+        """Set WAL and the pragmas, create the schema; retry while another process holds a lock.
+
+        SQLite returns ``SQLITE_BUSY`` at once, without calling the busy handler, when waiting
+        could deadlock (``PRAGMA journal_mode=WAL`` or schema creation on a fresh database while
+        another connection holds the write lock), so opening retries every
+        :data:`OPEN_RETRY_PAUSE` seconds for up to ``busy_timeout`` seconds.
+
+        Raises:
+            StateError: still locked after ``busy_timeout`` seconds, or any other SQLite error.
+        """
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.db.executescript(SCHEMA)
+                return
+            except sqlite3.Error as exc:
+                if _busy(exc) and time.monotonic() < deadline:
+                    time.sleep(OPEN_RETRY_PAUSE)
+                    continue
+                self.db.close()
+                raise StateError(f"{self.path}: cannot open the gateway database: {exc}") from exc
 
     def close(self) -> None:
         """Close the connection."""

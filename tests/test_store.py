@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
+import pytest
+
+from edi_gateway.errors import StateError
 from edi_gateway.store import Store
 
 
@@ -61,3 +68,75 @@ def test_invoice_and_events(tmp_path: Path) -> None:
         assert [e["status_code"] for e in store.events(inv)] == ["03", "01"]
         assert len(store.invoices_with_key("123456789", "F-1", 2026)) == 1
         assert store.invoices_with_key("123456789", "F-1", 2025) == []
+
+
+def _hold_write_lock(path: Path, seconds: float) -> threading.Timer:
+    """Another connection takes the write lock on a fresh database and releases it later."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        other.execute("COMMIT")
+        other.close()
+
+    timer = threading.Timer(seconds, release)
+    timer.start()
+    return timer
+
+
+def test_open_waits_for_a_writer_holding_a_fresh_database(tmp_path: Path) -> None:
+    """PRAGMA journal_mode=WAL fails at once while another connection holds the write lock;
+    opening retries until the lock is released (well within busy_timeout)."""
+    path = tmp_path / "db.sqlite3"
+    timer = _hold_write_lock(path, 0.3)
+    try:
+        with Store(path, busy_timeout=10) as store:
+            assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert store.next_value("x") == 1
+    finally:
+        timer.join()
+
+
+def test_open_gives_up_after_busy_timeout(tmp_path: Path) -> None:
+    """A lock held longer than busy_timeout gives StateError after about busy_timeout seconds."""
+    path = tmp_path / "db.sqlite3"
+    timer = _hold_write_lock(path, 0.8)
+    start = time.monotonic()
+    try:
+        with pytest.raises(StateError, match="database is locked"):
+            Store(path, busy_timeout=0.3)
+        assert time.monotonic() - start >= 0.25
+    finally:
+        timer.join()
+
+
+def _open_fresh(folder: str, rounds: int, barrier: object, results: object) -> None:
+    """Child process: open a fresh database per round, all children at once."""
+    outcome = []
+    for index in range(rounds):
+        barrier.wait()  # type: ignore[attr-defined]
+        try:
+            Store(Path(folder) / f"db{index}.sqlite3", busy_timeout=20).close()
+            outcome.append("ok")
+        except StateError as exc:
+            outcome.append(str(exc))
+    results.put(outcome)  # type: ignore[attr-defined]
+
+
+def test_processes_opening_a_fresh_database_at_once(tmp_path: Path) -> None:
+    """Six spawned processes open the same fresh database together, 20 times: every open
+    succeeds (none fails at once with 'database is locked')."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(6), context.Queue()
+    children = [
+        context.Process(target=_open_fresh, args=(str(tmp_path), 20, barrier, results))
+        for _ in range(6)
+    ]
+    for child in children:
+        child.start()
+    outcomes = [results.get(timeout=120) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+    failures = [o for outcome in outcomes for o in outcome if o != "ok"]
+    assert failures == []
+    assert sum(len(outcome) for outcome in outcomes) == 120
