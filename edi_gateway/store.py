@@ -190,6 +190,22 @@ class Store:
         else:
             self.db.execute("COMMIT")
 
+    def _write(
+        self, db: sqlite3.Connection | None, sql: str, params: Sequence[Any]
+    ) -> sqlite3.Cursor:
+        """Run one write on ``db`` (the caller's transaction) or, when None, in its own."""
+        if db is not None:
+            return db.execute(sql, params)
+        with self.transaction() as own:
+            return own.execute(sql, params)
+
+    def _insert(self, db: sqlite3.Connection | None, table: str, columns: dict[str, Any]) -> int:
+        """Insert one row of ``table`` (a fixed name) and return its rowid."""
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        return int(self._write(db, sql, tuple(columns.values())).lastrowid or 0)
+
     # -- sequences -------------------------------------------------------------------------
 
     def next_value(self, name: str) -> int:
@@ -265,11 +281,7 @@ class Store:
             fields["outputs"] = json.dumps([str(p) for p in fields["outputs"]])
         assignments = ", ".join(f"{name} = ?" for name in fields)
         sql = f"UPDATE flux SET {assignments} WHERE id_flux = ?"
-        if db is not None:
-            db.execute(sql, (*fields.values(), id_flux))
-            return
-        with self.transaction() as own:
-            own.execute(sql, (*fields.values(), id_flux))
+        self._write(db, sql, (*fields.values(), id_flux))
 
     def flux(self, id_flux: str) -> sqlite3.Row | None:
         """Return one flux row, or None."""
@@ -287,16 +299,9 @@ class Store:
         self, *, since: str | None = None, verdict: str | None = None, state: str | None = None
     ) -> list[sqlite3.Row]:
         """Return flux rows, oldest first, filtered by received-at lower bound, verdict, state."""
-        clauses, params = [], []
-        for column, op, value in (
-            ("received_at", ">=", since),
-            ("verdict", "=", verdict),
-            ("state", "=", state),
-        ):
-            if value is not None:
-                clauses.append(f"{column} {op} ?")
-                params.append(value)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _where(
+            ("received_at", ">=", since), ("verdict", "=", verdict), ("state", "=", state)
+        )
         return self.db.execute(
             f"SELECT * FROM flux{where} ORDER BY received_at, id_flux",
             params,
@@ -314,14 +319,7 @@ class Store:
         now = utc_now()
         columns.setdefault("created_at", now)
         columns.setdefault("updated_at", now)
-        names = ", ".join(columns)
-        marks = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO invoice ({names}) VALUES ({marks})"
-        if db is not None:
-            return int(db.execute(sql, tuple(columns.values())).lastrowid or 0)
-        with self.transaction() as own:
-            cursor = own.execute(sql, tuple(columns.values()))
-        return int(cursor.lastrowid or 0)
+        return self._insert(db, "invoice", columns)
 
     def invoice(self, invoice_id: int) -> sqlite3.Row | None:
         """Return one invoice row by CPP invoice id, or None."""
@@ -349,14 +347,9 @@ class Store:
         self, *, recipient_siret: str | None = None, status_code: str | None = None
     ) -> list[sqlite3.Row]:
         """Return invoices, newest first, filtered by recipient SIRET and current status code."""
-        clauses, params = [], []
-        if recipient_siret is not None:
-            clauses.append("recipient_siret = ?")
-            params.append(recipient_siret)
-        if status_code is not None:
-            clauses.append("status_code = ?")
-            params.append(status_code)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = _where(
+            ("recipient_siret", "=", recipient_siret), ("status_code", "=", status_code)
+        )
         return self.db.execute(
             f"SELECT * FROM invoice{where} ORDER BY id DESC",
             params,
@@ -368,13 +361,7 @@ class Store:
         Required columns: invoice_id, status_code, status_name, actor. ``at`` defaults to now.
         """
         columns.setdefault("at", utc_now())
-        names = ", ".join(columns)
-        marks = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO status_event ({names}) VALUES ({marks})"
-        if db is not None:
-            return int(db.execute(sql, tuple(columns.values())).lastrowid or 0)
-        with self.transaction() as own:
-            return int(own.execute(sql, tuple(columns.values())).lastrowid or 0)
+        return self._insert(db, "status_event", columns)
 
     def set_invoice_status(
         self,
@@ -406,6 +393,17 @@ class Store:
             "SELECT * FROM status_event WHERE invoice_id = ? ORDER BY at DESC, id DESC",
             (invoice_id,),
         ).fetchall()
+
+
+def _where(*filters: tuple[str, str, object]) -> tuple[str, list[object]]:
+    """`` WHERE`` clause and parameters from ``(column, operator, value)`` filters; a None
+    value is no filter. Column names and operators are fixed by the callers."""
+    clauses, params = [], []
+    for column, op, value in filters:
+        if value is not None:
+            clauses.append(f"{column} {op} ?")
+            params.append(value)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
 def rows_as_dicts(rows: Sequence[sqlite3.Row]) -> list[dict[str, Any]]:
