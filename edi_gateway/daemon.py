@@ -4,10 +4,10 @@ One process watches; :mod:`edi_gateway.workers` processes. The main loop (one th
 tick (0.1 s): take the observer's hints, sweep the channel folders every ``sweep_seconds`` (the
 folder is the truth, events are only hints), claim the files that settled
 (:mod:`edi_gateway.claim`) while a worker is idle, and handle results and dead workers. The
-observer thread only queues paths. Start-up recovery and set-aside follow the crash-safety
-protocol (:mod:`edi_gateway.recovery`). SIGTERM / SIGINT: stop taking files, wait up to
-``stop_grace`` seconds for the files in progress, hand the others back (left ``claimed``, retried
-at the next start), log ``gateway.stopped``.
+observer thread only queues paths (:mod:`edi_gateway.channel_observer`). Start-up recovery and
+set-aside follow the crash-safety protocol (:mod:`edi_gateway.recovery`). SIGTERM / SIGINT: stop
+taking files, wait up to ``stop_grace`` seconds for the files in progress, hand the others back
+(left ``claimed``, retried at the next start), log ``gateway.stopped``.
 """
 
 from __future__ import annotations
@@ -21,14 +21,10 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
-
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
 
 from edi_gateway import __version__, fluxid, logs, recovery
+from edi_gateway.channel_observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
+from edi_gateway.channel_observer import ChannelObserver
 from edi_gateway.claim import Claim, Claimer, Settler, readable, work_name
 from edi_gateway.config import Channel, Config
 from edi_gateway.errors import GatewayError, StateError
@@ -41,43 +37,6 @@ except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
 TICK_SECONDS = 0.1
-# watchdog's inotify emitter holds every IN_MOVED_FROM for 0.5 s to pair it with its IN_MOVED_TO,
-# and its queue is FIFO: each claim (a rename out of the watched folder, never paired) stalled
-# every later event by 0.5 s. A rename inside one folder is delivered in one read, so pairing
-# needs microseconds; 0.05 s keeps pairing and removes the stall (measured: drop -> claim
-# p50 ~630 ms -> settle + ~0.1 s).
-INOTIFY_MOVE_DELAY = 0.05
-_HINT_EVENTS = {"created", "modified", "moved", "closed"}
-
-
-def _shorten_inotify_move_delay() -> None:
-    """Set watchdog's move-pairing delay to :data:`INOTIFY_MOVE_DELAY` (Linux only)."""
-    try:
-        from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
-    except ImportError:  # not Linux, or another watchdog layout: keep its default
-        return
-    InotifyMoveEventGrouper.delay = INOTIFY_MOVE_DELAY
-
-
-class _Hints(FileSystemEventHandler):
-    """Observer-thread side: turn events into ``(path, channel)`` hints; never raises."""
-
-    def __init__(self, folders: dict[str, Channel], hints: queue.SimpleQueue[Any]) -> None:
-        self.folders = folders
-        self.hints = hints
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        """Queue the file an event names when it sits directly in a channel folder."""
-        try:
-            if event.is_directory or event.event_type not in _HINT_EVENTS:
-                return
-            raw = event.dest_path if event.event_type == "moved" else event.src_path
-            path = os.fsdecode(raw)
-            channel = self.folders.get(str(Path(path).parent))
-            if channel is not None:
-                self.hints.put((path, channel))
-        except Exception:  # noqa: S110 - the observer thread must never die of a hint
-            pass
 
 
 class Gateway:
@@ -109,9 +68,8 @@ class Gateway:
         self.settler = Settler(config.settle_seconds)
         self.ready: deque[tuple[str, Channel]] = deque()
         self.backlog: deque[Claim] = deque()
-        self.observer: BaseObserver | None = None
+        self.observer = ChannelObserver(config, self.hints)
         self.next_sweep = 0.0
-        self.next_observer_try = 0.0
         self.taken = 0
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -184,7 +142,7 @@ class Gateway:
             channels=[c.name for c in self.config.channels],
             recovered=len(self.backlog),
         )
-        self._start_observer()
+        self.observer.start()
         while not self.stopping:
             try:
                 self._tick()
@@ -197,10 +155,7 @@ class Gateway:
         self.log.info(
             "gateway.stopping", reason=self.stop_reason, in_progress=len(self.pool.busy())
         )
-        if self.observer is not None:
-            with contextlib.suppress(Exception):
-                self.observer.stop()
-                self.observer.join(timeout=5)
+        self.observer.stop()
         events, handed_back = self.pool.stop(self.stop_grace)
         for event in events:
             self._handle(event)
@@ -216,34 +171,7 @@ class Gateway:
             handed_back=len(handed_back) + len(self.backlog),
         )
 
-    # -- observer and sweeps -------------------------------------------------------------------
-
-    def _start_observer(self) -> None:
-        folders = {str(c.folder): c for c in self.config.channels}
-        if self.config.observer == "polling":
-            observer: BaseObserver = PollingObserver(timeout=self.config.poll_seconds)
-        else:
-            _shorten_inotify_move_delay()
-            observer = Observer()
-        handler = _Hints(folders, self.hints)
-        try:
-            for folder in folders:
-                observer.schedule(handler, folder, recursive=False)
-            observer.start()
-        except Exception as exc:  # the sweeps still find every file
-            self.log.error("observer.failed", error=type(exc).__name__, message=str(exc))
-            self.next_observer_try = time.monotonic() + self.config.sweep_seconds
-            return
-        self.observer = observer
-
-    def _check_observer(self) -> None:
-        if self.observer is not None and self.observer.is_alive():
-            return
-        if time.monotonic() < self.next_observer_try:
-            return
-        self.log.warning("observer.restarted")
-        self.observer = None
-        self._start_observer()
+    # -- sweeps ----------------------------------------------------------------------------------
 
     def sweep(self) -> int:
         """Note every entry directly in each channel folder; returns how many were noted."""
@@ -284,7 +212,7 @@ class Gateway:
                 self.backlog.append(claim)
         for event in self.pool.wait(TICK_SECONDS):
             self._handle(event)
-        self._check_observer()
+        self.observer.check()
 
     def _reconcile(self) -> None:
         """Claimed rows neither in progress nor queued (a dispatch that failed) are queued
