@@ -23,8 +23,8 @@ from edi_gateway import outputs, reception, statusflow
 from edi_gateway.claim import Claim
 from edi_gateway.config import Channel, Config
 from edi_gateway.lifecycle import Lifecycle
-from edi_gateway.model import Envelope, Severity, Verdict
-from edi_gateway.outcome import FIRST_RULES, PLATFORM_STATUSES, Analysis, Outcome, flux_status
+from edi_gateway.model import Envelope, Verdict
+from edi_gateway.outcome import PLATFORM_STATUSES, Analysis, Outcome, flux_status, log_rules
 from edi_gateway.pivot import PivotBuilder, PivotInput
 from edi_gateway.store import Store, utc_now
 
@@ -96,7 +96,7 @@ class Delivery:
         return outcome
 
     def _log_verdict(self, a: Analysis) -> None:
-        rules = [f.rule for f in a.findings if f.severity is Severity.ERROR][:FIRST_RULES]
+        rules = log_rules(a.findings)
         if a.verdict is Verdict.ACCEPTED:
             env = a.envelope or Envelope()
             self.log.info("flux.routed", recipient=env.buyer_siret, service_code=env.service_code)

@@ -191,14 +191,7 @@ class Engine:
         sha256 = claim.sha256 or hashlib.sha256(data).hexdigest()
         duplicate = reception.duplicate_flux(self.store, sha256, claim.id_flux)
         report = self.validator.validate(data, claim.original_name)
-        self.log.info(
-            "flux.validated",
-            syntax=report.detection.label,
-            profile=report.detection.profile,
-            verdict=str(report.verdict),
-            error_count=len(report.errors),
-            layers=list(report.layers_run),
-        )
+        self._log_validation(report)
         if duplicate is not None:
             self.log.warning("flux.duplicate", rule=duplicate.rule, kind="flux")
             findings = (*report.findings, duplicate)
@@ -216,6 +209,27 @@ class Engine:
                 reason=statusflow.inadmissible_reason(report.findings),
             )
         return self._receive(claim, report)
+
+    def _log_validation(self, report: ValidationReport) -> None:
+        """``flux.detected`` (what the file is) then ``flux.validated`` (the layers' verdict)."""
+        detection = report.detection
+        self.log.info(
+            "flux.detected",
+            container=str(detection.container),
+            syntax=detection.label,
+            kind=detection.kind,
+            profile=detection.profile,
+            flux_syntax=detection.flux_syntax,
+            attachment=detection.attachment,
+        )
+        self.log.info(
+            "flux.validated",
+            syntax=report.detection.label,
+            profile=report.detection.profile,
+            verdict=str(report.verdict),
+            error_count=len(report.errors),
+            layers=list(report.layers_run),
+        )
 
     def _receive(self, claim: Claim, report: ValidationReport) -> Analysis:
         xml = report.detection.xml or b""

@@ -9,6 +9,7 @@ It never validates, writes files or touches the store.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,10 @@ from edi_gateway.structures import Structure
 
 PLATFORM_STATUSES = ("01", "02", "03")  # DEPOSEE, EN_COURS_ACHEMINEMENT, MISE_A_DISPOSITION
 FIRST_RULES = 5
+# The rule schematron.py gives an SVRL assert with neither ``@id`` nor ``[ID]`` in its text (the
+# Factur-X profile XSLTs' "... marked as not used in the given context" checks).
+NO_RULE_ID = "(no id)"
+LABEL_CHARS = 60  # a rule without id is named in the logs by the start of its message
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,8 +63,8 @@ class Outcome:
 
     @property
     def first_rules(self) -> list[str]:
-        """Rule ids of the first error findings (at most 5), for the logs."""
-        return [f.rule for f in self.findings if f.severity is Severity.ERROR][:FIRST_RULES]
+        """The first distinct error rules (at most 5), for the logs; see :func:`log_rules`."""
+        return log_rules(self.findings)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape (one object per file in ``process --format json``)."""
@@ -112,3 +117,28 @@ class Analysis:
 def flux_status(verdict: Verdict) -> str:
     """CPPStatut flux status of a verdict: 90 Reçu when accepted, else 93 Erreur réception."""
     return FLUX_RECEIVED if verdict is Verdict.ACCEPTED else FLUX_RECEPTION_ERROR
+
+
+def log_rules(findings: Iterable[Finding]) -> list[str]:
+    """Labels of the first distinct error findings, at most :data:`FIRST_RULES`, for the logs.
+
+    The label is the rule id (``BR-CO-10``, ``CPP-DUP-01`` ...); a finding without rule id
+    (:data:`NO_RULE_ID`) is named by the first :data:`LABEL_CHARS` characters of its message
+    (``Attribute @currencyID' marked as not used in the given context.``), so a Factur-X file
+    whose profile checks have no ids does not log ``(no id)`` five times.
+    """
+    labels: list[str] = []
+    for finding in findings:
+        if finding.severity is not Severity.ERROR:
+            continue
+        has_id = finding.rule not in ("", NO_RULE_ID)
+        label = finding.rule if has_id else _clip(finding.message)
+        if label not in labels:
+            labels.append(label)
+            if len(labels) == FIRST_RULES:
+                break
+    return labels
+
+
+def _clip(message: str) -> str:
+    return message if len(message) <= LABEL_CHARS else message[: LABEL_CHARS - 1] + "…"

@@ -7,21 +7,25 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from structlog.testing import capture_logs
 
 from edi_gateway import config as config_module
 from edi_gateway import fluxid
 from edi_gateway.claim import Claim, work_name
 from edi_gateway.engine import Engine
 from edi_gateway.errors import GatewayError, StateError
-from edi_gateway.model import Verdict
+from edi_gateway.model import Finding, Layer, Severity, Verdict
+from edi_gateway.outcome import Outcome
 from edi_gateway.outputs import OutputError
 from edi_gateway.store import utc_now
-from tests.conftest import PIVOT_XSD, ROOT, STATUT_XSD, need_shared
+from tests.conftest import CORPUS, PIVOT_XSD, ROOT, STATUT_XSD, need_shared
 from tests.test_examples import tmp_config
 
 EXAMPLES = ROOT / "examples"
 ACCEPTED = EXAMPLES / "ok-ubl-mairie-services-techniques.xml"
 FACTURX = EXAMPLES / "ok-facturx-hopital-ej.pdf"
+# A Factur-X BASIC PDF whose profile checks fire without rule ids ("(no id)" in schematron.py).
+NO_ID_PDF = CORPUS / "zugferd-corpus/ZUGFeRDv2/fail/FNFE-factur-x-examples/Facture_FR_BASIC.pdf"
 
 
 @pytest.fixture
@@ -197,3 +201,71 @@ def test_outcome_json_shape(engine: Engine) -> None:
     assert data["statuses"] == ["01", "02", "03"]
     assert data["service_code"] == "SERVICES-TECHNIQUES"
     assert all(isinstance(p, str) for p in data["outputs"])
+
+
+def _events(logs: list[dict], name: str) -> list[dict]:
+    return [entry for entry in logs if entry["event"] == name]
+
+
+def test_flux_detected_is_logged_before_validated(engine: Engine) -> None:
+    """Every flux logs flux.detected (container, syntax, profile, flux syntax, attachment)
+    before flux.validated, as docs/architecture.md lists it."""
+    with capture_logs() as logs:
+        engine.process_path(FACTURX, "depot-edi")
+    names = [entry["event"] for entry in logs]
+    assert names.index("flux.detected") < names.index("flux.validated")
+    [detected] = _events(logs, "flux.detected")
+    assert (detected["container"], detected["syntax"], detected["profile"]) == (
+        "pdf",
+        "facturx-pdf",
+        "en16931",
+    )
+    assert (detected["flux_syntax"], detected["attachment"]) == (
+        "IN_DP_E2_CII_FACTURX",
+        "factur-x.xml",
+    )
+
+
+def test_first_rules_name_findings_without_rule_id_by_their_message() -> None:
+    """An error finding without rule id is logged by the start of its message, not "(no id)";
+    a rule repeated by several findings is listed once."""
+
+    def error(rule: str, message: str) -> Finding:
+        return Finding(layer=Layer.SCHEMATRON, rule=rule, severity=Severity.ERROR, message=message)
+
+    not_used = "Attribute @currencyID' marked as not used in the given context."
+    outcome = Outcome(
+        id_flux="EDIGW11100000000000000001",
+        file="f.pdf",
+        channel="depot-edi",
+        syntax="facturx-pdf",
+        verdict=Verdict.REJECTED,
+        findings=(
+            error("(no id)", not_used),
+            error("(no id)", not_used),
+            error("BR-CO-10", "[BR-CO-10]-Sum of Invoice line net amount ..."),
+            error("BR-CO-10", "[BR-CO-10]-Sum of Invoice line net amount ..."),
+            error(
+                "(no id)", "Element 'ram:BasisAmount' is marked as not used in the given context."
+            ),
+        ),
+    )
+    assert outcome.first_rules == [
+        "Attribute @currencyID' marked as not used in the given cont…",
+        "BR-CO-10",
+        "Element 'ram:BasisAmount' is marked as not used in the give…",
+    ]
+
+
+def test_facturx_profile_findings_without_id_are_logged_usefully(engine: Engine) -> None:
+    """A Factur-X BASIC PDF with "not used in the given context" errors: flux.done and
+    flux.rejected / flux.inadmissible carry message prefixes, never "(no id)"."""
+    with capture_logs() as logs:
+        outcome = engine.process_path(need_shared(NO_ID_PDF), "depot-edi")
+    assert any(f.rule == "(no id)" for f in outcome.findings)  # schematron.py's naming
+    [done] = _events(logs, "flux.done")
+    [verdict] = _events(logs, f"flux.{outcome.verdict}")
+    for rules in (done["first_rules"], verdict["rules"]):
+        assert "(no id)" not in rules
+        assert "Attribute @currencyID' marked as not used in the given cont…" in rules
+        assert len(rules) == len(set(rules)) <= 5
