@@ -233,6 +233,19 @@ class Delivery:
             folder / name,
             statusflow.invoice_statuses(statuses, id_flux=claim.id_flux, receiver_id=app),
         )
+        self._record_events(db, claim, statuses, invoice_id, path)
+        self.log.info("status.emitted", kind="invoice", statuses=list(PLATFORM_STATUSES), file=name)
+        return path
+
+    def _record_events(
+        self,
+        db: sqlite3.Connection,
+        claim: Claim,
+        statuses: list[statusflow.InvoiceStatus],
+        invoice_id: int,
+        path: Path,
+    ) -> None:
+        """One status event per status written (actor platform, 2026 reform code if any)."""
         for status in statuses:
             entry = self.lifecycle.status(status.code)
             self.store.add_event(
@@ -246,8 +259,6 @@ class Delivery:
                 id_flux=claim.id_flux,
                 flow_file=str(path),
             )
-        self.log.info("status.emitted", kind="invoice", statuses=list(PLATFORM_STATUSES), file=name)
-        return path
 
     def _outcome(
         self,
