@@ -9,13 +9,17 @@ where a worker must fail or crash on purpose (the fake engine of tests/fixtures/
 from __future__ import annotations
 
 import os
+import queue
+import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from edi_gateway import config as config_module
+from edi_gateway.channel_observer import ChannelObserver
 from edi_gateway.daemon import Gateway
 from edi_gateway.store import Store
 from tests.fixtures.daemon import support
@@ -242,3 +246,28 @@ def test_stop_hands_back_a_file_in_progress(tmp_path):
         [row] = _done(cfg, 1)
     assert row["attempts"] == 1
     assert not threading.current_thread().daemon
+
+
+def test_an_observer_that_cannot_start_is_retried_and_then_queues_hints(tmp_path):
+    """A missing channel folder makes the observer fail (observer.failed); check() restarts it
+    only after sweep_seconds (observer.restarted), and it then queues (path, channel) hints."""
+    cfg = config_module.load(support.write_config(tmp_path, sweep=0.3))
+    shutil.rmtree(tmp_path / "inbound")
+    hints: queue.SimpleQueue = queue.SimpleQueue()
+    watch = ChannelObserver(cfg, hints)
+    try:
+        with capture_logs() as captured:
+            watch.start()
+            watch.check()  # before the retry time: nothing happens
+            assert watch.observer is None
+            (tmp_path / "inbound" / "recipient-status").mkdir(parents=True)
+            time.sleep(0.35)
+            watch.check()
+        assert [e["event"] for e in captured] == ["observer.failed", "observer.restarted"]
+        assert watch.observer is not None and watch.observer.is_alive()
+        (tmp_path / "inbound" / "a.xml").write_bytes(INVOICE)
+        path, channel = hints.get(timeout=5)
+        assert Path(path) == tmp_path / "inbound" / "a.xml"
+        assert channel.name == "depot-edi"
+    finally:
+        watch.stop()
