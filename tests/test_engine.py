@@ -24,7 +24,7 @@ from tests.test_examples import tmp_config
 EXAMPLES = ROOT / "examples"
 ACCEPTED = EXAMPLES / "ok-ubl-mairie-services-techniques.xml"
 FACTURX = EXAMPLES / "ok-facturx-hopital-ej.pdf"
-# A Factur-X BASIC PDF whose profile checks fire without rule ids ("(no id)" in schematron.py).
+# A Factur-X BASIC PDF whose profile checks fire without rule ids ("(no id)" from svrl.py).
 NO_ID_PDF = CORPUS / "zugferd-corpus/ZUGFeRDv2/fail/FNFE-factur-x-examples/Facture_FR_BASIC.pdf"
 
 
@@ -262,7 +262,7 @@ def test_facturx_profile_findings_without_id_are_logged_usefully(engine: Engine)
     flux.rejected / flux.inadmissible carry message prefixes, never "(no id)"."""
     with capture_logs() as logs:
         outcome = engine.process_path(need_shared(NO_ID_PDF), "depot-edi")
-    assert any(f.rule == "(no id)" for f in outcome.findings)  # schematron.py's naming
+    assert any(f.rule == "(no id)" for f in outcome.findings)  # svrl.py names them so
     [done] = _events(logs, "flux.done")
     [verdict] = _events(logs, f"flux.{outcome.verdict}")
     for rules in (done["first_rules"], verdict["rules"]):
