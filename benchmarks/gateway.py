@@ -20,6 +20,7 @@ Usage: ``python benchmarks/gateway.py [--files 1000] [--workers 1 2] [--settle 0
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import sqlite3
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "daemon"))
 
 import support  # noqa: E402  (tests/fixtures/daemon: the tmp config writer)
 
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("EDI_GATEWAY_SHARED") or ROOT.parent / "shared") / "corpus"
 EXAMPLES = ROOT / "examples"
 ID_FLUX = re.compile(r"[A-Z0-9]{6}[0-9]{19}")
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing as mp
+import os
 import resource
 import statistics
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("EDI_GATEWAY_SHARED") or ROOT.parent / "shared") / "corpus"
 GROUPS = {"ubl": ("ubl-invoice", "ubl-creditnote"), "cii": ("cii",), "pdf": ("facturx-pdf",)}
 
 _validator = None

@@ -40,3 +40,28 @@ def test_mypy_is_clean() -> None:
         pytest.skip("mypy is not installed in this environment (it comes with the [test] extra)")
     result = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """`edi-gateway ... | head` ends without a BrokenPipeError traceback."""
+    script = (
+        "import sys\n"
+        "from edi_gateway import cli\n"
+        "sys.exit(cli.main(['validate', '--format', 'json', sys.argv[1]]))\n"
+    )
+    for i in range(400):
+        (tmp_path / f"f{i:03}.xml").write_bytes(b"<a/>")
+    reader = subprocess.Popen(
+        ["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    writer = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    assert reader.stdin is not None
+    reader.stdin.close()
+    reader.wait(timeout=10)
+    assert "Traceback" not in writer.stderr, writer.stderr
