@@ -213,3 +213,16 @@ def _check_values(config: Config) -> None:
     names = [c.name for c in config.channels]
     if len(set(names)) != len(names):
         raise ConfigError(f"{file}: channel names must be unique")
+
+
+def add_config_argument(parser: Any) -> None:
+    """Add the ``--config FILE`` option every command shares to an argparse ``parser``.
+
+    The help names the real default: the ``config.toml`` shipped beside the package (for an
+    editable install, the repository's), not a ``config.toml`` in the current directory.
+    """
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"gateway configuration (default: {DEFAULT_CONFIG})",
+    )

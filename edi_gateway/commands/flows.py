@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from edi_gateway import config as config_module
+from edi_gateway.config import add_config_argument
 from edi_gateway.model import Verdict
 from edi_gateway.store import Store
 
@@ -34,7 +35,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--since", metavar="ISO-DATE", help="received at or after (UTC if naive)")
     parser.add_argument("--verdict", choices=[str(v) for v in Verdict], help="only this verdict")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--config", metavar="FILE", help="gateway configuration (config.toml)")
+    add_config_argument(parser)
     parser.set_defaults(handler=run)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from edi_gateway import config as config_module
 from edi_gateway import lifecycle
+from edi_gateway.config import add_config_argument
 from edi_gateway.errors import GatewayError
 from edi_gateway.store import Store
 
@@ -37,7 +38,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--structure", metavar="SIRET", help="only this recipient structure")
     parser.add_argument("--status", metavar="STATUS", help="only this status (code or name)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--config", metavar="FILE", help="gateway configuration (config.toml)")
+    add_config_argument(parser)
     parser.set_defaults(handler=run)
 
 

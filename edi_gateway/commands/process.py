@@ -19,7 +19,7 @@ from typing import Any
 
 from edi_gateway import config as config_module
 from edi_gateway import logs
-from edi_gateway.config import Channel, Config
+from edi_gateway.config import Channel, Config, add_config_argument
 from edi_gateway.errors import ConfigError, GatewayError
 from edi_gateway.model import Verdict
 
@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
         description="Run each file once through the gateway pipeline, as if dropped in inbound/.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (recursive)")
-    parser.add_argument("--config", metavar="FILE", help="gateway config (default: config.toml)")
+    add_config_argument(parser)
     parser.add_argument("--channel", metavar="NAME", help="channel (default: the invoices one)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(handler=run)

@@ -7,6 +7,7 @@ from typing import Any
 
 from edi_gateway import config as config_module
 from edi_gateway import logs
+from edi_gateway.config import add_config_argument
 from edi_gateway.daemon import Gateway
 from edi_gateway.workers import WorkerSpec
 
@@ -21,7 +22,7 @@ def add_parser(subparsers: Any) -> None:
         "status flows to outbound/. Logs: JSON lines to gateway.log_file, readable lines on "
         "stderr.",
     )
-    parser.add_argument("--config", metavar="FILE", help="gateway configuration (config.toml)")
+    add_config_argument(parser)
     parser.set_defaults(handler=run)
 
 

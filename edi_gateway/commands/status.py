@@ -20,6 +20,7 @@ from typing import Any
 
 from edi_gateway import actions, lifecycle, logs
 from edi_gateway import config as config_module
+from edi_gateway.config import add_config_argument
 from edi_gateway.errors import GatewayError
 from edi_gateway.lifecycle import Refusal
 from edi_gateway.store import Store
@@ -62,7 +63,7 @@ def add_parser(subparsers: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--config", metavar="FILE", help="gateway configuration (config.toml)")
+    add_config_argument(parser)
 
 
 def find_invoice(store: Store, text: str) -> tuple[sqlite3.Row | None, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from edi_gateway import config, render
+from edi_gateway.config import add_config_argument
 from edi_gateway.model import ValidationReport, Verdict
 from edi_gateway.validate import Validator
 
@@ -34,7 +35,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="file or folder")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output (text)")
-    parser.add_argument("--config", metavar="FILE", help="config.toml (default: shipped one)")
+    add_config_argument(parser)
     parser.add_argument(
         "--fr-ctc",
         action=argparse.BooleanOptionalAction,
