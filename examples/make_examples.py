@@ -8,6 +8,12 @@ Every invoice is addressed to a demo structure of ``rules/structures.toml`` (fic
 the 999... range). The seller is a fictitious company. ``examples/expected.toml`` says what each
 file shows and the outcome ``edi-gateway process`` must give; ``tests/test_examples.py`` checks
 it. The Factur-X PDF is built with the factur-x library from the CII of the same case.
+
+Every file name starts with a two-digit order number, the row of ``examples/expected.toml``: name
+order is processing order, so ``edi-gateway process examples/[0-9]*`` (shell glob, sorted) runs
+the kit in table order and leaves out this script and ``expected.toml``. The examples that
+depend on an earlier one (``25-rej-doublon.xml``, same invoice as ``01-...``;
+``30-irr-flux-deja-recu.xml``, same bytes as ``01-...``) come after it.
 """
 
 from __future__ import annotations
@@ -325,90 +331,90 @@ def facturx(case: Case) -> bytes:
 BASE = Case(number="EX-2025-001")
 CASES: dict[str, tuple[str, Case]] = {
     # accepted: one per route
-    "ok-ubl-mairie-sans-service.xml": ("ubl", replace(BASE, number="EX-2025-001")),
-    "ok-ubl-mairie-services-techniques.xml": (
+    "01-ok-ubl-mairie-sans-service.xml": ("ubl", replace(BASE, number="EX-2025-001")),
+    "02-ok-ubl-mairie-services-techniques.xml": (
         "ubl",
         replace(BASE, number="EX-2025-002", service="SERVICES-TECHNIQUES"),
     ),
-    "ok-cii-lycee-intendance.xml": (
+    "03-ok-cii-lycee-intendance.xml": (
         "cii",
         replace(BASE, number="EX-2025-003", siret=LYCEE, service="INTENDANCE"),
     ),
-    "ok-facturx-hopital-ej.pdf": (
+    "04-ok-facturx-hopital-ej.pdf": (
         "facturx",
         replace(BASE, number="EX-2025-004", siret=HOPITAL, ej="EJ-2025-0042"),
     ),
-    "ok-cii-communaute-voirie-ej.xml": (
+    "05-ok-cii-communaute-voirie-ej.xml": (
         "cii",
         replace(BASE, number="EX-2025-005", siret=COMMUNAUTE, service="VOIRIE", ej="EJ-VOI-7"),
     ),
-    "ok-ubl-universite-labo-ej.xml": (
+    "06-ok-ubl-universite-labo-ej.xml": (
         "ubl",
         replace(BASE, number="EX-2025-006", siret=UNIVERSITE, service="LABO-CHIMIE", ej="EJ-LAB-1"),
     ),
-    "ok-ubl-avoir-mairie.xml": (
+    "07-ok-ubl-avoir-mairie.xml": (
         "ubl",
         replace(BASE, number="AV-2025-001", type_code="381", preceding="EX-2025-001"),
     ),
     # rejected by a Chorus Pro reception rule
-    "rej-siret-absent.xml": ("ubl", replace(BASE, number="EX-2025-101", siret=None)),
-    "rej-siret-inconnu.xml": ("ubl", replace(BASE, number="EX-2025-102", siret=UNKNOWN)),
-    "rej-structure-inactive.xml": ("ubl", replace(BASE, number="EX-2025-103", siret=INACTIVE)),
-    "rej-service-obligatoire.xml": ("cii", replace(BASE, number="EX-2025-104", siret=LYCEE)),
-    "rej-service-inconnu.xml": (
+    "08-rej-siret-absent.xml": ("ubl", replace(BASE, number="EX-2025-101", siret=None)),
+    "09-rej-siret-inconnu.xml": ("ubl", replace(BASE, number="EX-2025-102", siret=UNKNOWN)),
+    "10-rej-structure-inactive.xml": ("ubl", replace(BASE, number="EX-2025-103", siret=INACTIVE)),
+    "11-rej-service-obligatoire.xml": ("cii", replace(BASE, number="EX-2025-104", siret=LYCEE)),
+    "12-rej-service-inconnu.xml": (
         "ubl",
         replace(BASE, number="EX-2025-105", siret=LYCEE, service="CANTINE"),
     ),
-    "rej-service-inactif.xml": (
+    "13-rej-service-inactif.xml": (
         "ubl",
         replace(BASE, number="EX-2025-106", siret=LYCEE, service="CDI"),
     ),
-    "rej-service-ferme.xml": (
+    "14-rej-service-ferme.xml": (
         "ubl",
         replace(BASE, number="EX-2025-107", siret=LYCEE, service="ATELIER-2023"),
     ),
-    "rej-ej-obligatoire.xml": ("cii", replace(BASE, number="EX-2025-108", siret=HOPITAL)),
-    "rej-ej-obligatoire-service.xml": (
+    "15-rej-ej-obligatoire.xml": ("cii", replace(BASE, number="EX-2025-108", siret=HOPITAL)),
+    "16-rej-ej-obligatoire-service.xml": (
         "ubl",
         replace(BASE, number="EX-2025-109", siret=COMMUNAUTE, service="VOIRIE"),
     ),
-    "rej-ej-ou-service.xml": ("ubl", replace(BASE, number="EX-2025-110", siret=COMMUNAUTE)),
-    "rej-moa-uniquement.xml": ("ubl", replace(BASE, number="EX-2025-111", siret=MOA)),
-    "rej-factures-publiques.xml": (
+    "17-rej-ej-ou-service.xml": ("ubl", replace(BASE, number="EX-2025-110", siret=COMMUNAUTE)),
+    "18-rej-moa-uniquement.xml": ("ubl", replace(BASE, number="EX-2025-111", siret=MOA)),
+    "19-rej-factures-publiques.xml": (
         "ubl",
         replace(BASE, number="EX-2025-112", service="FACTURES_PUBLIQUES"),
     ),
-    "rej-numero-trop-long.xml": ("ubl", replace(BASE, number="EX-2025-113-NUMERO-LONG")),
-    "rej-type-389.xml": ("ubl", replace(BASE, number="EX-2025-114", type_code="389")),
-    "rej-date-future.xml": ("ubl", replace(BASE, number="EX-2099-115", issue_date="2099-01-15")),
-    "rej-ej-trop-long.xml": (
+    "20-rej-numero-trop-long.xml": ("ubl", replace(BASE, number="EX-2025-113-NUMERO-LONG")),
+    "21-rej-type-389.xml": ("ubl", replace(BASE, number="EX-2025-114", type_code="389")),
+    "22-rej-date-future.xml": ("ubl", replace(BASE, number="EX-2099-115", issue_date="2099-01-15")),
+    "23-rej-ej-trop-long.xml": (
         "ubl",
         replace(BASE, number="EX-2025-116", siret=HOPITAL, ej="EJ-" + "0" * 60),
     ),
     # rejected by an EN 16931 business rule (the invoice is readable, its content is wrong)
-    "rej-total-faux.xml": ("ubl", replace(BASE, number="EX-2025-117", grand_total="999.00")),
-    # rejected as a duplicate of ok-ubl-mairie-sans-service.xml (same seller, number, year)
-    "rej-doublon.xml": ("ubl", replace(BASE, number="EX-2025-001", quantity="2")),
+    "24-rej-total-faux.xml": ("ubl", replace(BASE, number="EX-2025-117", grand_total="999.00")),
+    # rejected as a duplicate of 01-ok-ubl-mairie-sans-service.xml (same seller, number, year)
+    "25-rej-doublon.xml": ("ubl", replace(BASE, number="EX-2025-001", quantity="2")),
 }
 RAW: dict[str, bytes] = {
     # inadmissible: the flux as a whole is unusable
-    "irr-fichier-vide.xml": b"",
-    "irr-pas-du-xml.txt": "Facture EX-2025-201 : 150,00 EUR à payer.\n".encode(),
-    "irr-xml-mal-forme.xml": b'<?xml version="1.0"?>\n<Invoice><cbc:ID>EX-2025-202</Invoice>\n',
+    "26-irr-fichier-vide.xml": b"",
+    "27-irr-pas-du-xml.txt": "Facture EX-2025-201 : 150,00 EUR à payer.\n".encode(),
+    "28-irr-xml-mal-forme.xml": b'<?xml version="1.0"?>\n<Invoice><cbc:ID>EX-2025-202</Invoice>\n',
 }
 
 
 def build() -> dict[str, bytes]:
-    """Return every example file name -> bytes."""
+    """Return every example file name -> bytes, in name order (= processing order)."""
     makers = {"ubl": ubl, "cii": cii, "facturx": facturx}
     files = {name: makers[kind](case) for name, (kind, case) in CASES.items()}
     files.update(RAW)
     xsd_invalid = ubl(replace(BASE, number="EX-2025-203")).replace(
         b"<cbc:DocumentCurrencyCode>", b"<cbc:Devise>EUR</cbc:Devise><cbc:DocumentCurrencyCode>"
     )
-    files["irr-xsd-invalide.xml"] = xsd_invalid
-    files["irr-flux-deja-recu.xml"] = files["ok-ubl-mairie-sans-service.xml"]
-    return files
+    files["29-irr-xsd-invalide.xml"] = xsd_invalid
+    files["30-irr-flux-deja-recu.xml"] = files["01-ok-ubl-mairie-sans-service.xml"]
+    return dict(sorted(files.items()))
 
 
 def main() -> None:

@@ -20,7 +20,9 @@ def test_accepted_file_exits_0_and_prints_the_route(
 ) -> None:
     """One accepted file: exit 0, flux id, verdict, recipient/service, statuses, outputs."""
     config = tmp_config(tmp_path)
-    code = main(["process", "--config", str(config), str(EXAMPLES / "ok-cii-lycee-intendance.xml")])
+    code = main(
+        ["process", "--config", str(config), str(EXAMPLES / "03-ok-cii-lycee-intendance.xml")]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "verdict     accepted" in out
@@ -35,21 +37,21 @@ def test_json_lines_and_exit_1_for_a_folder(
     """A folder is walked recursively; one JSON object per file; any rejection gives exit 1."""
     drop = tmp_path / "drop" / "sub"
     drop.mkdir(parents=True)
-    for name in ("ok-ubl-mairie-sans-service.xml", "rej-siret-inconnu.xml"):
+    for name in ("01-ok-ubl-mairie-sans-service.xml", "09-rej-siret-inconnu.xml"):
         shutil.copyfile(EXAMPLES / name, drop / name)
     config = tmp_config(tmp_path)
     code = main(["process", "--config", str(config), "--format", "json", str(tmp_path / "drop")])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 1
     assert [(d["file"], d["verdict"]) for d in lines] == [
-        ("ok-ubl-mairie-sans-service.xml", "accepted"),
-        ("rej-siret-inconnu.xml", "rejected"),
+        ("01-ok-ubl-mairie-sans-service.xml", "accepted"),
+        ("09-rej-siret-inconnu.xml", "rejected"),
     ]
     assert lines[1]["reason"] == "DEST_INC"
     assert lines[1]["findings"][0]["rule"] == "CPP-REC-02"
     assert sorted(p.name for p in drop.iterdir()) == [
-        "ok-ubl-mairie-sans-service.xml",
-        "rej-siret-inconnu.xml",
+        "01-ok-ubl-mairie-sans-service.xml",
+        "09-rej-siret-inconnu.xml",
     ]
 
 
@@ -69,6 +71,6 @@ def test_unknown_channel_is_a_configuration_error(tmp_path: Path) -> None:
         str(config),
         "--channel",
         "nope",
-        str(EXAMPLES / "irr-fichier-vide.xml"),
+        str(EXAMPLES / "26-irr-fichier-vide.xml"),
     ]
     assert main(args) == 2

@@ -22,8 +22,8 @@ from tests.conftest import CORPUS, PIVOT_XSD, ROOT, STATUT_XSD, need_shared
 from tests.test_examples import tmp_config
 
 EXAMPLES = ROOT / "examples"
-ACCEPTED = EXAMPLES / "ok-ubl-mairie-services-techniques.xml"
-FACTURX = EXAMPLES / "ok-facturx-hopital-ej.pdf"
+ACCEPTED = EXAMPLES / "02-ok-ubl-mairie-services-techniques.xml"
+FACTURX = EXAMPLES / "04-ok-facturx-hopital-ej.pdf"
 # A Factur-X BASIC PDF whose profile checks fire without rule ids ("(no id)" from svrl.py).
 NO_ID_PDF = CORPUS / "zugferd-corpus/ZUGFeRDv2/fail/FNFE-factur-x-examples/Facture_FR_BASIC.pdf"
 
@@ -119,11 +119,11 @@ def test_engine_outputs_are_valid_against_the_cpp_schemas(engine: Engine) -> Non
 
 def test_inadmissible_goes_to_the_channel_folder_and_var_error(engine: Engine) -> None:
     """An unusable file: one CSO report (93, IRR_*) under canaux/<app code>, original in error."""
-    outcome = engine.process_path(EXAMPLES / "irr-xml-mal-forme.xml", "depot-edi")
+    outcome = engine.process_path(EXAMPLES / "28-irr-xml-mal-forme.xml", "depot-edi")
     i = outcome.id_flux
     assert (outcome.verdict, outcome.reason) == (Verdict.INADMISSIBLE, "IRR_SYNTAX")
     assert _tree(engine.config.outbound) == [f"canaux/EDIGW1/CSO1100A_EDIGW1_{i}.xml"]
-    assert (engine.config.error_dir / f"{i}__irr-xml-mal-forme.xml").exists()
+    assert (engine.config.error_dir / f"{i}__28-irr-xml-mal-forme.xml").exists()
 
 
 def test_rerun_after_a_crash_before_commit_writes_the_same_names(

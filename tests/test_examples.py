@@ -1,21 +1,23 @@
-"""The trainee kit: every example gives the outcome examples/expected.toml announces."""
+"""The trainee kit: `edi-gateway process examples/[0-9]*` gives what examples/expected.toml says."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
-from edi_gateway import config as config_module
-from edi_gateway.engine import Engine, Outcome
-from edi_gateway.model import Severity, Verdict
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
 EXPECTED = tomllib.loads((EXAMPLES / "expected.toml").read_text(encoding="utf-8"))["example"]
+KIT_GLOB = "examples/[0-9]*"  # what the README tells trainees to type
 
 
 def tmp_config(tmp_path: Path) -> Path:
@@ -39,23 +41,48 @@ def tmp_config(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Outcome, Path]]:
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], Path]]:
+    """Run the trainee command through a real shell glob on a fresh state: file -> (JSON, outbound).
+
+    The files are processed in the order the shell expands the glob, as a trainee runs them.
+    """
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is needed to expand the shell glob of the trainee command")
     tmp = tmp_path_factory.mktemp("examples")
-    engine = Engine(config_module.load(tmp_config(tmp)))
-    try:
-        return {
-            e["file"]: (engine.process_path(EXAMPLES / e["file"], "depot-edi"), tmp / "outbound")
-            for e in EXPECTED
-        }
-    finally:
-        engine.close()
+    command = (
+        f"exec {sys.executable} -m edi_gateway process --config {tmp_config(tmp)} "
+        f"--format json {KIT_GLOB}"
+    )
+    run = subprocess.run(
+        [bash, "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert run.returncode == 1, run.stderr  # the kit contains rejections
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["file"] for r in records] == [e["file"] for e in EXPECTED]  # table order
+    return {r["file"]: (r, tmp / "outbound") for r in records}
 
 
-def test_every_example_file_is_listed() -> None:
-    """expected.toml lists every example file, and every listed file exists."""
-    on_disk = {p.name for p in EXAMPLES.iterdir()} - {"make_examples.py", "expected.toml"}
-    listed = {e["file"] for e in EXPECTED}
-    assert on_disk == listed
+def test_every_example_file_is_listed_in_name_order() -> None:
+    """expected.toml lists every example file in name order, each named NN-... after its row;
+    the trainee glob takes exactly those files (not the generator nor expected.toml)."""
+    on_disk = sorted(p.name for p in EXAMPLES.iterdir())
+    kit = sorted(p.name for p in EXAMPLES.glob("[0-9]*"))
+    listed = [e["file"] for e in EXPECTED]
+    assert kit == listed
+    assert set(on_disk) - set(kit) == {"make_examples.py", "expected.toml"}
+    assert [name[:3] for name in listed] == [f"{n:02d}-" for n in range(1, len(listed) + 1)]
+
+
+def test_dependent_examples_come_after_the_one_they_repeat() -> None:
+    """The duplicate invoice (same seller/number/year) and the duplicate flux (same bytes) come
+    after the accepted example they repeat, so they are processed after it."""
+    order = [e["file"] for e in EXPECTED]
+    first = EXAMPLES / order[0]
+    assert (EXAMPLES / "30-irr-flux-deja-recu.xml").read_bytes() == first.read_bytes()
+    assert b"<cbc:ID>EX-2025-001</cbc:ID>" in (EXAMPLES / "25-rej-doublon.xml").read_bytes()
+    assert b"<cbc:ID>EX-2025-001</cbc:ID>" in first.read_bytes()
+    assert order.index("25-rej-doublon.xml") > 0 and order.index("30-irr-flux-deja-recu.xml") > 0
 
 
 def test_examples_are_up_to_date() -> None:
@@ -76,26 +103,24 @@ def test_examples_are_up_to_date() -> None:
 
 @pytest.mark.parametrize("example", EXPECTED, ids=[e["file"] for e in EXPECTED])
 def test_example_outcome(
-    outcomes: dict[str, tuple[Outcome, Path]], example: dict[str, str]
+    outcomes: dict[str, tuple[dict[str, Any], Path]], example: dict[str, str]
 ) -> None:
     """Verdict, first error rule, reason code and delivery folder are the announced ones."""
     outcome, outbound = outcomes[example["file"]]
-    assert str(outcome.verdict) == example["verdict"]
-    errors = [f.rule for f in outcome.findings if f.severity is Severity.ERROR]
-    if outcome.verdict is Verdict.ACCEPTED:
+    id_flux = outcome["id_flux"]
+    assert outcome["verdict"] == example["verdict"]
+    errors = [f["rule"] for f in outcome["findings"] if f["severity"] == "error"]
+    if outcome["verdict"] == "accepted":
         assert errors == []
-        assert outcome.statuses == ("01", "02", "03")
+        assert outcome["statuses"] == ["01", "02", "03"]
         folder = outbound / example["recipient"] / example["service"]
-        names = sorted(p.name for p in folder.iterdir() if outcome.id_flux in p.name)
-        assert names == [
-            f"{outcome.id_flux}__{example['file']}",
-            f"FEN0036A_EDIGW1_{outcome.id_flux}.xml",
-        ]
+        names = sorted(p.name for p in folder.iterdir() if id_flux in p.name)
+        assert names == [f"{id_flux}__{example['file']}", f"FEN0036A_EDIGW1_{id_flux}.xml"]
     else:
         assert errors and errors[0] == example["rule"]
-        assert outcome.reason == example["reason"]
-        assert outcome.statuses == ()
-        report = next(p for p in outcome.outputs if p.name.startswith("CSO"))
+        assert outcome["reason"] == example["reason"]
+        assert outcome["statuses"] == []
+        report = next(Path(p) for p in outcome["outputs"] if Path(p).name.startswith("CSO"))
         root = etree.parse(str(report)).getroot()
         assert root.findtext(".//DonneesStatut/IdStatut") == "93"
         assert root.findtext(".//DonneesStatut/ComplementStatut") == example["reason"]
