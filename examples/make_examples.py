@@ -53,6 +53,7 @@ class Case:
     price: str = "12.50"
     grand_total: str | None = None  # set to break BR-CO-15
     preceding: str | None = None
+    delivery_date: str = "2025-06-13"  # BT-72 actual delivery date (CII only)
 
 
 def amounts(case: Case) -> dict[str, str]:
@@ -226,7 +227,13 @@ def cii(case: Case, guideline: str = "urn:cen.eu:en16931:2017") -> bytes:
             else ""
         ),
         "    </ram:ApplicableHeaderTradeAgreement>",
-        "    <ram:ApplicableHeaderTradeDelivery/>",
+        # BT-72: an empty ApplicableHeaderTradeDelivery raises PEPPOL-EN16931-R008 (no empty
+        # elements); the actual delivery date gives it content.
+        "    <ram:ApplicableHeaderTradeDelivery>",
+        "      <ram:ActualDeliverySupplyChainEvent><ram:OccurrenceDateTime>"
+        f'<udt:DateTimeString format="102">{case.delivery_date.replace("-", "")}'
+        "</udt:DateTimeString></ram:OccurrenceDateTime></ram:ActualDeliverySupplyChainEvent>",
+        "    </ram:ApplicableHeaderTradeDelivery>",
         "    <ram:ApplicableHeaderTradeSettlement>",
         "      <ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>",
         "      <ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>30</ram:TypeCode>"

@@ -124,3 +124,16 @@ def test_example_outcome(
         root = etree.parse(str(report)).getroot()
         assert root.findtext(".//DonneesStatut/IdStatut") == "93"
         assert root.findtext(".//DonneesStatut/ComplementStatut") == example["reason"]
+
+
+def test_accepted_examples_have_no_finding_at_all(
+    outcomes: dict[str, tuple[dict[str, Any], Path]],
+) -> None:
+    """The ok-* examples are clean models: no error, no warning, no information finding."""
+    accepted = [e["file"] for e in EXPECTED if e["verdict"] == "accepted"]
+    assert accepted and all("-ok-" in name for name in accepted)
+    found = {
+        name: [(f["rule"], f["severity"]) for f in outcomes[name][0]["findings"]]
+        for name in accepted
+    }
+    assert found == {name: [] for name in accepted}
