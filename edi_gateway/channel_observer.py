@@ -38,7 +38,9 @@ _HINT_EVENTS = {"created", "modified", "moved", "closed"}
 def _shorten_inotify_move_delay() -> None:
     """Set watchdog's move-pairing delay to :data:`INOTIFY_MOVE_DELAY` (Linux only)."""
     try:
-        from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
+        from watchdog.observers.inotify_move_event_grouper import (  # type: ignore[import-not-found,unused-ignore]  # watchdog < 7 has no grouper module
+            InotifyMoveEventGrouper,
+        )
     except ImportError:  # not Linux, or another watchdog layout: keep its default
         return
     InotifyMoveEventGrouper.delay = INOTIFY_MOVE_DELAY
