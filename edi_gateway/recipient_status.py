@@ -5,7 +5,7 @@ A recipient drops a ``CPPStatut`` document carrying ``CPPFactureStatuts`` on a c
 engine's entry point for such a claimed file (crash-safety protocol steps 2-4 of
 ``docs/architecture.md``): it reads the file, hands it to
 :func:`edi_gateway.recipient_status_apply.process` (which reads the units with
-:mod:`edi_gateway.recipient_status_read`, applies them and writes the 90 / 93 flux report),
+:mod:`edi_gateway.recipient_status_read`, applies them and writes the 90 / 96 / 93 flux report),
 records the flux verdict, moves the original away and returns the engine's ``Outcome``. Input: a
 claim; output: an ``Outcome`` and the flux row set ``done``. It never parses XML or applies a
 status itself. The names of the two modules it builds on stay importable from here.
@@ -20,12 +20,12 @@ from typing import Any
 
 import structlog
 
-from edi_gateway import outputs, statusflow
+from edi_gateway import outputs, statusflow, xmlsafe
 from edi_gateway.config import Config
 from edi_gateway.model import Layer, Verdict
 from edi_gateway.recipient_status_apply import REPORT_INTERFACE as REPORT_INTERFACE
 from edi_gateway.recipient_status_apply import StatusFileOutcome as StatusFileOutcome
-from edi_gateway.recipient_status_apply import answer
+from edi_gateway.recipient_status_apply import answer, report_status
 from edi_gateway.recipient_status_apply import apply_unit as apply_unit
 from edi_gateway.recipient_status_apply import process as process
 from edi_gateway.recipient_status_read import UNIT as UNIT
@@ -108,7 +108,7 @@ def process_claimed(engine: Any, claim: Any) -> Any:
 
     Runs :func:`handle` (protocol steps 2-3), moves the original to ``var/archive`` (accepted,
     rejected) or ``var/error`` (inadmissible) (step 4) and returns an
-    :class:`edi_gateway.engine.Outcome` (``syntax`` ``cpp-statut``, ``flux_status`` 90 / 93,
+    :class:`edi_gateway.engine.Outcome` (``syntax`` ``cpp-statut``, ``flux_status`` 90 / 96 / 93,
     ``statuses`` = codes applied). A flux already ``done`` (re-run after a crash) is only put
     away.
 
@@ -122,7 +122,12 @@ def process_claimed(engine: Any, claim: Any) -> Any:
     if row is not None and row["state"] == "done":
         verdict = Verdict(row["verdict"]) if row["verdict"] else Verdict.INADMISSIBLE
         written = tuple(Path(p) for p in json.loads(row["outputs"] or "[]"))
-        result = StatusFileOutcome(verdict=verdict, reason=row["reason"], outputs=written)
+        result = StatusFileOutcome(
+            verdict=verdict,
+            reason=row["reason"],
+            outputs=written,
+            flux_status=_reported_status(written, verdict),
+        )
     else:
         result = handle(engine, claim)
     moved = _put_away(engine.config, claim, result.verdict)
@@ -133,9 +138,7 @@ def process_claimed(engine: Any, claim: Any) -> Any:
         syntax=SYNTAX,
         verdict=result.verdict,
         reason=result.reason,
-        flux_status=statusflow.FLUX_RECEIVED
-        if result.verdict is Verdict.ACCEPTED
-        else statusflow.FLUX_RECEPTION_ERROR,
+        flux_status=result.flux_status,
         statuses=tuple(a.status.code for a in result.applied),
         outputs=(*result.outputs, *((moved,) if moved else ())),
         findings=result.findings,
@@ -152,6 +155,19 @@ def process_claimed(engine: Any, claim: Any) -> Any:
         duration_ms=outcome.duration_ms,
     )
     return outcome
+
+
+def _reported_status(written: tuple[Path, ...], verdict: Verdict) -> str:
+    """``IdStatut`` of the flux report a done flux already wrote (its first output), or the
+    status its verdict alone gives when that report cannot be read."""
+    try:
+        report = xmlsafe.parse(written[0].read_bytes()).getroot()
+        code = report.findtext("CPPFluxStatuts/CPPFluxStatutUnitaire/DonneesStatut/IdStatut")
+    except (IndexError, OSError, xmlsafe.XmlProblem):
+        code = None
+    if code is not None and code in statusflow.FLUX_STATUSES:
+        return code
+    return report_status(verdict, 0)
 
 
 def _put_away(config: Config, claim: Any, verdict: Verdict) -> Path | None:

@@ -1,15 +1,17 @@
-"""Apply a recipient's status units and answer with a flux report (90 / 93).
+"""Apply a recipient's status units and answer with a flux report (90 / 96 / 93).
 
 Job: for each :class:`~edi_gateway.recipient_status_read.Unit` of a recipient CPPStatut file,
 find the invoice (``Fournisseur/Identifiant`` + ``DonneesStatut/IdFacture``, addressed to
 ``Debiteur/Identifiant``), map ``IdStatut`` to the lifecycle table and apply it with
 :func:`edi_gateway.actions.apply` (actor ``recipient``; ``ComplementStatut`` = motif code,
 ``Commentaire`` = comment, ``IdMandatDP`` = mandate number, ``Horodatage`` = time the status was
-set); then write the flux report (``CPPFluxStatuts``): 90 when every status was applied, 93 with
-one ``LigneErreurDetail`` per refused status otherwise (``../shared/domain/chorus-pro.md``
-§3.4-§3.5). Input: the file's bytes (read by :mod:`edi_gateway.recipient_status_read`); output:
-a :class:`StatusFileOutcome` and the report in ``outbound/canaux/<application code>/``. It never
-claims, updates the flux row or moves the original (that is :mod:`edi_gateway.recipient_status`).
+set); then write the flux report (``CPPFluxStatuts``): 90 "Reçu" when every status was applied,
+96 "Reçu – intégration partielle" when some were applied and some refused, 93 "Erreur
+réception" when none was applied or the file is unusable, with one ``LigneErreurDetail`` per
+refused status (``../shared/domain/chorus-pro.md`` §3.4-§3.5). Input: the file's bytes (read
+by :mod:`edi_gateway.recipient_status_read`); output: a :class:`StatusFileOutcome` and the report
+in ``outbound/canaux/<application code>/``. It never claims, updates the flux row or moves the
+original (that is :mod:`edi_gateway.recipient_status`).
 
 A unit whose status is already the invoice's current status with the same ``Horodatage`` is
 counted as applied without a new event, so a flux processed again after a crash changes nothing.
@@ -47,6 +49,8 @@ class StatusFileOutcome:
         report: the flux report written, or None when it could not be written.
         reason: ``IRR_SYNTAX`` for an inadmissible file, else None.
         outputs: the report, then every status flow written (what the flux row records).
+        flux_status: the report's ``IdStatut``: 90 every status applied, 96 some applied and
+            some refused, 93 none applied or the file unusable.
     """
 
     verdict: Verdict
@@ -56,6 +60,7 @@ class StatusFileOutcome:
     report: Path | None = None
     reason: str | None = None
     outputs: tuple[Path, ...] = field(default=())
+    flux_status: str = statusflow.FLUX_RECEPTION_ERROR
 
     @property
     def error_count(self) -> int:
@@ -219,11 +224,12 @@ def answer(
     refused: tuple[tuple[int, Refusal], ...],
     findings: tuple[Finding, ...],
 ) -> StatusFileOutcome:
-    """Write the flux report (90 / 93) and build the outcome.
+    """Write the flux report (90 / 96 / 93) and build the outcome.
 
     Args:
         config, id_flux, channel: where the report goes and what it is about (as :func:`process`).
-        verdict: accepted, rejected or inadmissible (93 with reason ``IRR_SYNTAX``).
+        verdict: accepted (90), rejected (96 when ``applied`` is not empty, else 93) or
+            inadmissible (93 with reason ``IRR_SYNTAX``).
         applied, refused: what became of the units (counted in the report's comment).
         findings: the report's ``LigneErreurDetail`` lines.
 
@@ -235,11 +241,13 @@ def answer(
         comment = f"Flux de statuts irrecevable : {len(findings)} erreur(s)"
     else:
         comment = f"{len(applied)} statut(s) appliqué(s), {len(refused)} refusé(s)"
+    status = report_status(verdict, len(applied))
     report = statusflow.flux_report(
         id_flux=id_flux,
         receiver_id=channel.application_code,
         verdict=verdict,
         reason=reason,
+        status=status,
         findings=findings,
         comment=comment,
     )
@@ -255,4 +263,20 @@ def answer(
         report=path,
         reason=reason,
         outputs=(path, *flows),
+        flux_status=status,
     )
+
+
+def report_status(verdict: Verdict, applied: int) -> str:
+    """Flux status of a recipient status file (``CPPFluxStatuts/IdStatut``, chorus-pro.md §3.4).
+
+    Returns:
+        ``90`` Reçu when accepted; ``96`` Reçu – intégration partielle when rejected with
+        ``applied`` > 0 statuses applied; ``93`` Erreur réception otherwise (none applied,
+        or the file inadmissible).
+    """
+    if verdict is Verdict.ACCEPTED:
+        return statusflow.FLUX_RECEIVED
+    if verdict is Verdict.REJECTED and applied > 0:
+        return statusflow.FLUX_PARTLY_INTEGRATED
+    return statusflow.FLUX_RECEPTION_ERROR

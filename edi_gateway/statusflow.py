@@ -8,8 +8,9 @@ findings, invoice statuses -> output: UTF-8 XML bytes. It never writes files.
   (``DtPrd``, ``IdFlx``, ``Emetteur`` = the platform, ``Recepteur`` = the partner).
 * :mod:`edi_gateway.statut_flux_report`: :func:`flux_report`, ``CPPFluxStatuts``, the
   integration report of one received flux (interface ``CSO…``: 90 "Reçu", 93 "Erreur
-  réception" with one ``LigneErreurDetail`` per finding), and :func:`inadmissible_reason`, the
-  ``IRR_*`` reason table of an inadmissible flux.
+  réception" with one ``LigneErreurDetail`` per finding, 96 "Reçu – intégration
+  partielle"), and :func:`inadmissible_reason`, the ``IRR_*`` reason table of an inadmissible
+  flux.
 * :mod:`edi_gateway.statut_invoice`: :func:`invoice_statuses`, ``CPPFactureStatuts``,
   statuses of invoices (interface ``FEN1200A``): 01 Déposée, 02 En cours d'acheminement,
   03 Mise à disposition, ...
@@ -20,9 +21,11 @@ from __future__ import annotations
 from edi_gateway.statut_envelope import MAX_TEXT, PLATFORM_ID, PLATFORM_LABEL, VERSION
 from edi_gateway.statut_flux_report import (
     DEFAULT_INADMISSIBLE_REASON,
+    FLUX_PARTLY_INTEGRATED,
     FLUX_RECEIVED,
     FLUX_RECEPTION_ERROR,
     FLUX_STATE,
+    FLUX_STATUSES,
     INADMISSIBLE_REASONS,
     MAX_DETAIL_LINES,
     NATURE,
@@ -40,9 +43,11 @@ from edi_gateway.statut_invoice import (
 
 __all__ = [
     "DEFAULT_INADMISSIBLE_REASON",
+    "FLUX_PARTLY_INTEGRATED",
     "FLUX_RECEIVED",
     "FLUX_RECEPTION_ERROR",
     "FLUX_STATE",
+    "FLUX_STATUSES",
     "INADMISSIBLE_REASONS",
     "INVOICE_STATUS_LABELS",
     "MAX_DETAIL_LINES",

@@ -5,14 +5,17 @@ partner receives, and give the reason code (irrecevabilité) of an inadmissible 
 findings. Input: IdFlux, the partner's application code, verdict, reason, findings -> output:
 UTF-8 XML valid against ``CPPStatutPivot_V1_19.xsd``. It never writes files and never decides
 the verdict. Status 90 "Reçu" when the invoice was integrated, 93 "Erreur réception" when it was
-rejected or the flux was inadmissible, with one ``LigneErreurDetail`` per finding.
+rejected or the flux was inadmissible, with one ``LigneErreurDetail`` per finding; a caller may
+name the status itself (96 "Reçu – intégration partielle" for a recipient status file whose
+statuses were only partly applied, ``../shared/domain/chorus-pro.md`` §3.4).
 
 Where each value goes (our choice, the schema annotations are silent; see ``docs/outputs.md``):
 
 * ``ComplementStatut`` (≤ 40 characters): the reason code, ``IRR_*`` for an inadmissible flux
   (irrecevabilité) or ``REJ_*`` / ``DEST_INC`` / ``SE_ERR`` / ``EJ_ERR`` ... for a rejected
   invoice (rejet) (``../shared/domain/chorus-pro.md`` §4.1, §4.3); absent when integrated.
-* ``Note``: the CPP deposit-flux state (``IN_INTEGRE``, ``IN_REJETE``, ``IN_INCIDENTE``, §3.1).
+* ``Note``: the CPP deposit-flux state (``IN_INTEGRE``, ``IN_REJETE``, ``IN_INCIDENTE``, and
+  ``IN_INTEGRE_PARTIEL`` with 96, §3.1).
 * ``NatureErreur``: ``IRRECEVABILITE`` / ``REJET`` for errors, ``AVERTISSEMENT``, ``INFORMATION``.
 * ``CodeErreur``: the rule id (``BR-CO-10``, ``SCHEMAV_ELEMENT_CONTENT``, ``GW-CPP-03`` ...).
 * ``LibelleErreur``: the finding message; ``DescriptionErreur``: layer, line and XPath location.
@@ -32,6 +35,10 @@ MAX_DETAIL_LINES = 200
 
 FLUX_RECEIVED = "90"
 FLUX_RECEPTION_ERROR = "93"
+FLUX_PARTLY_INTEGRATED = "96"  # "Reçu – intégration partielle" (CPPStatutPivot_V1_19.xsd)
+# Flux statuses of the CPPFluxStatuts IdStatut enumeration (chorus-pro.md §3.4).
+FLUX_STATUSES = frozenset({"90", "91", "92", "93", "94", "95", "96"})
+PARTLY_INTEGRATED_STATE = "IN_INTEGRE_PARTIEL"  # CPP deposit-flux state (chorus-pro.md §3.1)
 FLUX_STATE = {
     Verdict.ACCEPTED: "IN_INTEGRE",
     Verdict.REJECTED: "IN_REJETE",
@@ -71,6 +78,7 @@ def flux_report(
     receiver_id: str,
     verdict: Verdict,
     reason: str | None = None,
+    status: str | None = None,
     findings: Sequence[Finding] = (),
     comment: str | None = None,
     produced_at: datetime | None = None,
@@ -81,9 +89,12 @@ def flux_report(
     Args:
         id_flux: the IdFlux of the received flux (``IdFlx`` and ``DonneesStatut/IdFlux``).
         receiver_id: ``Recepteur/Id``, the depositing partner's application code (3-8 chars).
-        verdict: accepted -> 90 Reçu; rejected or inadmissible -> 93 Erreur réception.
+        verdict: accepted -> 90 Reçu; rejected or inadmissible -> 93 Erreur réception (unless
+            ``status`` names the status).
         reason: reason code for ``ComplementStatut`` (``IRR_*`` inadmissible, ``REJ_*`` ...
             rejected); ignored when accepted. Cut at 40 characters (XSD maxLength).
+        status: the flux status ``IdStatut`` (``90`` .. ``96``); None: 90 when accepted, else 93.
+            With ``96`` (partly integrated) ``Note`` is ``IN_INTEGRE_PARTIEL``.
         findings: every finding; errors first, then warnings, then information, at most
             ``max_lines`` lines, then one line saying how many more were left out.
         comment: ``Commentaire`` (a default French sentence is written when None).
@@ -92,17 +103,27 @@ def flux_report(
 
     Returns:
         The UTF-8 XML document, valid against ``CPPStatutPivot_V1_19.xsd``.
+
+    Raises:
+        ValueError: ``status`` is not a CPPFluxStatuts code (90 .. 96).
     """
+    accepted = verdict is Verdict.ACCEPTED
+    code = status or (FLUX_RECEIVED if accepted else FLUX_RECEPTION_ERROR)
+    if code not in FLUX_STATUSES:
+        raise ValueError(f"flux status {code!r} is not one of {sorted(FLUX_STATUSES)}")
     when = aware(produced_at)
     top = root(id_flux, receiver_id, when)
     block = sub(top, "CPPFluxStatuts", compteur="1")
     data = sub(sub(block, "CPPFluxStatutUnitaire", NumOrdre="1"), "DonneesStatut")
-    accepted = verdict is Verdict.ACCEPTED
-    text(data, "IdStatut", FLUX_RECEIVED if accepted else FLUX_RECEPTION_ERROR)
+    text(data, "IdStatut", code)
     if not accepted and reason:
         text(data, "ComplementStatut", reason[:40])
     text(data, "Commentaire", comment or _flux_comment(verdict, reason, findings))
-    text(data, "Note", FLUX_STATE[verdict])
+    text(
+        data,
+        "Note",
+        PARTLY_INTEGRATED_STATE if code == FLUX_PARTLY_INTEGRATED else FLUX_STATE[verdict],
+    )
     text(data, "Horodatage", timestamp(when))
     text(data, "IdFlux", id_flux)
     if findings:

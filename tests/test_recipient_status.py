@@ -38,6 +38,12 @@ def store(config: Config) -> Store:
 
 def _handle(config: Config, store: Store, data: bytes, id_flux: str = ID_FLUX):
     """Claim ``data`` as the engine would and hand it to recipient_status.handle."""
+    claim = _claim(config, store, data, id_flux)
+    return recipient_status.handle(SimpleNamespace(config=config, store=store), claim)
+
+
+def _claim(config: Config, store: Store, data: bytes, id_flux: str = ID_FLUX) -> Claim:
+    """Put ``data`` in var/work and record its flux row, as the daemon's claim does."""
     work = config.work_dir / f"{id_flux}__statuts.xml"
     work.parent.mkdir(parents=True, exist_ok=True)
     work.write_bytes(data)
@@ -49,7 +55,7 @@ def _handle(config: Config, store: Store, data: bytes, id_flux: str = ID_FLUX):
         size=len(data),
         work_path=str(work),
     )
-    claim = Claim(
+    return Claim(
         id_flux=id_flux,
         channel="statuts-destinataires",
         work_path=work,
@@ -58,7 +64,6 @@ def _handle(config: Config, store: Store, data: bytes, id_flux: str = ID_FLUX):
         size=len(data),
         received_at="2026-03-06T10:00:00.000+00:00",
     )
-    return recipient_status.handle(SimpleNamespace(config=config, store=store), claim)
 
 
 def _fixture(name: str) -> bytes:
@@ -96,8 +101,8 @@ def test_accepted_file_applies_every_status(config: Config, store: Store) -> Non
 
 
 def test_partly_refused_file_answers_one_line_per_refusal(config: Config, store: Store) -> None:
-    """Of six statuses one is applied; the report is 93 with one LigneErreurDetail per refusal,
-    each naming its code and unit."""
+    """Of six statuses one is applied; the report is 96 "Reçu – intégration partielle" with one
+    LigneErreurDetail per refusal, each naming its code and unit."""
     outcome = _handle(config, store, _fixture("statuts-partiels.xml"))
     assert outcome.verdict is Verdict.REJECTED
     assert [a.status.name for a in outcome.applied] == ["SERVICE_FAIT"]
@@ -109,7 +114,9 @@ def test_partly_refused_file_answers_one_line_per_refusal(config: Config, store:
         (6, "GW-RS-03"),  # invoice addressed to another structure
     ]
     report = valid_statut(outcome.report.read_bytes())
-    assert report.findtext(".//DonneesStatut/IdStatut") == "93"
+    assert report.findtext(".//DonneesStatut/IdStatut") == "96"
+    assert report.findtext(".//DonneesStatut/Note") == "IN_INTEGRE_PARTIEL"
+    assert outcome.flux_status == "96"
     lines = report.findall(".//LigneErreurDetail")
     assert report.find(".//Details").get("NbLignesErreur") == "5"
     assert [line.findtext("CodeErreur") for line in lines] == [
@@ -123,6 +130,17 @@ def test_partly_refused_file_answers_one_line_per_refusal(config: Config, store:
     assert "CPPFactureStatutUnitaire[4]" in lines[2].findtext("DescriptionErreur")
     assert store.invoice(2)["status_code"] == "03"  # nothing applied to F-2026-0002
     assert store.flux(ID_FLUX)["verdict"] == "rejected"
+
+
+def test_file_with_no_status_applied_answers_93(config: Config, store: Store) -> None:
+    """Every unit refused (both invoices unknown): the report is 93 Erreur réception, not 96."""
+    data = _fixture("statuts-acceptes.xml").replace(b"F-2026-000", b"X-2026-000")
+    outcome = _handle(config, store, data)
+    assert outcome.verdict is Verdict.REJECTED and outcome.applied == ()
+    assert [r.code for _, r in outcome.refused] == ["GW-RS-02", "GW-RS-02"]
+    report = valid_statut(outcome.report.read_bytes())
+    assert (report.findtext(".//IdStatut"), report.findtext(".//Note")) == ("93", "IN_REJETE")
+    assert outcome.flux_status == "93"
 
 
 @pytest.mark.parametrize(
@@ -144,6 +162,7 @@ def test_unusable_file_is_inadmissible(
     assert outcome.findings[0].rule == rule and text in outcome.findings[0].message
     report = valid_statut(outcome.report.read_bytes())
     assert report.findtext(".//ComplementStatut") == "IRR_SYNTAX"
+    assert report.findtext(".//DonneesStatut/IdStatut") == outcome.flux_status == "93"
     assert store.flux(ID_FLUX)["verdict"] == "inadmissible"
 
 
@@ -228,3 +247,16 @@ def test_engine_dispatch_puts_the_original_away_and_survives_a_rerun(
     again = recipient_status.process_claimed(context, claim)
     assert again.verdict is Verdict.ACCEPTED and not work.exists()
     assert len(store.events(1)) + len(store.events(2)) == events
+
+
+def test_engine_dispatch_reports_96_for_a_partly_applied_file(config: Config, store: Store) -> None:
+    """process_claimed gives flux_status 96 for a partly applied file, and again when a re-run
+    after a crash only puts the original away (read back from the report written)."""
+    context = SimpleNamespace(config=config, store=store)
+    data = _fixture("statuts-partiels.xml")
+    claim = _claim(config, store, data)
+    first = recipient_status.process_claimed(context, claim)
+    assert (first.verdict, first.statuses, first.flux_status) == (Verdict.REJECTED, ("07",), "96")
+    Path(claim.work_path).write_bytes(data)  # a crash left the original in var/work
+    again = recipient_status.process_claimed(context, claim)
+    assert (again.verdict, again.flux_status) == (Verdict.REJECTED, "96")

@@ -113,6 +113,32 @@ def test_inadmissible_flux_report_says_irrecevabilite(schema: etree.XMLSchema) -
     assert "irrecevable" in data.findtext("Commentaire")
 
 
+def test_partly_integrated_flux_report_is_96(schema: etree.XMLSchema) -> None:
+    """A caller may name 96 "Reçu – intégration partielle": state IN_INTEGRE_PARTIEL, the refused
+    parts still listed as REJET lines, and the document valid against the AIFE XSD."""
+    root = _valid(
+        schema,
+        flux_report(
+            id_flux=ID_FLUX,
+            receiver_id="EDIGW2",
+            verdict=Verdict.REJECTED,
+            status="96",
+            findings=[_error("GW-RS-02", Layer.CPP, 30)],
+            comment="1 statut(s) appliqué(s), 1 refusé(s)",
+        ),
+    )
+    data = root.find(".//DonneesStatut")
+    assert (data.findtext("IdStatut"), data.findtext("Note")) == ("96", "IN_INTEGRE_PARTIEL")
+    assert data.find("ComplementStatut") is None
+    assert data.findtext("Details/LigneErreurDetail/NatureErreur") == "REJET"
+
+
+def test_flux_status_must_be_a_cpp_flux_code() -> None:
+    """A status outside the CPPFluxStatuts enumeration (90..96) is a programming error."""
+    with pytest.raises(ValueError, match="'97'"):
+        flux_report(id_flux=ID_FLUX, receiver_id="EDIGW1", verdict=Verdict.ACCEPTED, status="97")
+
+
 def test_details_are_capped_with_a_summary_line(schema: etree.XMLSchema) -> None:
     """Beyond max_lines, one last line says how many findings were left out; errors come first."""
     warning = Finding(layer=Layer.XSD, rule="W-1", severity=Severity.WARNING, message="w")
