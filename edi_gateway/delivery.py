@@ -40,7 +40,8 @@ class Delivery:
         pivots: the pivot builder (compiled stylesheets).
         lifecycle: the status table (names, labels, reform codes of 01, 02, 03).
         log: the engine's structlog logger (events ``flux.duplicate``, ``flux.routed``,
-            ``flux.rejected``, ``flux.inadmissible``, ``status.emitted``).
+            ``flux.rejected``, ``flux.inadmissible``, ``status.emitted``). ``status.emitted``
+            names the written flow ``output``: ``file`` stays the bound inbound file name.
     """
 
     def __init__(
@@ -155,7 +156,7 @@ class Delivery:
         )
         name = outputs.flow_name(outputs.report_interface(inbound), app, claim.id_flux)
         written = [outputs.write_atomic(supplier_dir / name, report)]
-        self.log.info("status.emitted", kind="flux", status=flux_status(a.verdict), file=name)
+        self.log.info("status.emitted", kind="flux", status=flux_status(a.verdict), output=name)
         if a.verdict is not Verdict.ACCEPTED or invoice_id is None or a.envelope is None:
             return tuple(written), ()
         written.extend(self._recipient_outputs(claim, app, data, a, invoice_id))
@@ -234,7 +235,9 @@ class Delivery:
             statusflow.invoice_statuses(statuses, id_flux=claim.id_flux, receiver_id=app),
         )
         self._record_events(db, claim, statuses, invoice_id, path)
-        self.log.info("status.emitted", kind="invoice", statuses=list(PLATFORM_STATUSES), file=name)
+        self.log.info(
+            "status.emitted", kind="invoice", statuses=list(PLATFORM_STATUSES), output=name
+        )
         return path
 
     def _record_events(

@@ -211,7 +211,10 @@ class Engine:
         return self._receive(claim, report)
 
     def _log_validation(self, report: ValidationReport) -> None:
-        """``flux.detected`` (what the file is) then ``flux.validated`` (the layers' verdict)."""
+        """``flux.detected`` (what the file is) then ``flux.validated``, whose ``validation`` key is
+        the verdict of the validation layers alone (detect, xml, xsd, schematron, fr-ctc): an
+        invoice valid there may still be rejected by the CPP reception rules, which only
+        ``flux.rejected`` / ``flux.done`` (key ``verdict``) say."""
         detection = report.detection
         self.log.info(
             "flux.detected",
@@ -226,7 +229,7 @@ class Engine:
             "flux.validated",
             syntax=report.detection.label,
             profile=report.detection.profile,
-            verdict=str(report.verdict),
+            validation=str(report.verdict),
             error_count=len(report.errors),
             layers=list(report.layers_run),
         )

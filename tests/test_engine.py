@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+import structlog
 from lxml import etree
 from structlog.testing import capture_logs
 
 from edi_gateway import config as config_module
-from edi_gateway import fluxid
+from edi_gateway import fluxid, logs
 from edi_gateway.claim import Claim, work_name
 from edi_gateway.engine import Engine
 from edi_gateway.errors import GatewayError, StateError
@@ -269,3 +271,37 @@ def test_facturx_profile_findings_without_id_are_logged_usefully(engine: Engine)
         assert "(no id)" not in rules
         assert "Attribute @currencyID' marked as not used in the given cont…" in rules
         assert len(rules) == len(set(rules)) <= 5
+
+
+def test_log_lines_keep_the_inbound_file_and_name_the_validation_verdict(tmp_path: Path) -> None:
+    """In the JSON log every line of a flux keeps ``file`` = the inbound file name; the written
+    flow is under ``output``; flux.validated says ``validation=accepted`` (the layers alone) for
+    an invoice the CPP rules then reject, and carries no ``verdict`` key."""
+    config = config_module.load(tmp_config(tmp_path))
+    logs.configure(config, console=False)
+    built = Engine(config)
+    try:
+        built.process_path(ACCEPTED, "depot-edi")
+        built.process_path(EXAMPLES / "09-rej-siret-inconnu.xml", "depot-edi")
+    finally:
+        built.close()
+        structlog.reset_defaults()
+    lines = [json.loads(line) for line in config.log_file.read_text(encoding="utf-8").splitlines()]
+    names = {ACCEPTED.name, "09-rej-siret-inconnu.xml"}
+    flux_lines = [line for line in lines if "id_flux" in line]
+    assert flux_lines and {line["file"] for line in flux_lines} == names
+    emitted = [line for line in lines if line["event"] == "status.emitted"]
+    assert [(e["kind"], e["output"][:8]) for e in emitted] == [
+        ("flux", "CSO1100A"),
+        ("invoice", "FEN1200A"),
+        ("flux", "CSO1100A"),
+    ]
+    validated = [line for line in lines if line["event"] == "flux.validated"]
+    assert [v["validation"] for v in validated] == ["accepted", "accepted"]
+    assert all("verdict" not in v for v in validated)
+    [done] = [
+        line
+        for line in lines
+        if line["event"] == "flux.done" and line["file"] in names - {ACCEPTED.name}
+    ]
+    assert done["verdict"] == "rejected"
