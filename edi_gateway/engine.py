@@ -193,8 +193,10 @@ class Engine:
         report = self.validator.validate(data, claim.original_name)
         self._log_validation(report)
         if duplicate is not None:
+            # First, so the first error and the reason (IRR_UNCITE) agree whatever the layers
+            # found in the bytes already processed.
             self.log.warning("flux.duplicate", rule=duplicate.rule, kind="flux")
-            findings = (*report.findings, duplicate)
+            findings = (duplicate, *report.findings)
             return Analysis(
                 report=report,
                 verdict=Verdict.INADMISSIBLE,

@@ -31,6 +31,8 @@ RULESET_VERSION = "1"
 DUPLICATE_INVOICE = "CPP-DUP-01"
 DUPLICATE_FLUX = "CPP-DUP-02"
 A_RECYCLER = "04"  # CPPStatut IdStatut: the recipient sent it back for routing data (§3.4)
+# Flux verdicts whose bytes make a later identical file a duplicate flux (CPP-DUP-02).
+TAKEN_IN = frozenset({"accepted", "rejected"})
 NO_DUPLICATE_CHECK = frozenset({"S3"})  # B2G direct-payment requests (§4.4, S-DGFIP-CPRO §6.13)
 _EN = " | EN: "
 
@@ -245,16 +247,27 @@ def duplicate_invoice(store: Store, envelope: Envelope, id_flux: str | None) -> 
 
 
 def duplicate_flux(store: Store, sha256: str, id_flux: str | None) -> Finding | None:
-    """CPP-DUP-02: the same file bytes were already deposited (reason IRR_UNCITE, §4.3).
+    """CPP-DUP-02: the same file bytes were already deposited and taken in (reason IRR_UNCITE,
+    §4.3).
+
+    Only an earlier flux that was NOT inadmissible counts: one accepted (integrated) or rejected
+    (processed, its flux report sent). Bytes whose earlier fluxes were all inadmissible (an
+    empty file, malformed XML ...), or closed without verdict, are no duplicate: they were never
+    taken in, so the new flux is processed and gets the same inadmissibility again, with its own
+    reason (a gateway choice where the CPP documentation is silent, ``docs/reception.md`` §4).
 
     Args:
         store: gateway state. sha256: hex digest of the deposited bytes.
         id_flux: the flux being processed (never compared with itself).
 
     Returns:
-        An error finding naming the earlier IdFlux, or None when the bytes are new.
+        An error finding naming the first earlier accepted or rejected IdFlux, or None.
     """
-    earlier = store.fluxes_with_sha256(sha256, exclude=id_flux)
+    earlier = [
+        row
+        for row in store.fluxes_with_sha256(sha256, exclude=id_flux)
+        if row["verdict"] in TAKEN_IN
+    ]
     if not earlier:
         return None
     first = earlier[0]

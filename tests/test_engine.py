@@ -189,6 +189,43 @@ def test_same_invoice_twice_is_rejected_as_duplicate(engine: Engine, tmp_path: P
     assert len(engine.store.invoices()) == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "rule", "reason"),
+    [
+        ("26-irr-fichier-vide.xml", "GW-DETECT-01", "IRR_VIDE_F"),
+        ("28-irr-xml-mal-forme.xml", "GW-XML-01", "IRR_SYNTAX"),
+        ("29-irr-xsd-invalide.xml", "SCHEMAV_ELEMENT_CONTENT", "IRR_SYNTAX"),
+    ],
+)
+def test_inadmissible_file_dropped_again_gets_its_own_reason_again(
+    engine: Engine, name: str, rule: str, reason: str
+) -> None:
+    """The same bytes as an earlier inadmissible flux are no duplicate flux: every drop gets the
+    same inadmissibility (first rule, reason), never CPP-DUP-02 / IRR_UNCITE."""
+    for _ in range(3):
+        outcome = engine.process_path(EXAMPLES / name, "depot-edi")
+        errors = [f.rule for f in outcome.findings if f.severity is Severity.ERROR]
+        assert (outcome.verdict, outcome.reason, errors[0]) == (Verdict.INADMISSIBLE, reason, rule)
+        assert "CPP-DUP-02" not in errors
+
+
+@pytest.mark.parametrize(
+    "name", ["02-ok-ubl-mairie-services-techniques.xml", "24-rej-total-faux.xml"]
+)
+def test_accepted_or_rejected_file_dropped_again_is_a_duplicate_flux(
+    engine: Engine, name: str
+) -> None:
+    """The same bytes as an earlier accepted or rejected flux: inadmissible, first error
+    CPP-DUP-02 naming that flux, reason IRR_UNCITE, no second invoice."""
+    first = engine.process_path(EXAMPLES / name, "depot-edi")
+    again = engine.process_path(EXAMPLES / name, "depot-edi")
+    errors = [f for f in again.findings if f.severity is Severity.ERROR]
+    assert (again.verdict, again.reason) == (Verdict.INADMISSIBLE, "IRR_UNCITE")
+    assert errors[0].rule == "CPP-DUP-02" and first.id_flux in errors[0].message
+    assert again.first_rules[0] == "CPP-DUP-02"
+    assert len(engine.store.invoices()) == (1 if first.verdict is Verdict.ACCEPTED else 0)
+
+
 def test_unreadable_user_file_is_our_error(engine: Engine, tmp_path: Path) -> None:
     """process_path on a missing file raises OutputError (a GatewayError), nothing recorded."""
     with pytest.raises(GatewayError):

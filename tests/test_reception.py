@@ -277,6 +277,36 @@ def test_duplicate_flux(store: Store) -> None:
     assert reception.duplicate_flux(store, "cd" * 32, "EDIGW1FLUX000000000000002") is None
 
 
+def _earlier_flux(store: Store, id_flux: str, verdict: str | None, name: str) -> None:
+    store.add_flux(
+        id_flux=id_flux, channel="depot-edi", original_name=name, sha256="ef" * 32, size=0,
+        work_path=None, received_at="2026-02-12T09:00:00.000+00:00",
+    )  # fmt: skip
+    store.update_flux(id_flux, state="done", verdict=verdict)
+
+
+def test_duplicate_flux_ignores_earlier_inadmissible_fluxes(store: Store) -> None:
+    """Bytes whose earlier fluxes were all inadmissible (or closed without verdict) are no
+    duplicate: the file gets its own inadmissibility again."""
+    _earlier_flux(store, "EDIGW1FLUX000000000000003", "inadmissible", "vide-1.xml")
+    _earlier_flux(store, "EDIGW1FLUX000000000000004", None, "perdu.xml")
+    assert reception.duplicate_flux(store, "ef" * 32, "EDIGW1FLUX000000000000009") is None
+
+
+@pytest.mark.parametrize("verdict", ["accepted", "rejected"])
+def test_duplicate_flux_names_the_first_accepted_or_rejected_flux(
+    store: Store, verdict: str
+) -> None:
+    """Bytes of an accepted or rejected (integrated or processed) flux are a duplicate flux,
+    naming that flux even when an inadmissible one with the same bytes came first."""
+    _earlier_flux(store, "EDIGW1FLUX000000000000003", "inadmissible", "premier.xml")
+    _earlier_flux(store, "EDIGW1FLUX000000000000004", verdict, "second.xml")
+    finding = reception.duplicate_flux(store, "ef" * 32, "EDIGW1FLUX000000000000009")
+    assert finding is not None and finding.rule == "CPP-DUP-02"
+    assert "EDIGW1FLUX000000000000004" in finding.message and "second.xml" in finding.message
+    assert "EDIGW1FLUX000000000000003" not in finding.message
+
+
 # -- the rule table ------------------------------------------------------------------------
 
 
