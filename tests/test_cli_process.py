@@ -74,3 +74,28 @@ def test_unknown_channel_is_a_configuration_error(tmp_path: Path) -> None:
         str(EXAMPLES / "26-irr-fichier-vide.xml"),
     ]
     assert main(args) == 2
+
+
+def test_text_output_prints_every_message_in_full(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Long finding messages are wrapped on word boundaries, never cut: the duplicate-flux
+    message (over 200 characters) appears whole, with the earlier file name and IdFlux."""
+    config = tmp_config(tmp_path)
+    first = EXAMPLES / "01-ok-ubl-mairie-sans-service.xml"
+    assert main(["process", "--config", str(config), str(first)]) == 0
+    capsys.readouterr()
+    code = main(["process", "--config", str(config), str(EXAMPLES / "30-irr-flux-deja-recu.xml")])
+    out = capsys.readouterr().out
+    assert code == 1
+    [error_line] = [i for i, line in enumerate(out.splitlines()) if line.startswith("  error ")]
+    lines = out.splitlines()
+    block = [lines[error_line]]
+    block += [line for line in lines[error_line + 1 :] if line.startswith("              ")]
+    assert all(len(line) <= 100 for line in block)
+    text = " ".join(" ".join(block).split())
+    assert text.startswith("error CPP-DUP-02: [CPP-DUP-02] Ce fichier a déjà été déposé")
+    assert len(text) > 250
+    assert "This exact file was already deposited: flux EDIGW11100000000000000001" in text
+    assert "(01-ok-ubl-mairie-sans-service.xml, received 20" in text
+    assert text.endswith(").")  # the last words of the English message are there

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,10 @@ from edi_gateway import config as config_module
 from edi_gateway import logs
 from edi_gateway.config import Channel, Config, add_config_argument
 from edi_gateway.errors import ConfigError, GatewayError
-from edi_gateway.model import Verdict
+from edi_gateway.model import Finding, Verdict
+
+WIDTH = 100  # text output: long messages are wrapped at this width, never cut
+LABEL = 14  # "  error       ": indent of the value column
 
 
 def add_parser(subparsers: Any) -> None:
@@ -119,7 +123,24 @@ def render_text(path: Path, outcome: Any) -> str:
     lines.append(f"  statuses    {' '.join(s for s in statuses if s)}")
     for finding in outcome.findings:
         if finding.severity == "error":
-            where = f" (line {finding.line})" if finding.line else ""
-            lines.append(f"  error       {finding.rule}{where}: {finding.message[:200]}")
+            lines.extend(error_lines(finding))
     lines.extend(f"  output      {p}" for p in outcome.outputs)
     return "\n".join(lines)
+
+
+def error_lines(finding: Finding, width: int = WIDTH) -> list[str]:
+    """The ``error`` lines of one finding: rule, line number and the WHOLE message, wrapped on
+    spaces at ``width`` columns with continuation lines under the value column.
+
+    Words are never split (a word longer than the line, such as a long XPath, gets a line of
+    its own), so joining the lines with single spaces gives back the message.
+    """
+    where = f" (line {finding.line})" if finding.line else ""
+    return textwrap.wrap(
+        f"{finding.rule}{where}: {finding.message}",
+        width=width,
+        initial_indent="  error".ljust(LABEL),
+        subsequent_indent=" " * LABEL,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
