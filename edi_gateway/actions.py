@@ -12,6 +12,10 @@ One call = one status change (Chorus Pro ``factures/v1/traiter/recue`` for the r
 3. when another writer changed the invoice in between, the request is checked again against the
    new status and applied after it, or refused (never half-applied).
 
+The history stays in time order: a status given a time (``at``) earlier than the invoice's latest
+event is refused (``GW-LC-10``), and a status stamped "now" is stamped no earlier than that
+event, so ordering the history by time (then event id) is always the order it was applied in.
+
 This module owns the transaction; where the flows go, what they say and the completing file copy
 are :mod:`edi_gateway.lifecycle_flows`. It never parses files or decides transitions itself (the
 table in :mod:`edi_gateway.lifecycle` does).
@@ -107,7 +111,8 @@ def apply(
 
     Returns:
         :class:`Applied`, or a :class:`Refusal` (``20002`` transition, ``GW-LC-0n`` details,
-        ``GW-LC-07`` invoice unknown, ``GW-LC-08`` completing file unreadable).
+        ``GW-LC-07`` invoice unknown, ``GW-LC-08`` completing file unreadable, ``GW-LC-10``
+        ``at`` earlier than the invoice's latest event).
 
     Raises:
         ConfigError: a broken structures file or an unknown structure flag in the table.
@@ -134,7 +139,8 @@ def apply(
         row = store.invoice(invoice_id)
         if row is None:
             return Refusal(code="GW-LC-07", message=f"no invoice with id {invoice_id}")
-        refusal = _check(table, row, request)
+        latest = latest_event_time(store, invoice_id)
+        refusal = _check(table, row, request) or _time_order(table, row, request, latest)
         if refusal is not None:
             log.info(
                 "status.refused",
@@ -149,7 +155,7 @@ def apply(
         sides = lifecycle_flows.sides(config, row, request, reported)
         if sides and id_flux is None:
             id_flux = fluxid.new_id_flux(store, sides[0][1], INTERFACE_NUMBER)
-        applied = _commit(store, table, row, request, sides, id_flux, reported)
+        applied = _commit(store, table, row, request, sides, id_flux, reported, latest)
         if applied is not None:
             log.info(
                 "status.applied",
@@ -225,6 +231,48 @@ def _check(table: Lifecycle, row: sqlite3.Row, request: StatusRequest) -> Refusa
     return refusal
 
 
+def event_time(text: str) -> datetime:
+    """A ``status_event.at`` value (ISO 8601) as an aware datetime (naive values are UTC).
+
+    Raises:
+        ValueError: not an ISO 8601 date-time.
+    """
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def latest_event_time(store: Store, invoice_id: int) -> datetime | None:
+    """Time of the invoice's latest status event (aware), or None when it has no event (or no
+    readable time)."""
+    times = []
+    for event in store.events(invoice_id):
+        try:
+            times.append(event_time(event["at"]))
+        except (TypeError, ValueError):
+            continue
+    return max(times, default=None)
+
+
+def _time_order(
+    table: Lifecycle, row: sqlite3.Row, request: StatusRequest, latest: datetime | None
+) -> Refusal | None:
+    """GW-LC-10 when the request's explicit time is earlier than the latest event's."""
+    if request.at is None or latest is None or request.at >= latest:
+        return None
+    current = table.find(row["status_code"])
+    return Refusal(
+        code="GW-LC-10",
+        message=f"status time {_utc(request.at)} is earlier than the invoice's latest status "
+        f"event ({_utc(latest)}); the history must stay in time order",
+        current=current.name if current else row["status_code"],
+        target=request.target.name,
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 def _commit(
     store: Store,
     table: Lifecycle,
@@ -233,11 +281,17 @@ def _commit(
     sides: list[tuple[Path, str]],
     id_flux: str | None,
     reported: bool,
+    latest: datetime | None,
 ) -> Applied | None:
-    """One transaction: optimistic update, flow files, attachment, event. None = lost race."""
+    """One transaction: optimistic update, flow files, attachment, event. None = lost race.
+
+    Without an explicit time the status is stamped now, or at ``latest`` (the invoice's latest
+    event) when that is later (an event a recipient dated a little ahead of our clock).
+    """
     with store.transaction() as db:
-        moment = request.at or datetime.now(UTC)
-        at = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+        now = datetime.now(UTC)
+        moment = request.at or (max(now, latest) if latest else now)
+        at = _utc(moment)
         moved = store.set_invoice_status(
             db,
             row["id"],

@@ -15,18 +15,21 @@ original (that is :mod:`edi_gateway.recipient_status`).
 
 A unit whose status is already the invoice's current status with the same ``Horodatage`` is
 counted as applied without a new event, so a flux processed again after a crash changes nothing.
+A unit whose ``Horodatage`` is earlier than the invoice's latest event (``GW-RS-05``) or more
+than :data:`FUTURE_TOLERANCE` ahead of the gateway's clock (``GW-RS-06``) is refused: the
+history stays in time order (``docs/lifecycle.md``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from edi_gateway import actions, outputs, statusflow
 from edi_gateway.config import Channel, Config
-from edi_gateway.lifecycle import Lifecycle, Refusal
+from edi_gateway.lifecycle import Lifecycle, Refusal, Status
 from edi_gateway.lifecycle import default as default_table
 from edi_gateway.model import Finding, Layer, Verdict
 from edi_gateway.recipient_status_read import UNIT, Malformed, Unit, error_finding, read_units
@@ -34,6 +37,7 @@ from edi_gateway.store import Store
 from edi_gateway.structures import Directory
 
 REPORT_INTERFACE = "CSO1100A"  # same report name as every other flux of the gateway
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clock difference allowed on Horodatage (our choice)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,7 +90,9 @@ def apply_unit(
 
     Returns:
         Applied, or a Refusal: ``GW-RS-02`` invoice unknown, ``GW-RS-03`` invoice addressed to
-        another structure, or any refusal of :func:`edi_gateway.actions.apply`.
+        another structure, ``GW-RS-05`` ``Horodatage`` earlier than the invoice's latest event,
+        ``GW-RS-06`` ``Horodatage`` more than :data:`FUTURE_TOLERANCE` in the future, or any
+        refusal of :func:`edi_gateway.actions.apply`.
     """
     rows = store.invoices_by_number(unit.supplier_id, unit.invoice_number)
     if not rows:
@@ -111,6 +117,9 @@ def apply_unit(
     replay = _already_applied(store, row, unit)
     if replay is not None:
         return replay
+    untimely = _time_refusal(store, row, unit, status)
+    if untimely is not None:
+        return untimely
     motif, comment = None, unit.comment
     if status.motif == "required" or (
         status.motif == "optional" and unit.complement in table.motifs
@@ -155,9 +164,38 @@ def _already_applied(store: Store, row: Any, unit: Unit) -> actions.Applied | No
     )
 
 
+def _time_refusal(store: Store, row: Any, unit: Unit, status: Status) -> Refusal | None:
+    """GW-RS-05: Horodatage before the invoice's latest event; GW-RS-06: too far ahead."""
+    current = row["status_name"]
+    latest = actions.latest_event_time(store, row["id"])
+    if latest is not None and _aware(unit.at) < latest:
+        return Refusal(
+            code="GW-RS-05",
+            message=f"Horodatage {_utc_text(unit.at)} is earlier than the latest status of "
+            f"invoice {unit.invoice_number!r} ({row['status_code']} {current} at "
+            f"{_utc_text(latest)}); statuses must be sent in time order",
+            current=current,
+            target=status.name,
+        )
+    now = datetime.now(UTC)
+    if _aware(unit.at) > now + FUTURE_TOLERANCE:
+        minutes = int(FUTURE_TOLERANCE.total_seconds() // 60)
+        return Refusal(
+            code="GW-RS-06",
+            message=f"Horodatage {_utc_text(unit.at)} is in the future (gateway time "
+            f"{_utc_text(now)}, {minutes} minutes of clock difference allowed)",
+            current=current,
+            target=status.name,
+        )
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _utc_text(moment: datetime) -> str:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="milliseconds")
+    return _aware(moment).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def process(

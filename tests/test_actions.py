@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -262,3 +262,31 @@ def test_concurrent_actions_leave_a_consistent_history(config: Config) -> None:
     path = ["03", *(e["status_code"] for e in events)]
     assert all(table.can_move(a, b, "recipient") is None for a, b in itertools.pairwise(path))
     assert len(_supplier_files(config)) == len(events)
+
+
+def test_status_time_before_the_latest_event_is_refused(config: Config, store: Store) -> None:
+    """An explicit time earlier than the invoice's latest event gives GW-LC-10 naming both times
+    and leaves no trace; the same time as the latest event is accepted."""
+    invoice = add_available_invoice(store, day="2026-11-29")
+    early = actions.apply(store, config, invoice, "07", actor="recipient", at=WHEN)
+    assert isinstance(early, Refusal) and early.code == "GW-LC-10"
+    assert "2026-03-05T14:30:00.000+00:00" in early.message
+    assert "2026-11-29T09:00:02.000+00:00" in early.message
+    assert (early.current, early.target) == ("MISE_A_DISPOSITION", "SERVICE_FAIT")
+    assert store.invoice(invoice)["version"] == 0 and len(store.events(invoice)) == 3
+    same = datetime(2026, 11, 29, 9, 0, 2, tzinfo=UTC)
+    _applied(actions.apply(store, config, invoice, "07", actor="recipient", at=same))
+
+
+def test_status_stamped_now_never_goes_before_the_latest_event(
+    config: Config, store: Store
+) -> None:
+    """After an event dated a little ahead of our clock, a status without a time is stamped at
+    that event's time, not earlier: time order stays application order."""
+    invoice = add_available_invoice(store)
+    ahead = datetime.now(UTC) + timedelta(minutes=3)
+    first = _applied(actions.apply(store, config, invoice, "07", actor="recipient", at=ahead))
+    second = _applied(actions.apply(store, config, invoice, "08", actor="recipient"))
+    assert second.at == first.at
+    events = store.events(invoice)
+    assert [e["status_code"] for e in events[:2]] == ["08", "07"]

@@ -154,3 +154,21 @@ def test_invoices_lists_and_filters(config: Config, capsys: pytest.CaptureFixtur
     assert _run(config, "invoices", "--status", "03") == 0
     out = capsys.readouterr().out
     assert "F-2026-0001" in out and "F-2026-0002" not in out and out.endswith("1 invoice(s)\n")
+
+
+def test_show_orders_history_by_time_then_id(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """History is newest first by time, events of the same time by id: an event recorded later
+    but dated earlier (old data) does not sit on top."""
+    with Store(config.database) as store:
+        for code, name, at in (
+            ("07", "SERVICE_FAIT", "2026-03-01T08:00:00.000+00:00"),
+            ("40", "PRISE_EN_COMPTE_DESTINATAIRE", "2026-03-02T09:00:02.000+00:00"),
+        ):
+            store.add_event(
+                invoice_id=1, status_code=code, status_name=name, actor="recipient", at=at
+            )
+    assert _run(config, "status", "show", "1", "--format", "json") == 0
+    history = json.loads(capsys.readouterr().out)["history"]
+    assert [h["code"] for h in history] == ["40", "03", "02", "01", "07"]

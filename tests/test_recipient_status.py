@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -260,3 +261,38 @@ def test_engine_dispatch_reports_96_for_a_partly_applied_file(config: Config, st
     Path(claim.work_path).write_bytes(data)  # a crash left the original in var/work
     again = recipient_status.process_claimed(context, claim)
     assert (again.verdict, again.flux_status) == (Verdict.REJECTED, "96")
+
+
+def test_status_dated_before_the_latest_event_is_refused(config: Config, store: Store) -> None:
+    """The documented example (Horodatage 2026-03-06) on an invoice deposited 2026-11-29 is
+    refused with GW-RS-05 naming both times; nothing goes back in time."""
+    late = add_available_invoice(
+        store, number="F-2026-0003", id_flux="EDIGW11100000000000000003", day="2026-11-29"
+    )
+    data = _fixture("statuts-acceptes.xml").replace(b"F-2026-0001", b"F-2026-0003")
+    outcome = _handle(config, store, data)
+    assert [(i, r.code) for i, r in outcome.refused] == [(1, "GW-RS-05")]
+    assert [a.status.name for a in outcome.applied] == ["SUSPENDUE"]  # F-2026-0002, deposited 03-02
+    message = outcome.refused[0][1].message
+    assert "2026-03-06T09:15:00.000+00:00" in message
+    assert "03 MISE_A_DISPOSITION at 2026-11-29T09:00:02.000+00:00" in message
+    assert store.invoice(late)["status_code"] == "03" and len(store.events(late)) == 3
+    report = valid_statut(outcome.report.read_bytes())
+    assert report.findtext(".//LigneErreurDetail/CodeErreur") == "GW-RS-05"
+
+
+@pytest.mark.parametrize(
+    ("ahead", "code"), [(timedelta(hours=1), "GW-RS-06"), (timedelta(minutes=2), None)]
+)
+def test_status_dated_in_the_future(
+    config: Config, store: Store, ahead: timedelta, code: str | None
+) -> None:
+    """An Horodatage an hour ahead of the gateway's clock is refused (GW-RS-06); two minutes
+    ahead is within the 5-minute clock tolerance and applied."""
+    when = (datetime.now(UTC) + ahead).isoformat(timespec="milliseconds").encode()
+    data = _fixture("statuts-acceptes.xml").replace(b"2026-03-06T10:15:00.000+01:00", when)
+    outcome = _handle(config, store, data)
+    assert [r.code for _, r in outcome.refused] == ([code] if code else [])
+    assert store.invoice(1)["status_code"] == ("03" if code else "07")
+    if code:
+        assert "in the future" in outcome.refused[0][1].message

@@ -4,6 +4,7 @@ mandated, paid; every CPPStatut flow written is checked, in order."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,12 @@ def config(tmp_path: Path) -> Config:
     return make_config(tmp_path)
 
 
-def _service_done_file(config: Config) -> Path:
-    """The recipient's CPPStatut saying 07 Service fait for the trainee's invoice."""
+def _service_done_file(config: Config, when: datetime) -> Path:
+    """The recipient's CPPStatut saying 07 Service fait at ``when`` for the trainee's invoice."""
     head, rest = SERVICE_DONE.split("<CPPFactureStatutUnitaire", 1)
     unit = rest.split("</CPPFactureStatutUnitaire>", 1)[0]
     unit = unit.replace("99999999900016", SELLER).replace("F-2026-0001", NUMBER)
-    unit = unit.replace("2026-03-06T10:15:00.000+01:00", "2026-03-06T10:15:00.000+00:00")
+    unit = unit.replace("2026-03-06T10:15:00.000+01:00", when.isoformat(timespec="milliseconds"))
     text = f"{head.replace(chr(34) + '2' + chr(34), chr(34) + '1' + chr(34))}"
     text += f"<CPPFactureStatutUnitaire{unit}</CPPFactureStatutUnitaire>\n"
     text += "  </CPPFactureStatuts>\n</CPPStatut>\n"
@@ -68,7 +69,9 @@ def test_trainee_story(config: Config, capsys: pytest.CaptureFixture[str]) -> No
         completed = _status_set(
             config, capsys, "COMPLETEE", "--as", "supplier", "--attach", str(attachment)
         )
-        edi = engine.process_path(_service_done_file(config), "statuts-destinataires")
+        # after the completion (rounded up to the second), never before it
+        done_at = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
+        edi = engine.process_path(_service_done_file(config, done_at), "statuts-destinataires")
         assert (edi.verdict, edi.statuses, edi.flux_status) == (Verdict.ACCEPTED, ("07",), "90")
         assert edi.outputs[-1].parent == config.archive_dir  # the original is put away
     finally:
@@ -97,7 +100,7 @@ def test_trainee_story(config: Config, capsys: pytest.CaptureFixture[str]) -> No
     assert last[2].find("Producteur").get("Id") == SELLER
     assert (last[3].findtext("Commentaire"), last[3].findtext("Horodatage")) == (
         "Service fait le 5 mars",
-        "2026-03-06T10:15:00+00:00",
+        done_at.isoformat(timespec="seconds"),
     )
     assert last[4].findtext("IdMandatDP") == "DP-2026-0042"
     assert last[5].findtext("Commentaire") == "Mise en paiement"

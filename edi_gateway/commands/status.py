@@ -2,8 +2,9 @@
 
 ``status set INVOICE STATUS`` applies one status through :func:`edi_gateway.actions.apply` (as
 the recipient by default, ``--as supplier`` for COMPLETEE) and prints the status flow written.
-``status show INVOICE`` prints the history newest first, like Chorus Pro's history screen
-(``factures/v1/consulter/historique``, ``../shared/domain/chorus-pro.md`` §3.7).
+``status show INVOICE`` prints the history newest first (by time, then event id), like Chorus
+Pro's history screen (``factures/v1/consulter/historique``, ``../shared/domain/chorus-pro.md``
+§3.7).
 
 INVOICE is the CPP invoice id (``12``) or ``SELLER:NUMBER`` (seller SIREN / id and BT-1). Exit
 codes: 0 done, 1 refused, 2 usage or configuration error (unknown invoice included).
@@ -15,6 +16,7 @@ import argparse
 import json
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +175,7 @@ def run_show(args: argparse.Namespace) -> int:
             if row is None:
                 print(f"edi-gateway status: {note}", file=sys.stderr)
                 return 2
-            events = sorted(store.events(row["id"]), key=lambda e: e["id"], reverse=True)
+            events = newest_first(store.events(row["id"]))
     except GatewayError as exc:
         print(f"edi-gateway status: {exc}", file=sys.stderr)
         return 2
@@ -193,6 +195,21 @@ def run_show(args: argparse.Namespace) -> int:
         sys.stdout,
     )
     return 0
+
+
+def newest_first(events: list[sqlite3.Row]) -> list[sqlite3.Row]:
+    """Events newest first: by time (``at``, compared as instants), then by event id for events
+    of the same time. :func:`edi_gateway.actions.apply` keeps time order equal to the order the
+    statuses were applied in, so both readings agree; an unreadable time sorts last."""
+
+    def key(event: sqlite3.Row) -> tuple[datetime, int]:
+        try:
+            moment = actions.event_time(event["at"])
+        except (TypeError, ValueError):
+            moment = datetime.min.replace(tzinfo=UTC)
+        return moment, event["id"]
+
+    return sorted(events, key=key, reverse=True)
 
 
 def history_item(event: sqlite3.Row) -> dict[str, Any]:
