@@ -83,8 +83,22 @@
       <xsl:with-param name="failed" select="$siret != '' and empty($structure)"/>
       <xsl:with-param name="at" select="$buyer-siret[1]"/>
       <xsl:with-param name="test">the recipient SIRET is in the structures directory</xsl:with-param>
-      <xsl:with-param name="fr">Le SIRET destinataire <xsl:value-of select="$siret"/> ne correspond à aucune structure publique de l'annuaire.</xsl:with-param>
-      <xsl:with-param name="en">The recipient SIRET <xsl:value-of select="$siret"/> matches no public structure of the directory.</xsl:with-param>
+      <!-- A SIRET has 14 digits (SIREN + NIC): a value of another shape is said to be no SIRET
+           (9 digits: the SIREN of the legal entity, where Chorus Pro needs the structure's SIRET). -->
+      <xsl:with-param name="fr">
+        <xsl:choose>
+          <xsl:when test="matches($siret, '^[0-9]{14}$')">Le SIRET destinataire <xsl:value-of select="$siret"/> ne correspond à aucune structure publique de l'annuaire.</xsl:when>
+          <xsl:when test="matches($siret, '^[0-9]{9}$')">La valeur <xsl:value-of select="$siret"/> donnée comme SIRET destinataire n'est pas un SIRET : ses 9 chiffres sont un SIREN (l'entité juridique) ; Chorus Pro a besoin du SIRET de la structure publique destinataire (14 chiffres : SIREN + NIC), tel qu'il figure dans l'annuaire.</xsl:when>
+          <xsl:otherwise>La valeur <xsl:value-of select="$siret"/> donnée comme SIRET destinataire n'est pas un SIRET : un SIRET s'écrit avec 14 chiffres (SIREN + NIC), sans espace ni lettre ; cette valeur a <xsl:value-of select="string-length($siret)"/> caractères.</xsl:otherwise>
+        </xsl:choose>
+      </xsl:with-param>
+      <xsl:with-param name="en">
+        <xsl:choose>
+          <xsl:when test="matches($siret, '^[0-9]{14}$')">The recipient SIRET <xsl:value-of select="$siret"/> matches no public structure of the directory.</xsl:when>
+          <xsl:when test="matches($siret, '^[0-9]{9}$')">The value <xsl:value-of select="$siret"/> given as recipient SIRET is not a SIRET: its 9 digits are a SIREN (the legal entity); Chorus Pro needs the SIRET of the recipient public structure (14 digits: SIREN + NIC), as listed in the directory.</xsl:when>
+          <xsl:otherwise>The value <xsl:value-of select="$siret"/> given as recipient SIRET is not a SIRET: a SIRET is written with 14 digits (SIREN + NIC), no space or letter; this value has <xsl:value-of select="string-length($siret)"/> characters.</xsl:otherwise>
+        </xsl:choose>
+      </xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="assert">
       <xsl:with-param name="id" select="'CPP-REC-03'"/>

@@ -125,6 +125,41 @@ def test_service_not_yet_open(kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("value", "french", "english"),
+    [
+        (
+            "99900009000012",
+            ["Le SIRET destinataire 99900009000012 ne correspond à aucune structure"],
+            ["The recipient SIRET 99900009000012 matches no public structure"],
+        ),
+        (
+            "987654321",
+            ["987654321", "n'est pas un SIRET", "9 chiffres", "SIREN", "14 chiffres"],
+            ["987654321", "is not a SIRET", "9 digits", "SIREN", "14 digits"],
+        ),
+        (
+            "9990000100",
+            ["9990000100", "n'est pas un SIRET", "10 caractères", "14 chiffres"],
+            ["9990000100", "is not a SIRET", "10 characters", "14 digits"],
+        ),
+    ],
+)
+def test_unknown_recipient_message_says_when_the_value_is_no_siret(
+    kind: str, value: str, french: list[str], english: list[str]
+) -> None:
+    """CPP-REC-02 in both languages: a 14-digit value is a SIRET not in the directory; a 9-digit
+    value is a SIREN, not the structure's SIRET; any other value is no SIRET at all."""
+    result = run(kind, siret=value)
+    assert rules(result) == ["CPP-REC-02"]
+    fr, en = reception.messages(result.findings[0])
+    assert all(part in fr for part in french), fr
+    assert all(part in en for part in english), en
+    if len(value) != 14:
+        assert not fr.startswith("Le SIRET destinataire") and "recipient SIRET " + value not in en
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_both_requirements_together(kind: str) -> None:
     """A structure needing service and EJ reports both when both are missing."""
     result = run(kind, siret=S7_BOTH, service=None, ej=None)
