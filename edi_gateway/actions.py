@@ -141,8 +141,8 @@ def apply(
             return Refusal(code="GW-LC-07", message=f"no invoice with id {invoice_id}")
         latest = latest_event_time(store, invoice_id)
         refusal = _check(table, row, request) or _time_order(table, row, request, latest)
-        if refusal is not None:
-            log.info(
+        if refusal is not None:  # the sender's problem: warning (docs/operations.md)
+            log.warning(
                 "status.refused",
                 invoice_id=invoice_id,
                 code=refusal.code,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from structlog.testing import capture_logs
 
 from edi_gateway import actions, lifecycle
 from edi_gateway.config import Config
@@ -290,3 +291,17 @@ def test_status_stamped_now_never_goes_before_the_latest_event(
     assert second.at == first.at
     events = store.events(invoice)
     assert [e["status_code"] for e in events[:2]] == ["08", "07"]
+
+
+def test_refusal_is_logged_as_a_warning_and_success_as_info(config: Config, store: Store) -> None:
+    """status.refused is logged at warning (the sender's problem, docs/operations.md), with the
+    code, both statuses and the actor; status.applied stays at info."""
+    invoice = add_available_invoice(store)
+    with capture_logs() as logs:
+        actions.apply(store, config, invoice, "COMPLETEE", actor="recipient")
+        actions.apply(store, config, invoice, "07", actor="recipient")
+    refused = [e for e in logs if e["event"] == "status.refused"]
+    assert [
+        (e["log_level"], e["code"], e["current"], e["target"], e["actor"]) for e in refused
+    ] == [("warning", "20002", "MISE_A_DISPOSITION", "COMPLETEE", "recipient")]
+    assert [e["log_level"] for e in logs if e["event"] == "status.applied"] == ["info"]
