@@ -172,3 +172,17 @@ def test_show_orders_history_by_time_then_id(
     assert _run(config, "status", "show", "1", "--format", "json") == 0
     history = json.loads(capsys.readouterr().out)["history"]
     assert [h["code"] for h in history] == ["40", "03", "02", "01", "07"]
+
+
+def test_show_names_the_recipient_like_invoices_does(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a service code the head line names the SIRET alone (no "/-"), as ``invoices``
+    does; with one it is SIRET/SERVICE in both."""
+    assert _run(config, "status", "show", "2") == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert f"to {NO_PAYMENT}: 03 MISE_A_DISPOSITION" in head and "/-" not in head
+    assert _run(config, "invoices") == 0
+    assert f" {NO_PAYMENT} " in capsys.readouterr().out
+    assert _run(config, "status", "show", "1") == 0
+    assert "to 99900001000010/SERVICES-TECHNIQUES: 03" in capsys.readouterr().out

@@ -61,13 +61,17 @@ def invoice_item(row: Any) -> dict[str, Any]:
     }
 
 
+def recipient_label(siret: str, service_code: str | None) -> str:
+    """How the commands name a recipient: ``SIRET/SERVICE``, or the SIRET alone without a
+    service code (``invoices`` and ``status show`` alike)."""
+    return f"{siret}/{service_code}" if service_code else siret
+
+
 def render_text(items: list[dict[str, Any]]) -> str:
     """A fixed-width table, one invoice per line."""
     lines = ["  ".join(title.ljust(width) for _, title, width in COLUMNS).rstrip()]
     for item in items:
-        recipient = item["recipient_siret"]
-        if item["service_code"]:
-            recipient = f"{recipient}/{item['service_code']}"
+        recipient = recipient_label(item["recipient_siret"], item["service_code"])
         cells = dict(item, recipient=recipient, updated_at=item["updated_at"][:19])
         lines.append("  ".join(_cell(cells[k], w) for k, _, w in COLUMNS).rstrip())
     lines.append(f"{len(items)} invoice(s)")

@@ -22,6 +22,7 @@ from typing import Any
 
 from edi_gateway import actions, lifecycle, logs
 from edi_gateway import config as config_module
+from edi_gateway.commands.invoices import recipient_label
 from edi_gateway.config import add_config_argument
 from edi_gateway.errors import GatewayError
 from edi_gateway.lifecycle import Refusal
@@ -233,7 +234,7 @@ def history_text(invoice: dict[str, Any], history: list[dict[str, Any]]) -> str:
     """A fixed-width table, newest first, under one line about the invoice."""
     head = (
         f"invoice {invoice['invoice_id']} {invoice['number']} from {invoice['seller']} to "
-        f"{invoice['recipient_siret']}/{invoice['service_code'] or '-'}: "
+        f"{recipient_label(invoice['recipient_siret'], invoice['service_code'])}: "
         f"{invoice['status']['code']} {invoice['status']['name']}"
     )
     lines = [head, "  ".join(t.ljust(w) for _, t, w in HISTORY_COLUMNS).rstrip()]
