@@ -114,7 +114,7 @@ def apply_unit(
             message=f"unknown invoice status IdStatut {unit.code}",
             target=unit.code,
         )
-    replay = _already_applied(store, row, unit)
+    replay = _already_applied(store, row, unit, table)
     if replay is not None:
         return replay
     untimely = _time_refusal(store, row, unit, status)
@@ -143,16 +143,21 @@ def apply_unit(
     )
 
 
-def _already_applied(store: Store, row: Any, unit: Unit) -> actions.Applied | None:
+def _already_applied(
+    store: Store, row: Any, unit: Unit, table: Lifecycle
+) -> actions.Applied | None:
     """The unit's status is the invoice's current one, set by the recipient at the same time:
-    the flux is being processed again (after a crash); report the event that exists."""
+    the flux is being processed again (after a crash); report the event that exists, its status
+    read from ``table`` (the one :func:`process` was given)."""
     if row["status_code"] != unit.code:
         return None
     latest = max(store.events(row["id"]), key=lambda e: e["id"], default=None)
     at = _utc_text(unit.at)
     if latest is None or latest["actor"] != "recipient" or latest["at"] != at:
         return None
-    status = default_table().status(unit.code)
+    status = table.find(unit.code)
+    if status is None:
+        return None
     return actions.Applied(
         invoice_id=row["id"],
         status=status,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from edi_gateway import recipient_status
+from edi_gateway import lifecycle, recipient_status
 from edi_gateway.claim import Claim
 from edi_gateway.config import Config
 from edi_gateway.model import Verdict
@@ -296,3 +296,28 @@ def test_status_dated_in_the_future(
     assert store.invoice(1)["status_code"] == ("03" if code else "07")
     if code:
         assert "in the future" in outcome.refused[0][1].message
+
+
+def test_custom_table_is_used_when_processing_again(
+    tmp_path: Path, config: Config, store: Store
+) -> None:
+    """With a custom lifecycle table (PRISE_EN_COMPTE_DESTINATAIRE given code 41), the same file
+    processed twice is applied, then recognised as already applied from that table, not the
+    shipped one."""
+    text = lifecycle.DEFAULT_TABLE.read_text(encoding="utf-8")
+    custom = tmp_path / "lifecycle.toml"
+    custom.write_text(text.replace('code = "40"', 'code = "41"', 1), encoding="utf-8")
+    table = lifecycle.load(custom)
+    data = _fixture("statuts-acceptes.xml").replace(
+        b"<IdStatut>07</IdStatut>", b"<IdStatut>41</IdStatut>"
+    )
+    channel = config.channel("statuts-destinataires")
+    runs = [
+        recipient_status.process(store, config, data, id_flux=id_flux, channel=channel, table=table)
+        for id_flux in (ID_FLUX, "EDIGW21100000000000000002")
+    ]
+    for outcome in runs:
+        assert outcome.verdict is Verdict.ACCEPTED and outcome.refused == ()
+        assert outcome.applied[0].status.name == "PRISE_EN_COMPTE_DESTINATAIRE"
+    assert runs[1].applied[0].event_id == runs[0].applied[0].event_id  # no new event
+    assert store.invoice(1)["status_code"] == "41"
