@@ -103,6 +103,7 @@ class RuleSet:
         params: Mapping[str, str | bytes] | None = None,
         *,
         tree: etree._ElementTree | None = None,
+        found_values: bool = False,
     ) -> SchematronResult:
         """Validate one document and return its findings and SVRL.
 
@@ -113,6 +114,8 @@ class RuleSet:
                 is parsed safely and passed as a document node.
             tree: optional tree of ``xml`` already parsed by :func:`xmlsafe.parse`; used for
                 Saxon's input and for resolving SVRL locations to lines.
+            found_values: add the short value found at each location to its message
+                (:func:`edi_gateway.svrl.svrl_findings`); off by default.
 
         Returns:
             The findings; never raises for bad input: unparseable input or a dynamic error in
@@ -134,7 +137,9 @@ class RuleSet:
             except Exception as exc:  # saxonche raises PySaxonApiError (an Exception subclass)
                 return self._failed(f"stylesheet stopped: {_one_line(str(exc))}")
         svrl = (out or "").encode("utf-8")
-        findings = svrl_findings(svrl, layer=self.layer, source=self.source, tree=doc)
+        findings = svrl_findings(
+            svrl, layer=self.layer, source=self.source, tree=doc, found_values=found_values
+        )
         return SchematronResult(findings=findings, svrl=svrl)
 
     def _failed(self, why: str) -> SchematronResult:

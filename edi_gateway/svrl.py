@@ -21,18 +21,24 @@ Mapping:
   over from the previous one;
 - location: ``@location``; line: the source line of the node that location selects in the lxml
   tree (Saxon paths such as ``/*:Invoice[namespace-uri()='...'][1]`` or ``/Q{ns}Invoice[1]`` are
-  rewritten to XPath 1.0 first), or None when it cannot be resolved.
+  rewritten to XPath 1.0 first, :mod:`edi_gateway.locations`), or None when it cannot be
+  resolved;
+- value found (only when asked, ``found_values=True``: the ``validate`` layers, not the CPP
+  rules whose messages already quote their values): `` (found: "...")`` for a leaf element's
+  text, `` (found: @name="...")`` for the attribute the text or ``@test`` names, added after the
+  upstream text when the value is at most 80 characters; an element with children, an empty or
+  longer value adds nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from lxml import etree
 
-from edi_gateway import xmlsafe
+from edi_gateway import locations, xmlsafe
+from edi_gateway.locations import to_xpath1 as to_xpath1
 from edi_gateway.model import Finding, Layer, Severity
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
@@ -42,6 +48,8 @@ NOT_USED = "FX-NOT-USED"  # Factur-X profile XSLTs: "... marked as not used in t
 _NOT_USED_TEXT = re.compile(r"marked as not used in the given context", re.IGNORECASE)
 _CONSTANT_TEST = frozenset({"", "true()", "false()", "1", "0"})
 MAX_TEST_CHARS = 120  # a longer @test is not added to the message
+_ATTRIBUTE_IN_TEXT = re.compile(r"(?:^|[\s'\"])@([A-Za-z_][\w.\-]*)'")
+_ATTRIBUTE_IN_TEST = re.compile(r"(?<![\w/\[:.@-])@([A-Za-z_][\w.\-]*)")
 _SVRL = {"svrl": SVRL_NS}
 _HITS = etree.XPath("//svrl:failed-assert | //svrl:successful-report", namespaces=_SVRL)
 _RULE_IN_TEXT = re.compile(r"^\[([A-Za-z][\w.\-]*)\]")
@@ -67,7 +75,12 @@ def severity_of(flag: str | None, role: str | None) -> Severity:
 
 
 def svrl_findings(
-    svrl: bytes, *, layer: Layer, source: str, tree: etree._ElementTree | None = None
+    svrl: bytes,
+    *,
+    layer: Layer,
+    source: str,
+    tree: etree._ElementTree | None = None,
+    found_values: bool = False,
 ) -> tuple[Finding, ...]:
     """Turn SVRL output into findings (see the module docstring for the mapping).
 
@@ -75,6 +88,8 @@ def svrl_findings(
         svrl: an SVRL document (our own Saxon output, so parsed without xmlsafe's checks).
         layer: layer of the findings. source: ``Finding.source`` of every finding.
         tree: the validated document, used to give each finding its line; None -> no lines.
+        found_values: add `` (found: ...)`` to the message when the location resolves to a
+            short value (:func:`edi_gateway.locations.found_value`); for reports, never logs.
 
     Returns:
         One finding per ``svrl:failed-assert`` / ``svrl:successful-report``, in document order.
@@ -98,7 +113,9 @@ def svrl_findings(
         if e.get("prefix")
     }
     hits: list[etree._Element] = _HITS(root)  # type: ignore[assignment]
-    return tuple(_finding(hit, layer, source, tree, prefixes) for hit in hits)
+    return tuple(
+        _finding(hit, layer, source, tree, prefixes, found_values=found_values) for hit in hits
+    )
 
 
 def _finding(
@@ -107,60 +124,48 @@ def _finding(
     source: str,
     tree: etree._ElementTree | None,
     prefixes: Mapping[str, str],
+    *,
+    found_values: bool,
 ) -> Finding:
-    node = hit.find("svrl:text", _SVRL)
-    raw = "".join(str(t) for t in node.itertext()) if node is not None else ""
+    text_node = hit.find("svrl:text", _SVRL)
+    raw = "".join(str(t) for t in text_node.itertext()) if text_node is not None else ""
     text = " ".join(raw.split())
-    rule, text = rule_of(text, hit.get("id"), hit.get("test"))
+    test = hit.get("test")
+    rule, note = rule_of(text, hit.get("id"), test)
     location = hit.get("location")
+    node = locations.resolve(tree, location, prefixes) if tree is not None and location else None
+    found = locations.found_value(node, attribute_named(text, test)) if found_values else None
+    message = (text or "(no message)") + (f" (found: {found})" if found else "") + note
     return Finding(
         layer=layer,
         rule=rule,
         severity=severity_of(hit.get("flag"), hit.get("role")),
-        message=text or "(no message)",
+        message=message,
         location=location,
-        line=location_line(tree, location, prefixes) if tree is not None and location else None,
+        line=locations.line_of(node),
         source=source,
     )
 
 
 def rule_of(text: str, assert_id: str | None, test: str | None) -> tuple[str, str]:
-    """Return (rule id, message) of one SVRL hit from its normalised text, ``@id`` and ``@test``.
+    """Return (rule id, note to append to the message) of one SVRL hit from its normalised
+    text, ``@id`` and ``@test``.
 
-    ``[ID]`` at the start of the text wins (a different ``@id`` is kept as ``(assert ...)``);
-    else ``@id``; else :data:`NOT_USED` or :data:`NO_ID`, with ``(test: ...)`` added when the
-    test is not a constant, at most :data:`MAX_TEST_CHARS` long and not already in the text.
+    ``[ID]`` at the start of the text wins (a different ``@id`` is noted as `` (assert ...)``);
+    else ``@id``; else :data:`NOT_USED` or :data:`NO_ID`, noting `` (test: ...)`` when the test
+    is not a constant, at most :data:`MAX_TEST_CHARS` long and not already in the text.
     """
     match = _RULE_IN_TEXT.match(text)
     if match:
         rule = match.group(1)
-        if assert_id and assert_id != rule:
-            text = f"{text} (assert {assert_id})"
-        return rule, text
+        return rule, (f" (assert {assert_id})" if assert_id and assert_id != rule else "")
     if assert_id:
-        return assert_id, text
+        return assert_id, ""
     rule = NOT_USED if _NOT_USED_TEXT.search(text) else NO_ID
     told = " ".join((test or "").split())
     if told not in _CONSTANT_TEST and len(told) <= MAX_TEST_CHARS and told not in text:
-        text = f"{text} (test: {told})"
-    return rule, text
-
-
-_Q_NAME = re.compile(r"Q\{([^}]*)\}([\w.\-]+)")
-_STAR_NAME_NS = re.compile(r"\*:([\w.\-]+)\[namespace-uri\(\)='([^']*)'\]")
-_STAR_NAME = re.compile(r"\*:([\w.\-]+)")
-
-
-def to_xpath1(location: str) -> str:
-    """Rewrite a Saxon/SVRL location path into XPath 1.0 that lxml can evaluate.
-
-    ``*:Name[namespace-uri()='ns']`` and ``Q{ns}Name`` become
-    ``*[local-name()='Name' and namespace-uri()='ns']``; a bare ``*:Name`` becomes
-    ``*[local-name()='Name']``. Anything else (prefixed names, positions) is kept.
-    """
-    path = _STAR_NAME_NS.sub(r"*[local-name()='\1' and namespace-uri()='\2']", location)
-    path = _Q_NAME.sub(r"*[local-name()='\2' and namespace-uri()='\1']", path)
-    return _STAR_NAME.sub(r"*[local-name()='\1']", path)
+        return rule, f" (test: {told})"
+    return rule, ""
 
 
 def location_line(
@@ -171,15 +176,15 @@ def location_line(
     Attributes and text nodes give their parent element's line. The first selected node wins.
     Nothing is cached between calls. ``prefixes`` maps prefixes used in the path to namespaces.
     """
-    try:
-        result = tree.xpath(to_xpath1(location), namespaces=dict(prefixes or {}))
-    except (etree.XPathError, TypeError, ValueError):
-        return None
-    if not isinstance(result, list) or not result:
-        return None
-    first: Any = result[0]
-    if not isinstance(first, etree._Element):
-        getparent = getattr(first, "getparent", None)
-        first = getparent() if getparent else None
-    line = getattr(first, "sourceline", None)
-    return line if isinstance(line, int) and line > 0 else None
+    return locations.line_of(locations.resolve(tree, location, prefixes))
+
+
+def attribute_named(text: str, test: str | None) -> str | None:
+    """The attribute a rule is about, for the value found: the one its text names
+    (``Value of '@schemeID' ...``, ``Attribute @currencyID' ...``), else the only attribute of
+    the context node its ``@test`` reads (``normalize-space(@schemeID)``); None otherwise."""
+    named = _ATTRIBUTE_IN_TEXT.search(text)
+    if named:
+        return named.group(1)
+    read = set(_ATTRIBUTE_IN_TEST.findall(test or ""))
+    return read.pop() if len(read) == 1 else None

@@ -207,7 +207,7 @@ class Validator:
             except ArtefactError as exc:
                 run.skip(artefact.layer, ARTEFACT_FAILED, Severity.ERROR, str(exc))
                 continue
-            result = ruleset.run(xml, tree=tree)
+            result = ruleset.run(xml, tree=tree, found_values=True)
             findings = result.findings
             if plan.as_cius and artefact.layer is Layer.SCHEMATRON:
                 findings = tuple(_waive_cius_bt24(f) for f in findings)

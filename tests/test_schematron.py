@@ -28,10 +28,12 @@ def en16931_ubl() -> schematron.RuleSet:
     )
 
 
-def _hand_made() -> tuple:
+def _hand_made(*, found_values: bool = False) -> tuple:
     tree = xmlsafe.parse((FIXTURES / "ubl-valid.xml").read_bytes())
     svrl = (FIXTURES / "hand-made.svrl").read_bytes()
-    return schematron.svrl_findings(svrl, layer=Layer.SCHEMATRON, source="test", tree=tree)
+    return schematron.svrl_findings(
+        svrl, layer=Layer.SCHEMATRON, source="test", tree=tree, found_values=found_values
+    )
 
 
 def test_severity_mapping_per_element() -> None:
@@ -82,6 +84,59 @@ def test_message_location_and_lines() -> None:
     assert [f.line for f in findings] == [6, 7, 10, 67, None, None, 48, 11, 4]
     assert findings[1].location.startswith("/Q{" + UBL_NS + "}Invoice[1]")
     assert findings[4].message.endswith("(assert FX-SCH-A-000001)")
+
+
+def test_found_values_are_added_in_one_form() -> None:
+    """With found_values, a location that resolves to a short value gets ` (found: ...)`: the
+    attribute the text or @test names, else the element's text; an element with children or an
+    unresolved location gets nothing. Without it, messages stay as the ruleset wrote them."""
+    found = [f.message for f in _hand_made(found_values=True)]
+    assert found[0] == '[R-WARN]-A warning spread over lines. (found: "FA-2024-0001")'
+    assert found[3] == 'Role fatal, location on an attribute. (found: @unitCode="C62")'
+    assert found[4].endswith("generic assert id. (assert FX-SCH-A-000001)")
+    assert found[6] == (
+        "Attribute @currencyID' marked as not used in the given context. "
+        '(found: @currencyID="EUR")'
+    )
+    assert found[7] == (
+        "Element 'cbc:BuyerReference' is marked as not used in the given context. "
+        '(found: "SERVICE-01")'
+    )
+    assert "found" not in found[8]  # the Invoice root has children
+    assert all("(found:" not in f.message for f in _hand_made())
+
+
+def test_found_values_never_carry_long_content() -> None:
+    """A value longer than 80 characters (after whitespace normalisation) is never added, nor an
+    attribute the rule names but the element lacks; quotes in a value are escaped."""
+    doc = xmlsafe.parse(
+        b"<r><long>" + b"x" * 81 + b'</long><q a="1">say "hi"\n  there</q><n>80</n></r>'
+    )
+
+    def hit(path: str, text: str, test: str = "false()") -> bytes:
+        return (
+            f'<svrl:failed-assert id="T" test="{test}" location="{path}">'
+            f"<svrl:text>{text}</svrl:text></svrl:failed-assert>"
+        ).encode()
+
+    svrl = (
+        b'<svrl:schematron-output xmlns:svrl="http://purl.oclc.org/dsdl/svrl">'
+        + hit("/r[1]/long[1]", "Too long.")
+        + hit("/r[1]/q[1]", "Quoted.")
+        + hit("/r[1]/n[1]", "Missing attribute.", "normalize-space(@schemeID) = 'x'")
+        + b"</svrl:schematron-output>"
+    )
+    messages = [
+        f.message
+        for f in schematron.svrl_findings(
+            svrl, layer=Layer.SCHEMATRON, source="t", tree=doc, found_values=True
+        )
+    ]
+    assert messages == [
+        "Too long.",
+        'Quoted. (found: "say \\"hi\\" there")',
+        "Missing attribute.",
+    ]
 
 
 def test_to_xpath1_rewrites_saxon_paths() -> None:

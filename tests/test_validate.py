@@ -182,3 +182,20 @@ def test_warm_up_compiles_everything() -> None:
     timings = Validator(fr_ctc=True).warm_up()
     assert set(timings) == {a.file_name for a in artefacts.all_artefacts(fr_ctc=True)}
     assert all(t >= 0 for t in timings.values())
+
+
+def test_messages_say_what_was_found(validator: Validator) -> None:
+    """A finding whose location is a short value says it: BT-24 not allowed (Facture_FR_BASIC),
+    a code-list failure on @schemeID (KoSIT CEN unit test) shows the attribute found."""
+    path = need_shared(FNFE / "Facture_FR_BASIC.pdf")
+    report = validator.validate(path.read_bytes(), path.name)
+    (bt24,) = [f for f in report.findings if f.rule == "FX-SCH-A-000026"]
+    assert bt24.message == (
+        "Value of 'ram:ID' is not allowed. "
+        '(found: "urn:cen.eu:en16931:2017:compliant:factur-x.eu:1p0:basic")'
+    )
+    name = "kosit-validator-config-xrechnung/cen-unit-test/cii-br-ae-02-and-br-ae-04-with-bt-32.xml"
+    path = need_shared(CORPUS / name)
+    report = validator.validate(path.read_bytes(), name)
+    scheme = [f.message for f in report.errors if f.message.startswith("Value of '@schemeID'")]
+    assert scheme and all(m.endswith('(found: @schemeID="FC")') for m in scheme)

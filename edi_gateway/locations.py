@@ -1,0 +1,130 @@
+"""Where a finding points: resolve a ruleset's location to the node, and say what is there.
+
+Job: turn the location a ruleset gives (a Saxon path such as
+``/*:Invoice[namespace-uri()='...'][1]/*:ID[namespace-uri()='...'][1]`` or ``/Q{ns}Invoice[1]``,
+a plain XPath with prefixes, or libxml2's element path ``/*/cbc:DueDate``) into the node of the
+validated lxml tree, then give its source line and the short value found there. Input: a tree
+parsed by :func:`edi_gateway.xmlsafe.parse` and a location string; output: a node, a line, a
+value, or None. It never raises for a bad path: an unresolvable location gives None.
+
+The value found (``found_value``) is for reports only and is bounded (:data:`MAX_VALUE_CHARS`):
+it is never logged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from lxml import etree
+
+MAX_VALUE_CHARS = 80  # a longer value is never quoted in a message
+
+_Q_NAME = re.compile(r"Q\{([^}]*)\}([\w.\-]+)")
+_STAR_NAME_NS = re.compile(r"\*:([\w.\-]+)\[namespace-uri\(\)='([^']*)'\]")
+_STAR_NAME = re.compile(r"\*:([\w.\-]+)")
+
+Node = Any  # an lxml element, or an attribute / text "smart string" with getparent()
+
+
+def to_xpath1(location: str) -> str:
+    """Rewrite a Saxon/SVRL location path into XPath 1.0 that lxml can evaluate.
+
+    ``*:Name[namespace-uri()='ns']`` and ``Q{ns}Name`` become
+    ``*[local-name()='Name' and namespace-uri()='ns']``; a bare ``*:Name`` becomes
+    ``*[local-name()='Name']``. Anything else (prefixed names, positions) is kept.
+    """
+    path = _STAR_NAME_NS.sub(r"*[local-name()='\1' and namespace-uri()='\2']", location)
+    path = _Q_NAME.sub(r"*[local-name()='\2' and namespace-uri()='\1']", path)
+    return _STAR_NAME.sub(r"*[local-name()='\1']", path)
+
+
+def resolve(
+    tree: etree._ElementTree, location: str, prefixes: Mapping[str, str] | None = None
+) -> Node | None:
+    """Return the first node ``location`` selects in ``tree``, or None.
+
+    Args:
+        tree: the validated document. location: a Saxon, XPath 1.0 or libxml2 path.
+        prefixes: prefix -> namespace for prefixed steps (SVRL ``ns-prefix-in-attribute-values``
+            or the document's own declarations, :func:`document_prefixes`).
+
+    Returns:
+        An element, an attribute or text result (lxml smart string), or None when the path is
+        not valid XPath, selects nothing, or selects a number / boolean.
+    """
+    try:
+        result = tree.xpath(to_xpath1(location), namespaces=dict(prefixes or {}))
+    except (etree.XPathError, TypeError, ValueError):
+        return None
+    if not isinstance(result, list) or not result:
+        return None
+    first = result[0]
+    if isinstance(first, etree._Element) or hasattr(first, "getparent"):
+        return first
+    return None
+
+
+def document_prefixes(tree: etree._ElementTree) -> dict[str, str]:
+    """Every prefix declared in the document -> its namespace (first declaration wins).
+
+    libxml2 writes element paths with the document's own prefixes; this maps them back.
+    """
+    found: dict[str, str] = {}
+    for element in tree.iter(tag=etree.Element):
+        for prefix, uri in element.nsmap.items():
+            if prefix and prefix not in found:
+                found[prefix] = uri
+    return found
+
+
+def element_of(node: Node | None) -> etree._Element | None:
+    """The element itself, or the element an attribute / text node belongs to."""
+    if node is None or isinstance(node, etree._Element):
+        return node
+    parent = node.getparent()
+    return parent if isinstance(parent, etree._Element) else None
+
+
+def line_of(node: Node | None) -> int | None:
+    """1-based source line of ``node`` (its element's line for an attribute or text), or None."""
+    element = element_of(node)
+    line = getattr(element, "sourceline", None)
+    return line if isinstance(line, int) and line > 0 else None
+
+
+def found_value(node: Node | None, attribute: str | None = None) -> str | None:
+    """What is found at ``node``, quoted for a message, or None when nothing short is there.
+
+    Args:
+        node: from :func:`resolve`.
+        attribute: local name of an attribute of the node's element that the rule is about
+            (``schemeID``); when given, only that attribute's value counts.
+
+    Returns:
+        ``@name="value"`` for an attribute, ``"text"`` for a leaf element's text (JSON string
+        quoting), whitespace-normalised; None for an element with child elements, an empty
+        value, a missing attribute, or a value over :data:`MAX_VALUE_CHARS` characters.
+    """
+    element = element_of(node)
+    if node is None or element is None:
+        return None
+    if attribute is not None:
+        for name, value in element.attrib.items():
+            if etree.QName(name).localname == attribute:
+                return _quoted(str(value), f"@{attribute}=")
+        return None
+    if not isinstance(node, etree._Element) and getattr(node, "is_attribute", False):
+        return _quoted(str(node), f"@{etree.QName(node.attrname).localname}=")
+    if len(element):
+        return None
+    return _quoted("".join(str(t) for t in element.itertext()), "")
+
+
+def _quoted(value: str, label: str) -> str | None:
+    text = " ".join(value.split())
+    if not text or len(text) > MAX_VALUE_CHARS:
+        return None
+    return label + json.dumps(text, ensure_ascii=False)
