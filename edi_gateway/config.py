@@ -210,9 +210,41 @@ def _check_values(config: Config) -> None:
         raise ConfigError(f"{file}: validation.max_file_bytes must be positive")
     if config.log_level not in ("debug", "info", "warning", "error"):
         raise ConfigError(f"{file}: gateway.log_level must be debug, info, warning or error")
-    names = [c.name for c in config.channels]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{file}: channel names must be unique")
+    for key in ("poll_seconds", "settle_seconds", "sweep_seconds"):
+        if getattr(config, key) < 0:
+            raise ConfigError(f"{file}: gateway.{key} must not be negative")
+    if config.sweep_seconds == 0 or config.poll_seconds == 0:
+        raise ConfigError(f"{file}: gateway.sweep_seconds and poll_seconds must be positive")
+    _check_channels(config)
+
+
+def _check_channels(config: Config) -> None:
+    """Channels: at least one, unique names, folders and application codes; outputs apart."""
+    file = config.path
+    if not config.channels:
+        raise ConfigError(f"{file}: no [[channel]]: the gateway would have nothing to watch")
+    for attribute, what in (
+        ("name", "names"),
+        ("folder", "folders"),
+        ("application_code", "application codes"),
+    ):
+        values = [getattr(c, attribute) for c in config.channels]
+        if len(set(values)) != len(values):
+            raise ConfigError(f"{file}: channel {what} must be unique")
+    outputs = {"outbound": config.outbound, "state_dir": config.state_dir}
+    for channel in config.channels:
+        for key, folder in outputs.items():
+            if _within(channel.folder, folder):
+                raise ConfigError(
+                    f"{file}: channel {channel.name!r} folder {channel.folder} must not be "
+                    f"gateway.{key} ({folder}) or inside it: outputs would be taken as inbound"
+                )
+
+
+def _within(folder: Path, other: Path) -> bool:
+    """Tell whether ``folder`` is ``other`` or lies inside it (paths resolved)."""
+    folder, other = folder.resolve(), other.resolve()
+    return folder == other or other in folder.parents
 
 
 def add_config_argument(parser: Any) -> None:

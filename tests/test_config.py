@@ -54,3 +54,51 @@ def test_not_toml(tmp_path: Path) -> None:
     path.write_text("[gateway\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         config.load(path)
+
+
+def _channels(tmp_path: Path, *channels: tuple[str, str, str]) -> Path:
+    base = config.DEFAULT_CONFIG.read_text(encoding="utf-8")
+    head = base[: base.index("[[channel]]")]
+    body = "".join(
+        f'[[channel]]\nname = "{n}"\nfolder = "{f}"\napplication_code = "{a}"\n'
+        'accepts = "invoices"\n'
+        for n, f, a in channels
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(head + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("channels", "message"),
+    [
+        ((("a", "in1", "AAAAA1"), ("b", "in1", "AAAAA2")), "channel folders must be unique"),
+        ((("a", "in1", "AAAAA1"), ("b", "in2", "AAAAA1")), "application codes must be unique"),
+        ((("a", "outbound", "AAAAA1"),), "must not be gateway.outbound"),
+        ((("a", "var/work", "AAAAA1"),), "must not be gateway.state_dir"),
+    ],
+)
+def test_channel_layout_is_checked(
+    tmp_path: Path, channels: tuple[tuple[str, str, str], ...], message: str
+) -> None:
+    """Channels that share a folder or a code, or watch an output folder, are refused."""
+    with pytest.raises(ConfigError, match=message):
+        config.load(_channels(tmp_path, *channels))
+
+
+def test_no_channel_is_refused(tmp_path: Path) -> None:
+    """A configuration without any channel is refused: the daemon would watch nothing."""
+    path = tmp_path / "config.toml"
+    base = config.DEFAULT_CONFIG.read_text(encoding="utf-8")
+    path.write_text(base[: base.index("[[channel]]")], encoding="utf-8")
+    with pytest.raises(ConfigError, match="no \\[\\[channel\\]\\]"):
+        config.load(path)
+
+
+def test_negative_settle_time_is_refused(tmp_path: Path) -> None:
+    """A negative settle time is refused."""
+    path = tmp_path / "config.toml"
+    base = config.DEFAULT_CONFIG.read_text(encoding="utf-8")
+    path.write_text(base.replace("settle_seconds = 1.0", "settle_seconds = -1.0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="settle_seconds must not be negative"):
+        config.load(path)
