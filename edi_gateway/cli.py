@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from edi_gateway import __version__
-from edi_gateway.errors import ConfigError
+from edi_gateway.errors import ConfigError, GatewayError
 
 COMMANDS = ("validate", "process", "run", "flows", "status", "invoices")
 
@@ -40,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except ConfigError as exc:
         print(f"edi-gateway: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except GatewayError as exc:  # our own failure (state, artefacts): a message, not a traceback
+        print(f"edi-gateway: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -131,7 +131,7 @@ class Store:
                 self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
             self.db.row_factory = sqlite3.Row
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StateError(f"{self.path}: cannot open the gateway database: {exc}") from exc
         self._prepare(busy_timeout)
 

@@ -65,3 +65,22 @@ def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
     reader.stdin.close()
     reader.wait(timeout=10)
     assert "Traceback" not in writer.stderr, writer.stderr
+
+
+def test_state_error_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """A database that cannot be opened ends with a one-line message and exit code 2."""
+    base = (ROOT / "config.toml").read_text(encoding="utf-8")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        base.replace('database = "var/gateway.sqlite3"', 'database = "/proc/x/db.sqlite3"'),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "edi_gateway", "flows", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "StateError" in result.stderr
