@@ -20,8 +20,8 @@ from edi_gateway.structures import Structure
 
 PLATFORM_STATUSES = ("01", "02", "03")  # DEPOSEE, EN_COURS_ACHEMINEMENT, MISE_A_DISPOSITION
 FIRST_RULES = 5
-# The rule svrl.py gives an SVRL assert with neither ``@id`` nor ``[ID]`` in its text (the
-# Factur-X profile XSLTs' "... marked as not used in the given context" checks).
+# A finding rule that names no rule. svrl.py now gives id-less SVRL hits a project id
+# (FX-NOT-USED, GW-SCH-02); this label is kept for findings built elsewhere without one.
 NO_RULE_ID = "(no id)"
 LABEL_CHARS = 60  # a rule without id is named in the logs by the start of its message
 
