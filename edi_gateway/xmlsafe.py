@@ -34,17 +34,38 @@ class XmlProblem(Exception):
         return f"{self.code}: {self.message}{where}"
 
 
-def new_parser() -> etree.XMLParser:
-    """Return a hardened lxml parser: no DTD, no entities, no network, no huge trees."""
+def new_parser(*, huge_tree: bool = False) -> etree.XMLParser:
+    """Return a hardened lxml parser: no DTD, no entities, no network.
+
+    Args:
+        huge_tree: lift libxml2's limits (10 MB text nodes, depth 256). Only for documents that
+            carry no DOCTYPE at all, so no entity can be declared (see :func:`parse`).
+    """
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        huge_tree=huge_tree,
         remove_blank_text=False,
         collect_ids=False,
     )
+
+
+def _parse_root(data: bytes) -> etree._Element:
+    """Parse with libxml2's default limits; past a limit, parse again without them if safe.
+
+    An invoice may legitimately embed a base64 attachment larger than libxml2's 10 MB text-node
+    limit (UBL ``EmbeddedDocumentBinaryObject``). Without a DOCTYPE anywhere in the bytes no
+    entity can be declared, so lifting the limits cannot expand anything; the file size itself
+    is bounded by ``validation.max_file_bytes`` before parsing.
+    """
+    try:
+        return etree.fromstring(data, parser=new_parser())
+    except etree.XMLSyntaxError as exc:
+        if "XML_PARSE_HUGE" not in str(exc.msg) or _contains_doctype(data):
+            raise
+    return etree.fromstring(data, parser=new_parser(huge_tree=True))
 
 
 def parse(data: bytes) -> etree._ElementTree:
@@ -63,7 +84,7 @@ def parse(data: bytes) -> etree._ElementTree:
     if not data.strip():
         raise XmlProblem("GW-XML-03", "the file is empty")
     try:
-        root = etree.fromstring(data, parser=new_parser())
+        root = _parse_root(data)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno and exc.lineno > 0 else None
         if _declares_doctype(data):  # e.g. libxml2's entity-amplification guard fired first
@@ -84,5 +105,9 @@ _DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(codec) for codec in ("ascii", "utf-16-
 
 def _declares_doctype(data: bytes) -> bool:
     """Tell whether the prolog (first 64 KiB) declares a DOCTYPE, in UTF-8 or UTF-16."""
-    head = data[:65536]
-    return any(mark in head for mark in _DOCTYPE_MARKS)
+    return _contains_doctype(data[:65536])
+
+
+def _contains_doctype(data: bytes) -> bool:
+    """Tell whether ``<!DOCTYPE`` appears anywhere in ``data``, in UTF-8 or UTF-16."""
+    return any(mark in data for mark in _DOCTYPE_MARKS)

@@ -58,3 +58,17 @@ def test_bom_and_utf16_parse() -> None:
     assert xmlsafe.parse("\ufeff<a>é</a>".encode()).getroot().text == "é"
     utf16 = '<?xml version="1.0" encoding="UTF-16"?><a>é</a>'.encode("utf-16")
     assert xmlsafe.parse(utf16).getroot().text == "é"
+
+
+def test_text_node_over_10_mb_parses() -> None:
+    """A 12 MB base64 attachment (over libxml2's 10 MB text limit) parses when no DOCTYPE."""
+    blob = b"QUJD" * (3 * 1024 * 1024)
+    tree = xmlsafe.parse(b"<Invoice><Attachment>" + blob + b"</Attachment></Invoice>")
+    assert len(tree.getroot()[0].text or "") == len(blob)
+
+
+def test_huge_text_with_a_doctype_stays_refused() -> None:
+    """Lifting the size limits never applies to a document that carries a DOCTYPE."""
+    blob = b"QUJD" * (3 * 1024 * 1024)
+    data = b"<!DOCTYPE a><a>" + blob + b"</a>"
+    assert _problem(data).code == "GW-XML-02"
