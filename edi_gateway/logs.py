@@ -10,8 +10,10 @@ with a single ``os.write``, so lines never interleave. A failing write (disk ful
 console closed) is swallowed: logging never stops processing.
 
 Safety net (the log must never carry document content or personal data): every string value
-that looks like XML is replaced by ``[xml removed]``, every IBAN (ISO 13616 shape with a valid
-mod-97 check) by ``[iban removed]``, and long strings are truncated to :data:`MAX_VALUE_CHARS`.
+that looks like XML is replaced by ``[xml removed]``, every IBAN by ``[iban removed]`` (any
+case, space / ``-`` / ``.`` separators, inside longer tokens; the country's IBAN length and a
+valid mod-97 check tell it from an invoice number), and long strings are truncated to
+:data:`MAX_VALUE_CHARS`.
 """
 
 from __future__ import annotations
@@ -39,23 +41,98 @@ IBAN_REMOVED = "[iban removed]"
 TRUSTED_KEYS = frozenset({"timestamp", "level", "event", "id_flux", "channel", "stage"})
 
 _XML = re.compile(r"<\s*[?!A-Za-z_][^<>]*>")
-_IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 
 
-def _iban_checks(candidate: str) -> bool:
-    """True when ``candidate`` passes the ISO 13616 / ISO 7064 mod-97 check of an IBAN."""
-    compact = candidate.replace(" ", "")
+# IBAN length per country code (SWIFT IBAN registry, ISO 13616, plus the countries of the
+# partial / national registries); a country code not listed is not an IBAN.
+_IBAN_COUNTRIES = (
+    (15, "NO"),
+    (16, "BE"),
+    (18, "DK FI FK FO GL NL SD"),
+    (19, "MK SI"),
+    (20, "AT BA EE KZ LT LU MN XK"),
+    (21, "CH HR LI LV"),
+    (22, "BG BH CR DE GB GE IE ME RS VA"),
+    (23, "AE GI IL IQ OM SO TL"),
+    (24, "AD CZ ES MD PK RO SA SE SK TN VG"),
+    (25, "AO CV GW LY MZ ST"),
+    (26, "DZ IR IS TR"),
+    (27, "BI CF CG CM DJ FR GA GQ GR IT KM MC MG MR SM TD BL GF GP MF MQ NC PF PM RE TF WF YT"),
+    (28, "AL AZ BF BJ BY CI CY DO GT HN HU LB ML NE NI PL SN SV"),
+    (29, "BR EG PS QA UA"),
+    (30, "JO KW MU YE"),
+    (31, "MT SC"),
+    (32, "LC"),
+    (33, "RU"),
+)
+_IBAN_LENGTHS = {code: length for length, codes in _IBAN_COUNTRIES for code in codes.split()}
+_IBAN_SEPARATORS = " .-"
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_SCAN_CHARS = 10_000  # a value is cut here before the scan; the log keeps 300 characters
+
+
+def _iban_checks(compact: str) -> bool:
+    """True when ``compact`` (upper case, no separators) passes the ISO 13616 / ISO 7064
+    mod-97 check of an IBAN."""
     rearranged = compact[4:] + compact[:4]
     digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return len(compact) >= 15 and int(digits) % 97 == 1
+    return int(digits) % 97 == 1
+
+
+def _iban_end(text: str, start: int) -> int | None:
+    """End index of an IBAN that starts at ``text[start]``, or None.
+
+    The IBAN is the country's registry length of letters and digits (any case), with up to
+    two separators (space, ``-``, ``.``) between characters, two digits after the country
+    code, and a valid mod-97 check. Characters around it do not matter (``ref:FR76…``,
+    an IBAN repeated without spaces).
+    """
+    length = _IBAN_LENGTHS.get(text[start : start + 2].upper())
+    if length is None:
+        return None
+    chars: list[str] = []
+    index, gap = start, 0
+    while index < len(text) and len(chars) < length:
+        char = text[index]
+        if char in _ALNUM:
+            chars.append(char.upper())
+            gap = 0
+        elif char in _IBAN_SEPARATORS and len(chars) >= 2 and gap < 2:
+            gap += 1
+        else:
+            return None
+        index += 1
+    compact = "".join(chars)
+    if len(compact) < length or not compact[2:4].isdigit():
+        return None
+    return index if _iban_checks(compact) else None
+
+
+def redact_ibans(text: str) -> str:
+    """Replace every IBAN in ``text`` by ``[iban removed]`` (see :func:`_iban_end`).
+
+    Matching is case-insensitive, accepts space, ``-`` and ``.`` separators and finds IBANs
+    inside longer tokens; the country length and the mod-97 check keep invoice numbers that
+    merely look like an IBAN. Source: ISO 13616-1 (IBAN structure), ISO 7064 (MOD 97-10).
+    """
+    parts: list[str] = []
+    start = index = 0
+    while index < len(text) - 14:
+        end = _iban_end(text, index) if text[index] in _ALNUM else None
+        if end is None:
+            index += 1
+            continue
+        parts += [text[start:index], IBAN_REMOVED]
+        start = index = end
+    return "".join(parts) + text[start:]
 
 
 def _clean_text(value: str) -> str:
     """Return ``value`` without XML, IBANs, undecodable characters, cut at MAX_VALUE_CHARS."""
     if _XML.search(value):
         return XML_REMOVED
-    value = _IBAN.sub(lambda m: IBAN_REMOVED if _iban_checks(m.group(0)) else m.group(0), value)
+    value = redact_ibans(value[:_SCAN_CHARS])
     if any("\udc80" <= ch <= "\udcff" for ch in value):  # os.fsdecode surrogateescape
         value = os.fsencode(value).decode("utf-8", "backslashreplace")
     if len(value) > MAX_VALUE_CHARS:

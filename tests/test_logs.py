@@ -129,3 +129,36 @@ def test_several_processes_append_whole_lines(config):
     assert len(lines) == 600
     assert {line["id_flux"][-1] for line in lines} == {"0", "1", "2"}
     assert all(line["file"] == f"f{line['id_flux'][-1]}.xml" for line in lines)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fr7630006000011234567890189",  # lower case
+        "Fr76 3000 6000 0112 3456 7890 189",  # mixed case, spaces
+        "FR76-3000-6000-0112-3456-7890-189",  # dashes
+        "FR76.3000.6000.0112.3456.7890.189",  # dots
+        "ref:FR7630006000011234567890189/x",  # inside a longer token
+        "GB82WEST12345698765432",  # another country, another length
+    ],
+)
+def test_redact_finds_ibans_in_any_case_with_any_separator(text):
+    """Lower-case IBANs, '-', '.' or ' ' separators, IBANs glued to other characters: removed."""
+    cleaned = logs.redact(None, "info", {"event": "e", "note": text})
+    assert "3000" not in cleaned["note"] and "5698" not in cleaned["note"]
+    assert logs.IBAN_REMOVED in cleaned["note"]
+
+
+def test_redact_removes_every_copy_of_a_repeated_iban():
+    """An IBAN written three times in one token leaves no digit of it behind."""
+    cleaned = logs.redact(None, "info", {"event": "e", "note": IBAN * 3})
+    assert cleaned["note"] == logs.IBAN_REMOVED * 3
+
+
+def test_invoice_values_in_the_log_go_through_the_iban_net(config):
+    """service_code and recipient read from an invoice are redacted like any other value."""
+    logs.configure(config, console=False)
+    logs.get_logger().info("flux.routed", recipient="x" + IBAN.lower(), service_code=IBAN)
+    [line] = _lines(config.log_file)
+    assert line["recipient"] == "x" + logs.IBAN_REMOVED
+    assert line["service_code"] == logs.IBAN_REMOVED
