@@ -27,7 +27,7 @@ supplier: the event is stored, no supplier flow is written (``docs/lifecycle.md`
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +35,7 @@ import structlog
 
 from edi_gateway import fluxid, lifecycle_flows, outputs, structures
 from edi_gateway.config import Config
-from edi_gateway.lifecycle import Actor, Lifecycle, Refusal, Status
+from edi_gateway.lifecycle import Actor, Lifecycle, Refusal, Status, unknown_actor, unknown_status
 from edi_gateway.lifecycle import default as default_table
 from edi_gateway.lifecycle_flows import INTERFACE as INTERFACE
 from edi_gateway.lifecycle_flows import INTERFACE_NUMBER as INTERFACE_NUMBER
@@ -138,7 +138,11 @@ def apply(
     for _ in range(ATTEMPTS):
         row = store.invoice(invoice_id)
         if row is None:
-            return Refusal(code="GW-LC-07", message=f"no invoice with id {invoice_id}")
+            return Refusal(
+                code="GW-LC-07",
+                message=f"no invoice with id {invoice_id}",
+                message_fr=f"aucune facture d'identifiant {invoice_id}",
+            )
         latest = latest_event_time(store, invoice_id)
         refusal = _check(table, row, request) or _time_order(table, row, request, latest)
         if refusal is not None:  # the sender's problem: warning (docs/operations.md)
@@ -169,6 +173,7 @@ def apply(
     return Refusal(
         code="GW-LC-09",
         message=f"invoice {invoice_id} kept changing under this request; try again",
+        message_fr=f"la facture {invoice_id} a changé pendant la demande ; réessayer",
         target=wanted.name,
     )
 
@@ -189,14 +194,19 @@ def _request(
     """Normalise the arguments of :func:`apply` into a request; GW-LC-01 / GW-LC-08 refusals."""
     wanted = table.find(target)
     if wanted is None:
-        return Refusal(code="GW-LC-01", message=f"unknown invoice status {target!r}", target=target)
+        return unknown_status(target)
     if actor not in set(Actor):
-        return Refusal(code="GW-LC-01", message=f"unknown actor {actor!r}", target=wanted.name)
+        return unknown_actor(actor, wanted.name)
     try:
         attached = (attachment.name, attachment.read_bytes()) if attachment else None
     except OSError as exc:
-        message = f"{attachment}: cannot read the completing file: {exc.strerror or exc}"
-        return Refusal(code="GW-LC-08", message=message, target=wanted.name)
+        why = exc.strerror or exc
+        return Refusal(
+            code="GW-LC-08",
+            message=f"{attachment}: cannot read the completing file: {why}",
+            message_fr=f"{attachment} : pièce complémentaire illisible : {why}",
+            target=wanted.name,
+        )
     request = StatusRequest(
         target=wanted,
         actor=Actor(actor),
@@ -222,12 +232,7 @@ def _check(table: Lifecycle, row: sqlite3.Row, request: StatusRequest) -> Refusa
         )
     if refusal is not None and refusal.current is None:
         current = table.find(row["status_code"])
-        return Refusal(
-            code=refusal.code,
-            message=refusal.message,
-            current=current.name if current else row["status_code"],
-            target=refusal.target,
-        )
+        return replace(refusal, current=current.name if current else row["status_code"])
     return refusal
 
 
@@ -264,6 +269,8 @@ def _time_order(
         code="GW-LC-10",
         message=f"status time {_utc(request.at)} is earlier than the invoice's latest status "
         f"event ({_utc(latest)}); the history must stay in time order",
+        message_fr=f"heure du statut {_utc(request.at)} antérieure au dernier événement de la "
+        f"facture ({_utc(latest)}) ; l'historique doit rester dans l'ordre chronologique",
         current=current.name if current else row["status_code"],
         target=request.target.name,
     )

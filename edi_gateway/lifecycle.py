@@ -31,6 +31,13 @@ from edi_gateway.lifecycle_toml import read_table
 
 TRANSITION_REFUSED = "20002"  # CPP codeRetour for an inconsistent origin/target status (§3.3)
 TRANSITION_MESSAGE = "Incohérence au niveau du statut d'origine ou de destination de la facture."
+TRANSITION_MESSAGE_EN = "Inconsistent origin or target status of the invoice."
+EN = " | EN: "  # French then English, the convention of CPP-facing texts (rules/cpp-reception.xsl)
+ACTOR_FR = {
+    "platform": "la plateforme",
+    "recipient": "le destinataire",
+    "supplier": "le fournisseur",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,21 +46,31 @@ class Refusal:
 
     Attributes:
         code: ``20002`` (CPP: inconsistent origin/target status) or a project id ``GW-LC-nn``.
-        message: readable text naming the statuses or values involved.
+        message: readable English text naming the statuses or values involved (the command
+            line prints it).
         current: name of the invoice's current status, when known.
         target: name (or the raw text) of the requested status, when known.
+        message_fr: the same in French (what CPP-facing texts lead with), when given.
     """
 
     code: str
     message: str
     current: str | None = None
     target: str | None = None
+    message_fr: str | None = None
+
+    @property
+    def bilingual(self) -> str:
+        """French then ``" | EN: "`` then English (the CPP-facing convention of
+        ``rules/cpp-reception.xsl``); the English text alone when there is no French one."""
+        return f"{self.message_fr}{EN}{self.message}" if self.message_fr else self.message
 
     def as_dict(self) -> dict[str, str | None]:
-        """Return the JSON shape: keys code, message, current, target."""
+        """Return the JSON shape: keys code, message, message_fr, current, target."""
         return {
             "code": self.code,
             "message": self.message,
+            "message_fr": self.message_fr,
             "current": self.current,
             "target": self.target,
         }
@@ -129,13 +146,11 @@ class Lifecycle:
         """
         wanted = self.find(target)
         if wanted is None:
-            return Refusal(
-                code="GW-LC-01", message=f"unknown invoice status {target!r}", target=target
-            )
+            return unknown_status(target)
         try:
             who = Actor(actor)
         except ValueError:
-            return Refusal(code="GW-LC-01", message=f"unknown actor {actor!r}", target=wanted.name)
+            return unknown_actor(actor, wanted.name)
         if current is None:
             if wanted.name == self.initial and who is Actor.PLATFORM:
                 return None
@@ -145,6 +160,7 @@ class Lifecycle:
             return Refusal(
                 code="GW-LC-01",
                 message=f"unknown current status {current!r}",
+                message_fr=f"statut courant inconnu {current!r}",
                 current=current,
                 target=wanted.name,
             )
@@ -186,20 +202,42 @@ class Lifecycle:
             not taken, ``GW-LC-06`` completing file missing.
         """
 
-        def refuse(code: str, message: str) -> Refusal:
-            return Refusal(code=code, message=message, target=target.name)
+        name = target.name
+
+        def refuse(code: str, french: str, english: str) -> Refusal:
+            return Refusal(code=code, message=english, message_fr=french, target=name)
 
         if motif is None and target.motif == "required":
             codes = ", ".join(self.motifs)
-            return refuse("GW-LC-02", f"{target.name} needs a motif code, one of: {codes}")
+            return refuse(
+                "GW-LC-02",
+                f"{name} exige un code motif, parmi : {codes}",
+                f"{name} needs a motif code, one of: {codes}",
+            )
         if motif is not None and target.motif == "none":
-            return refuse("GW-LC-04", f"{target.name} takes no motif (got {motif!r})")
+            return refuse(
+                "GW-LC-04",
+                f"{name} ne prend pas de motif (reçu {motif!r})",
+                f"{name} takes no motif (got {motif!r})",
+            )
         if motif is not None and motif not in self.motifs:
-            return refuse("GW-LC-03", f"unknown motif code {motif!r} for {target.name}")
+            return refuse(
+                "GW-LC-03",
+                f"code motif inconnu {motif!r} pour {name}",
+                f"unknown motif code {motif!r} for {name}",
+            )
         if mandate is not None and not target.mandate:
-            return refuse("GW-LC-05", f"{target.name} takes no mandate number (IdMandatDP)")
+            return refuse(
+                "GW-LC-05",
+                f"{name} ne prend pas de numéro de mandat (IdMandatDP)",
+                f"{name} takes no mandate number (IdMandatDP)",
+            )
         if target.attachment == "required" and not attachment:
-            return refuse("GW-LC-06", f"{target.name} needs a completing file (attachment)")
+            return refuse(
+                "GW-LC-06",
+                f"{name} exige une pièce complémentaire (fichier joint)",
+                f"{name} needs a completing file (attachment)",
+            )
         return None
 
     def clip_comment(self, comment: str | None) -> str | None:
@@ -207,13 +245,40 @@ class Lifecycle:
         return None if comment is None else comment[: self.comment_max]
 
 
+def unknown_status(target: str | None) -> Refusal:
+    """GW-LC-01 for a status code or name that is not in the table (French and English)."""
+    return Refusal(
+        code="GW-LC-01",
+        message=f"unknown invoice status {target!r}",
+        message_fr=f"statut de facture inconnu {target!r}",
+        target=target,
+    )
+
+
+def unknown_actor(actor: object, target: str) -> Refusal:
+    """GW-LC-01 for an actor other than platform, recipient, supplier (French and English)."""
+    return Refusal(
+        code="GW-LC-01",
+        message=f"unknown actor {actor!r}",
+        message_fr=f"acteur inconnu {actor!r}",
+        target=target,
+    )
+
+
 def _refused(now: Status | None, wanted: Status, who: Actor) -> Refusal:
-    origin = f"{now.code} {now.name}" if now else "(no status yet)"
-    why = "" if who in wanted.set_by else f"; {wanted.name} is not set by the {who}"
+    """20002: CPP's own French sentence leads the French text (chorus-pro.md §3.3)."""
+    origin_en, origin_fr = (
+        (f"{now.code} {now.name}",) * 2 if now else ("(no status yet)", "(aucun statut)")
+    )
+    target = f"{wanted.code} {wanted.name}"
+    by_en = "" if who in wanted.set_by else f"; {wanted.name} is not set by the {who}"
+    by_fr = "" if who in wanted.set_by else f" ; {wanted.name} n'est pas posé par {ACTOR_FR[who]}"
     return Refusal(
         code=TRANSITION_REFUSED,
-        message=f"{TRANSITION_MESSAGE} The {who} may not move an invoice from {origin} to "
-        f"{wanted.code} {wanted.name}{why}.",
+        message=f"{TRANSITION_MESSAGE_EN} The {who} may not move an invoice from {origin_en} to "
+        f"{target}{by_en}.",
+        message_fr=f"{TRANSITION_MESSAGE} {ACTOR_FR[who].capitalize()} ne peut pas faire passer "
+        f"une facture de {origin_fr} à {target}{by_fr}.",
         current=now.name if now else None,
         target=wanted.name,
     )

@@ -31,7 +31,7 @@ from edi_gateway.recipient_status_apply import process as process
 from edi_gateway.recipient_status_read import UNIT as UNIT
 from edi_gateway.recipient_status_read import Malformed as Malformed
 from edi_gateway.recipient_status_read import Unit as Unit
-from edi_gateway.recipient_status_read import error_finding
+from edi_gateway.recipient_status_read import bilingual, error_finding
 from edi_gateway.recipient_status_read import read_units as read_units
 from edi_gateway.store import Store, utc_now
 from edi_gateway.structures import Directory
@@ -65,9 +65,9 @@ def handle(context: Any, claim: Any) -> StatusFileOutcome:
     try:
         data = Path(claim.work_path).read_bytes()
     except OSError as exc:
-        finding = error_finding(
-            Layer.DETECT, "GW-RS-04", f"cannot read the file: {exc.strerror}", None
-        )
+        why = exc.strerror or exc
+        message = bilingual(f"fichier illisible : {why}", f"cannot read the file: {why}")
+        finding = error_finding(Layer.DETECT, "GW-RS-04", message, None)
         outcome = answer(config, claim.id_flux, channel, Verdict.INADMISSIBLE, (), (), (finding,))
     else:
         outcome = process(

@@ -29,10 +29,17 @@ from typing import Any
 
 from edi_gateway import actions, outputs, statusflow
 from edi_gateway.config import Channel, Config
-from edi_gateway.lifecycle import Lifecycle, Refusal, Status
+from edi_gateway.lifecycle import Lifecycle, Refusal, Status, unknown_status
 from edi_gateway.lifecycle import default as default_table
 from edi_gateway.model import Finding, Layer, Verdict
-from edi_gateway.recipient_status_read import UNIT, Malformed, Unit, error_finding, read_units
+from edi_gateway.recipient_status_read import (
+    UNIT,
+    Malformed,
+    Unit,
+    bilingual,
+    error_finding,
+    read_units,
+)
 from edi_gateway.store import Store
 from edi_gateway.structures import Directory
 
@@ -99,21 +106,21 @@ def apply_unit(
         return Refusal(
             code="GW-RS-02",
             message=f"no invoice {unit.invoice_number!r} from supplier {unit.supplier_id!r}",
+            message_fr=f"aucune facture {unit.invoice_number!r} du fournisseur "
+            f"{unit.supplier_id!r}",
         )
     mine = [r for r in rows if r["recipient_siret"] == unit.debtor_siret]
     if not mine:
         return Refusal(
             code="GW-RS-03",
             message=f"invoice {unit.invoice_number!r} is not addressed to {unit.debtor_siret}",
+            message_fr=f"la facture {unit.invoice_number!r} n'est pas adressée à "
+            f"{unit.debtor_siret}",
         )
     row = mine[-1]
     status = table.find(unit.code)
     if status is None:
-        return Refusal(
-            code="GW-LC-01",
-            message=f"unknown invoice status IdStatut {unit.code}",
-            target=unit.code,
-        )
+        return unknown_status(unit.code)
     replay = _already_applied(store, row, unit, table)
     if replay is not None:
         return replay
@@ -174,11 +181,15 @@ def _time_refusal(store: Store, row: Any, unit: Unit, status: Status) -> Refusal
     current = row["status_name"]
     latest = actions.latest_event_time(store, row["id"])
     if latest is not None and _aware(unit.at) < latest:
+        latest_status = f"{row['status_code']} {current}"
         return Refusal(
             code="GW-RS-05",
             message=f"Horodatage {_utc_text(unit.at)} is earlier than the latest status of "
-            f"invoice {unit.invoice_number!r} ({row['status_code']} {current} at "
-            f"{_utc_text(latest)}); statuses must be sent in time order",
+            f"invoice {unit.invoice_number!r} ({latest_status} at {_utc_text(latest)}); "
+            "statuses must be sent in time order",
+            message_fr=f"Horodatage {_utc_text(unit.at)} antérieur au dernier statut de la "
+            f"facture {unit.invoice_number!r} ({latest_status} le {_utc_text(latest)}) ; "
+            "les statuts doivent être envoyés dans l'ordre chronologique",
             current=current,
             target=status.name,
         )
@@ -189,6 +200,8 @@ def _time_refusal(store: Store, row: Any, unit: Unit, status: Status) -> Refusal
             code="GW-RS-06",
             message=f"Horodatage {_utc_text(unit.at)} is in the future (gateway time "
             f"{_utc_text(now)}, {minutes} minutes of clock difference allowed)",
+            message_fr=f"Horodatage {_utc_text(unit.at)} dans le futur (heure de la passerelle "
+            f"{_utc_text(now)}, {minutes} minutes d'écart d'horloge admises)",
             current=current,
             target=status.name,
         )
@@ -250,9 +263,12 @@ def process(
 
 
 def _refusal_finding(unit: Unit, refusal: Refusal) -> Finding:
-    message = (
-        f"statut {unit.index} (facture {unit.invoice_number}, IdStatut {unit.code}) refusé : "
-        f"{refusal.message}"
+    """One report line per refused unit: French then `` | EN: `` English, each clause in one
+    language (the CPP-facing convention of ``rules/cpp-reception.xsl``)."""
+    what = f"{unit.invoice_number}, IdStatut {unit.code}"
+    message = bilingual(
+        f"statut {unit.index} (facture {what}) refusé : {refusal.message_fr or refusal.message}",
+        f"status {unit.index} (invoice {what}) refused: {refusal.message}",
     )
     where = f"/CPPStatut/CPPFactureStatuts/{UNIT}[{unit.index}]"
     return error_finding(Layer.CPP, refusal.code, message, unit.line, where)

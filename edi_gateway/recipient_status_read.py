@@ -4,7 +4,9 @@ Job: a ``CPPStatut`` document carrying ``CPPFactureStatuts`` (AIFE ``CPPStatutPi
 recipients push statuses with it, ``../shared/domain/chorus-pro.md`` §3.5) is parsed with
 :mod:`edi_gateway.xmlsafe` and its shape checked in code (the AIFE XSD is not shipped). Input:
 the file's bytes; output: one :class:`Unit` per ``CPPFactureStatutUnitaire``, in file order, or
-:class:`Malformed` carrying one error finding (with its line) per problem. It never looks an
+:class:`Malformed` carrying one error finding (with its line) per problem, its message French then
+`` | EN: `` English (``GW-RS-01``, the CPP-facing convention of ``rules/cpp-reception.xsl``;
+parser findings ``GW-XML-*`` keep the parser's text). It never looks an
 invoice up, applies a status or writes anything (that is
 :mod:`edi_gateway.recipient_status_apply`).
 """
@@ -17,6 +19,7 @@ from datetime import datetime
 from lxml import etree
 
 from edi_gateway import xmlsafe
+from edi_gateway.lifecycle import EN
 from edi_gateway.model import Finding, Layer, Severity
 
 UNIT = "CPPFactureStatutUnitaire"
@@ -65,38 +68,60 @@ def read_units(data: bytes) -> list[Unit]:
             [error_finding(Layer.XML, problem.code, problem.message, problem.line)]
         ) from None
     if root.tag != "CPPStatut":
-        raise Malformed([_shape(root, f"root element is {root.tag!r}, expected CPPStatut")])
+        raise Malformed(
+            [
+                _shape(
+                    root,
+                    f"l'élément racine est {root.tag!r}, CPPStatut attendu",
+                    f"root element is {root.tag!r}, expected CPPStatut",
+                )
+            ]
+        )
     block = root.find("CPPFactureStatuts")
     if block is None:
-        what = (
-            "CPPFluxStatuts (flux acknowledgement)"
-            if root.find("CPPFluxStatuts") is not None
-            else "nothing"
-        )
+        flux = root.find("CPPFluxStatuts") is not None
+        what_fr = "contient CPPFluxStatuts (accusé de flux)" if flux else "ne contient rien"
+        what_en = "CPPFluxStatuts (flux acknowledgement)" if flux else "nothing"
         raise Malformed(
-            [_shape(root, f"CPPStatut carries {what}; this channel takes CPPFactureStatuts")]
+            [
+                _shape(
+                    root,
+                    f"CPPStatut {what_fr} ; ce canal prend CPPFactureStatuts",
+                    f"CPPStatut carries {what_en}; this channel takes CPPFactureStatuts",
+                )
+            ]
         )
     problems: list[Finding] = []
     if root.find("Enveloppe/EnveloppeUnitaire/Parametres") is None:
-        problems.append(_shape(root, "Enveloppe/EnveloppeUnitaire/Parametres is missing"))
+        where = "Enveloppe/EnveloppeUnitaire/Parametres"
+        problems.append(_shape(root, f"{where} est absent", f"{where} is missing"))
     units = []
     for index, element in enumerate(block.findall(UNIT), start=1):
         unit = _unit(index, element, problems)
         if unit is not None:
             units.append(unit)
     if not units and not problems:
-        problems.append(_shape(block, f"CPPFactureStatuts holds no {UNIT}"))
+        problems.append(
+            _shape(
+                block,
+                f"CPPFactureStatuts ne contient aucun {UNIT}",
+                f"CPPFactureStatuts holds no {UNIT}",
+            )
+        )
     if problems:
         raise Malformed(problems)
     return units
 
 
 def _unit(index: int, element: etree._Element, problems: list[Finding]) -> Unit | None:
+    def problem(french: str, english: str) -> None:
+        problems.append(_shape(element, f"{UNIT} {index} : {french}", f"{UNIT} {index}: {english}"))
+
     def text(path: str, required: bool = True) -> str | None:
         value = element.findtext(path)
         value = value.strip() if value else None
         if required and not value:
-            problems.append(_shape(element, f"{UNIT} {index}: {path} is missing or empty"))
+            problem(f"{path} absent ou vide", f"{path} is missing or empty")
         return value
 
     supplier, debtor = text("Fournisseur/Identifiant"), text("Debiteur/Identifiant")
@@ -104,12 +129,21 @@ def _unit(index: int, element: etree._Element, problems: list[Finding]) -> Unit 
     number = text("DonneesStatut/IdFacture")
     before = len(problems)
     if code and not (code.isdigit() and len(code) <= 2):
-        problems.append(_shape(element, f"{UNIT} {index}: IdStatut {code!r} is not a status code"))
+        problem(
+            f"IdStatut {code!r} n'est pas un code de statut",
+            f"IdStatut {code!r} is not a status code",
+        )
     if debtor and len(debtor) != 14:
-        problems.append(_shape(element, f"{UNIT} {index}: Debiteur/Identifiant must be a SIRET"))
+        problem(
+            "Debiteur/Identifiant doit être un SIRET (14 caractères)",
+            "Debiteur/Identifiant must be a SIRET (14 characters)",
+        )
     at = _datetime(stamp)
     if stamp and at is None:
-        problems.append(_shape(element, f"{UNIT} {index}: Horodatage {stamp!r} is not a date-time"))
+        problem(
+            f"Horodatage {stamp!r} n'est pas une date-heure",
+            f"Horodatage {stamp!r} is not a date-time",
+        )
     if len(problems) > before or not (supplier and debtor and code and number and at):
         return None
     return Unit(
@@ -159,6 +193,12 @@ def error_finding(
     )
 
 
-def _shape(element: etree._Element, message: str) -> Finding:
+def bilingual(french: str, english: str) -> str:
+    """``<français> | EN: <English>``: the CPP-facing message convention
+    (``rules/cpp-reception.xsl``)."""
+    return f"{french}{EN}{english}"
+
+
+def _shape(element: etree._Element, french: str, english: str) -> Finding:
     where = element.getroottree().getpath(element)
-    return error_finding(Layer.XSD, "GW-RS-01", message, _line(element), where)
+    return error_finding(Layer.XSD, "GW-RS-01", bilingual(french, english), _line(element), where)

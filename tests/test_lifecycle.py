@@ -233,3 +233,27 @@ def test_documented_diagram_matches_the_table() -> None:
         if found:
             edges.add((found[1], found[2], found[3] or "recipient"))
     assert edges == {(a, b, str(who)) for a, b, who in ALLOWED}
+
+
+def test_refusals_carry_french_and_english_apart() -> None:
+    """A 20002 refusal keeps English in ``message`` and French (CPP's own sentence first) in
+    ``message_fr``; ``bilingual`` joins them French first with " | EN: "."""
+    refusal = lifecycle.default().can_move("MISE_A_DISPOSITION", "COMPLETEE", Actor.RECIPIENT)
+    assert refusal is not None and refusal.message_fr is not None
+    assert refusal.message == (
+        "Inconsistent origin or target status of the invoice. The recipient may not move an "
+        "invoice from 03 MISE_A_DISPOSITION to 12 COMPLETEE; COMPLETEE is not set by the recipient."
+    )
+    assert refusal.message_fr == (
+        "Incohérence au niveau du statut d'origine ou de destination de la facture. Le "
+        "destinataire ne peut pas faire passer une facture de 03 MISE_A_DISPOSITION à "
+        "12 COMPLETEE ; COMPLETEE n'est pas posé par le destinataire."
+    )
+    assert refusal.bilingual == f"{refusal.message_fr} | EN: {refusal.message}"
+    detail = lifecycle.default().check_details(
+        lifecycle.default().status("08"), mandate=None, motif="AUTRE"
+    )
+    assert detail is not None and detail.code == "GW-LC-04"
+    assert detail.bilingual == (
+        "MANDATEE ne prend pas de motif (reçu 'AUTRE') | EN: MANDATEE takes no motif (got 'AUTRE')"
+    )

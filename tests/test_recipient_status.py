@@ -321,3 +321,50 @@ def test_custom_table_is_used_when_processing_again(
         assert outcome.applied[0].status.name == "PRISE_EN_COMPTE_DESTINATAIRE"
     assert runs[1].applied[0].event_id == runs[0].applied[0].event_id  # no new event
     assert store.invoice(1)["status_code"] == "41"
+
+
+def test_refusal_lines_are_french_then_english(config: Config, store: Store) -> None:
+    """Each refusal line of the report is one French clause set, then " | EN: ", then the same in
+    English (the CPP-facing convention of rules/cpp-reception.xsl): no language mixing."""
+    outcome = _handle(config, store, _fixture("statuts-partiels.xml"))
+    report = valid_statut(outcome.report.read_bytes())
+    texts = [line.findtext("LibelleErreur") for line in report.findall(".//LigneErreurDetail")]
+    pairs = [text.split(" | EN: ") for text in texts]
+    assert all(len(pair) == 2 for pair in pairs), texts
+    french, english = zip(*pairs, strict=True)
+    assert french[1] == (
+        "statut 3 (facture F-2026-9999, IdStatut 07) refusé : "
+        "aucune facture 'F-2026-9999' du fournisseur '99999999900016'"
+    )
+    assert english[1] == (
+        "status 3 (invoice F-2026-9999, IdStatut 07) refused: "
+        "no invoice 'F-2026-9999' from supplier '99999999900016'"
+    )
+    assert french[2].endswith(
+        "refusé : Incohérence au niveau du statut d'origine ou de destination de la facture. "
+        "Le destinataire ne peut pas faire passer une facture de 07 SERVICE_FAIT à 04 A_RECYCLER."
+    )
+    assert english[2].endswith(
+        "refused: Inconsistent origin or target status of the invoice. The recipient may not "
+        "move an invoice from 07 SERVICE_FAIT to 04 A_RECYCLER."
+    )
+    assert "exige un code motif" in french[0] and "needs a motif code" in english[0]
+    assert "statut de facture inconnu '17'" in french[3] and "n'est pas adressée" in french[4]
+    for word in (" no ", "needs", "unknown", "invoice", "refused", "not "):
+        assert not any(word in text for text in french), word
+    for word in ("refusé", "facture", "aucune", "exige", "inconnu", "adressée"):
+        assert not any(word in text for text in english), word
+
+
+def test_shape_findings_are_french_then_english(config: Config, store: Store) -> None:
+    """GW-RS-01 findings of a malformed file read French, then " | EN: ", then English."""
+    outcome = _handle(config, store, _fixture("statuts-mal-formes.xml"))
+    assert [f.message for f in outcome.findings if "Horodatage '" in f.message] == [
+        "CPPFactureStatutUnitaire 2 : Horodatage '2026-15-06T11:00:00' n'est pas une date-heure"
+        " | EN: CPPFactureStatutUnitaire 2: Horodatage '2026-15-06T11:00:00' is not a date-time"
+    ]
+    other = _handle(config, store, b"<Invoice/>", "EDIGW21100000000000000002")
+    assert other.findings[0].message == (
+        "l'élément racine est 'Invoice', CPPStatut attendu"
+        " | EN: root element is 'Invoice', expected CPPStatut"
+    )
