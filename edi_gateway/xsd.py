@@ -4,8 +4,9 @@ lxml is about 65x faster per document than xmlschema (``../shared/guides/measure
 so xmlschema stays off the hot path. A schema error becomes a :class:`~edi_gateway.model.Finding`
 whose rule is libxml2's error type name (``SCHEMAV_ELEMENT_CONTENT``,
 ``SCHEMAV_CVC_ENUMERATION_VALID`` ...), with the line libxml2 reports and the element path lxml
-gives. Clark names of the usual UBL / CII namespaces are shortened to their customary prefixes
-(``cbc:DueDate``) in messages.
+gives (kept as the finding's ``location``; ``readable_location`` is the same element with the
+customary prefixes, :func:`edi_gateway.locations.readable`). Clark names of the usual UBL / CII
+namespaces are shortened to their customary prefixes (``cbc:DueDate``) in messages.
 """
 
 from __future__ import annotations
@@ -16,23 +17,13 @@ from pathlib import Path
 
 from lxml import etree
 
+from edi_gateway import locations
 from edi_gateway.errors import ArtefactError
 from edi_gateway.model import Finding, Layer, Severity
 
 MAX_FINDINGS = 100  # a broken document can yield thousands of schema errors; the rest is counted
 TOO_MANY = "GW-XSD-01"
 
-_PREFIXES = {
-    "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2": "cbc",
-    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
-    "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2": "ext",
-    "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2": "ubl",
-    "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2": "cn",
-    "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100": "rsm",
-    "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100": "ram",
-    "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100": "udt",
-    "urn:un:unece:uncefact:data:standard:QualifiedDataType:100": "qdt",
-}
 _CLARK = re.compile(r"\{([^}]*)\}")
 
 _lock = threading.Lock()
@@ -80,7 +71,8 @@ def validate(
     if schema.validate(tree):
         return ()
     entries: list[etree._LogEntry] = [*schema.error_log]  # type: ignore[misc]
-    findings = [_finding(entry, source) for entry in entries[:MAX_FINDINGS]]
+    prefixes = locations.document_prefixes(tree)
+    findings = [_finding(entry, source, tree, prefixes) for entry in entries[:MAX_FINDINGS]]
     if len(entries) > MAX_FINDINGS:
         findings.append(
             Finding(
@@ -104,7 +96,13 @@ def validate(
     return tuple(findings)
 
 
-def _finding(entry: etree._LogEntry, source: str) -> Finding:
+def _finding(
+    entry: etree._LogEntry,
+    source: str,
+    tree: etree._ElementTree,
+    prefixes: dict[str, str],
+) -> Finding:
+    node = locations.resolve(tree, entry.path, prefixes) if entry.path else None
     return Finding(
         layer=Layer.XSD,
         rule=entry.type_name or "SCHEMAV_ERROR",
@@ -113,9 +111,10 @@ def _finding(entry: etree._LogEntry, source: str) -> Finding:
         location=entry.path or None,
         line=entry.line if entry.line and entry.line > 0 else None,
         source=source,
+        readable_location=locations.readable(node) if node is not None else None,
     )
 
 
 def _prefix(match: re.Match[str]) -> str:
-    prefix = _PREFIXES.get(match.group(1))
+    prefix = locations.PREFIXES.get(match.group(1))
     return f"{prefix}:" if prefix else match.group(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from importlib.metadata import version
@@ -16,6 +17,7 @@ from edi_gateway.commands.validate import collect
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 VALID = str(FIXTURES / "ubl-valid.xml")
 BR_CO_10 = str(FIXTURES / "ubl-br-co-10.xml")
+FINDING_KEYS = {"layer", "rule", "severity", "location", "line", "message", "source"}
 
 
 def test_text_accepted_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,7 +36,26 @@ def test_text_groups_findings_by_layer(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "[schematron] 2 findings" in out
     assert "error   BR-CO-10: [BR-CO-10]-Sum of Invoice line net amount" in out
-    assert "at line 59; /Invoice[1]/LegalMonetaryTotal[1]" in out
+    assert "at line 59; /ubl:Invoice/cac:LegalMonetaryTotal\n" in out
+
+
+def test_text_and_html_show_readable_locations_json_keeps_the_ruleset_form(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Text and HTML show /ubl:Invoice/cbc:DueDate for XSD and Schematron findings alike (HTML
+    keeps the full path in a title); JSON keeps location exactly as the ruleset gave it."""
+    bad = str(FIXTURES / "ubl-xsd-invalid.xml")
+    main(["validate", bad])
+    assert "at line 7; /ubl:Invoice/cbc:DueDate\n" in capsys.readouterr().out
+    main(["validate", "--format", "json", bad, BR_CO_10])
+    xsd_line, sch_line = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert xsd_line["findings"][0]["location"] == "/*/cbc:DueDate"
+    full = sch_line["findings"][0]["location"]
+    assert full.startswith("/*:Invoice[namespace-uri()='urn:oasis:")
+    assert all(set(f) == FINDING_KEYS for r in (xsd_line, sch_line) for f in r["findings"])
+    main(["validate", "--format", "html", BR_CO_10])
+    page = capsys.readouterr().out
+    assert f'<code title="{html.escape(full)}">/ubl:Invoice/cac:LegalMonetaryTotal</code>' in page
 
 
 def test_json_one_object_per_file(capsys: pytest.CaptureFixture[str]) -> None:
