@@ -33,6 +33,7 @@ import structlog
 from structlog.typing import EventDict, WrappedLogger
 
 from edi_gateway.config import Config
+from edi_gateway.errors import ConfigError
 
 MAX_VALUE_CHARS = 300
 XML_REMOVED = "[xml removed]"
@@ -211,6 +212,10 @@ def _isatty(stream: TextIO) -> bool:
 _current: _Sinks | None = None
 
 
+class LogFileError(ConfigError, OSError):
+    """``gateway.log_file`` cannot be created or opened (a configuration error and an OSError)."""
+
+
 def configure(
     config: Config | None, *, console: bool, level: str | None = None, stream: TextIO | None = None
 ) -> None:
@@ -225,16 +230,28 @@ def configure(
         stream: console stream, for tests.
 
     Raises:
-        OSError: the log file cannot be created or opened.
+        LogFileError: the log file cannot be created or opened (a folder such as ``/etc``,
+            no permission, a file in the way of its folder). It is a ``ConfigError`` (the CLI
+            prints one line and exits 2) and an ``OSError`` (callers that fall back to no log
+            file on ``OSError`` keep doing so).
     """
     global _current
     if _current is not None and _current.fd is not None:
         os.close(_current.fd)
+        _current.fd = None
     chosen = level or (config.log_level if config is not None else "info")
-    _current = _Sinks(
-        config.log_file if config is not None else None,
-        (stream or sys.stderr) if console else None,
-    )
+    try:
+        _current = _Sinks(
+            config.log_file if config is not None else None,
+            (stream or sys.stderr) if console else None,
+        )
+    except OSError as exc:
+        where = f"{config.path}: " if config is not None else ""
+        log_file = config.log_file if config is not None else None
+        raise LogFileError(
+            f"{where}gateway.log_file {log_file} cannot be opened for appending: "
+            f"{exc.strerror or exc}"
+        ) from exc
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -94,3 +94,42 @@ def test_bad_since_is_a_usage_error(cfg, capsys):
     """--since that is not ISO 8601 exits 2 with a message."""
     assert cli.main(["flows", "--config", str(cfg), "--since", "yesterday"]) == 2
     assert "not an ISO 8601 date" in capsys.readouterr().err
+
+
+def _corrupt(path) -> None:
+    """A real store of 300 fluxes whose table pages are then overwritten (header kept)."""
+    with Store(path) as store:
+        for index in range(300):
+            store.add_flux(
+                id_flux=f"EDIGW1{index:019d}",
+                channel="depot-edi",
+                original_name="x" * 100,
+                sha256="0" * 64,
+                size=1,
+                work_path=None,
+            )
+    data = bytearray(path.read_bytes())
+    data[4096 * 3 : 4096 * 6] = b"\xff" * 4096 * 3
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "database", ["blocker/gateway.sqlite3", "garbage.sqlite3", "folder.sqlite3", "broken.sqlite3"]
+)
+def test_a_database_that_cannot_be_read_is_a_state_error(tmp_path, database):
+    """A database under a file, not SQLite, a folder, or with corrupt pages: flows raises
+    StateError (a clear message and exit 2 in the CLI), never a bare OSError / sqlite3 error."""
+    import argparse
+
+    from edi_gateway.commands import flows
+    from edi_gateway.errors import StateError
+
+    path = support.write_config(tmp_path)
+    path.write_text(path.read_text().replace('"var/gateway.sqlite3"', f'"{database}"'))
+    (tmp_path / "blocker").write_bytes(b"a file")
+    (tmp_path / "garbage.sqlite3").write_bytes(b"not a database at all" * 100)
+    (tmp_path / "folder.sqlite3").mkdir()
+    _corrupt(tmp_path / "broken.sqlite3")
+    args = argparse.Namespace(config=str(path), since=None, verdict=None, format="text")
+    with pytest.raises(StateError, match="cannot"):
+        flows.run(args)

@@ -162,3 +162,23 @@ def test_invoice_values_in_the_log_go_through_the_iban_net(config):
     [line] = _lines(config.log_file)
     assert line["recipient"] == "x" + logs.IBAN_REMOVED
     assert line["service_code"] == logs.IBAN_REMOVED
+
+
+def test_a_log_file_that_is_a_folder_is_a_config_error(config, tmp_path):
+    """log_file naming a folder (``/etc``) raises ConfigError naming the key, no traceback."""
+    from edi_gateway.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"gateway\.log_file .*Is a directory"):
+        logs.configure(replace(config, log_file=tmp_path), console=False)
+
+
+def test_run_with_a_folder_as_log_file_exits_2(tmp_path, capsys):
+    """``edi-gateway run`` with log_file = a folder prints a configuration error, exit 2."""
+    from edi_gateway import cli
+    from tests.fixtures.daemon import support
+
+    path = support.write_config(tmp_path)
+    text = path.read_text().replace('"var/log/gateway.jsonl"', '"/etc"')
+    path.write_text(text)
+    assert cli.main(["run", "--config", str(path)]) == 2
+    assert "gateway.log_file" in capsys.readouterr().err

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from edi_gateway import config as config_module
 from edi_gateway.config import add_config_argument
+from edi_gateway.errors import StateError
 from edi_gateway.model import Verdict
 from edi_gateway.store import Store
 
@@ -93,11 +96,26 @@ def render_text(listed: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def read_flows(database: Path, since: str | None, verdict: str | None) -> list[dict[str, Any]]:
+    """The listed fields of the fluxes in ``database`` (see :func:`flow_rows`).
+
+    Raises:
+        StateError: the database cannot be opened or read (not SQLite, corrupt pages, a folder,
+            no permission); never a bare ``sqlite3`` error.
+    """
+    with Store(database) as store:
+        try:
+            return flow_rows(store.fluxes(since=since, verdict=verdict))
+        except sqlite3.Error as exc:
+            raise StateError(f"{database}: cannot read the gateway database: {exc}") from exc
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the fluxes; exit 0, or 2 when ``--since`` is not an ISO 8601 date.
 
     Raises:
         ConfigError: the configuration is invalid (exit code 2 through the CLI).
+        StateError: the database cannot be opened or read (exit code 2 through the CLI).
     """
     config = config_module.load(args.config)
     try:
@@ -105,8 +123,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"edi-gateway flows: --since {args.since!r} is not an ISO 8601 date", file=sys.stderr)
         return 2
-    with Store(config.database) as store:
-        listed = flow_rows(store.fluxes(since=since, verdict=args.verdict))
+    listed = read_flows(config.database, since, args.verdict)
     if args.format == "json":
         json.dump(listed, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
