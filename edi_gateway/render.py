@@ -31,6 +31,11 @@ _COLOURS = {
 }
 
 
+#: Last line of the text output when ``validate`` ran without ``--cpp``.
+CPP_NOT_RUN = (
+    "Chorus Pro reception rules (CPP-REC-*) not run: add --cpp to check routing against the "
+    "structures directory (config gateway.structures), deposit date today."
+)
 _STATED = {UNSTATED: "(version not stated by the artefact)"}
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
+import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
@@ -14,10 +16,13 @@ from lxml import etree
 from edi_gateway.cli import main
 from edi_gateway.commands.validate import collect
 
+from .conftest import CORPUS, need_shared
+
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 VALID = str(FIXTURES / "ubl-valid.xml")
 BR_CO_10 = str(FIXTURES / "ubl-br-co-10.xml")
 FINDING_KEYS = {"layer", "rule", "severity", "location", "line", "message", "source"}
+REPORT_KEYS = {"file", "syntax", "profile", "flux_syntax", "verdict", "findings", "artefacts"}
 
 
 def test_text_accepted_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,7 +31,7 @@ def test_text_accepted_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert f"{VALID}: ACCEPTED" in out
     assert "layers run: detect, xml, xsd, schematron" in out
-    assert out.rstrip().endswith("1 file: 1 accepted, 0 rejected, 0 inadmissible")
+    assert "\n1 file: 1 accepted, 0 rejected, 0 inadmissible\n" in out
     assert "\033[" not in out
 
 
@@ -175,3 +180,77 @@ def test_config_max_file_bytes_and_fr_ctc(
     assert "BR-FR-Flux2-Schematron-UBL" in json.loads(capsys.readouterr().out)["artefacts"]
     main(["validate", "--config", str(frctc), "--no-fr-ctc", "--format", "json", VALID])
     assert "BR-FR-Flux2-Schematron-UBL" not in json.loads(capsys.readouterr().out)["artefacts"]
+
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+CPP_NOT_RUN = "Chorus Pro reception rules (CPP-REC-*) not run: add --cpp"
+
+
+def _example(stem: str) -> str:
+    """The trainee-kit example ``*<stem>.<ext>`` (its number prefix may change)."""
+    (path,) = EXAMPLES.glob(f"*{stem}.*")
+    return str(path)
+
+
+def test_without_cpp_the_summary_says_reception_rules_did_not_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without --cpp a trainee-kit rejection example is accepted by XSD + Schematron alone, and
+    the text summary says in one line that the CPP reception rules did not run and how to."""
+    assert main(["validate", _example("rej-service-obligatoire")]) == 0
+    out = capsys.readouterr().out.rstrip().splitlines()
+    assert out[-2] == "1 file: 1 accepted, 0 rejected, 0 inadmissible"
+    assert out[-1].startswith(CPP_NOT_RUN)
+    assert "[cpp]" not in "\n".join(out)
+
+
+def test_cpp_runs_the_reception_rules_on_the_trainee_kit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With --cpp every CPP-REC rejection example of the kit is rejected with its rule (as
+    examples/expected.toml says), under layer cpp; the summary has no 'not run' line."""
+    expected = tomllib.loads((EXAMPLES / "expected.toml").read_text(encoding="utf-8"))
+    cases = {
+        re.sub(r"^\d+-", "", Path(e["file"]).stem): e["rule"]
+        for e in expected["example"]
+        if e.get("rule", "").startswith("CPP-REC")
+    }
+    assert len(cases) >= 15
+    paths = [_example(stem) for stem in cases]
+    assert main(["validate", "--cpp", "--format", "json", *paths]) == 1
+    reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for stem, report in zip(cases, reports, strict=True):
+        assert report["verdict"] == "rejected", stem
+        cpp = {f["rule"] for f in report["findings"] if f["layer"] == "cpp"}
+        assert cases[stem] in cpp, (stem, cpp)
+        assert report["artefacts"]["cpp-reception"] == "1"
+        assert set(report) == REPORT_KEYS
+        assert all(set(f) == FINDING_KEYS for f in report["findings"])
+    main(["validate", "--cpp", _example("rej-service-obligatoire")])
+    out = capsys.readouterr().out
+    assert "[cpp] 1 finding" in out and "error   CPP-REC-04: [CPP-REC-04]" in out
+    assert "layers run: detect, xml, xsd, schematron, cpp" in out
+    assert CPP_NOT_RUN not in out
+
+
+def test_cpp_on_a_corpus_invoice_from_another_country(capsys: pytest.CaptureFixture[str]) -> None:
+    """A valid CEN UBL example is accepted without --cpp and rejected with --cpp: its buyer is
+    no French public structure, so routing rules fire (why --cpp is off by default)."""
+    path = str(need_shared(CORPUS / "cen-en16931/ubl/examples/ubl-tc434-example1.xml"))
+    assert main(["validate", "--format", "json", path]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "accepted"
+    assert main(["validate", "--cpp", "--format", "json", path]) == 1
+    report = json.loads(capsys.readouterr().out)
+    cpp = [f for f in report["findings"] if f["layer"] == "cpp"]
+    assert report["verdict"] == "rejected"
+    assert cpp and all(f["rule"].startswith("CPP-REC-") for f in cpp)
+
+
+def test_cpp_is_skipped_on_an_inadmissible_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """An XSD-invalid file stays inadmissible with --cpp: the cpp layer is skipped and says so."""
+    main(["validate", "--cpp", "--format", "json", str(FIXTURES / "ubl-xsd-invalid.xml")])
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] == "inadmissible"
+    assert report["findings"][-1]["layer"] == "cpp"
+    assert report["findings"][-1]["rule"] == "GW-VAL-03"
+    assert "not run: the file is inadmissible" in report["findings"][-1]["message"]

@@ -2,7 +2,10 @@
 
 Exit codes: 0 every file accepted, 1 any file rejected or inadmissible, 2 usage or configuration
 error (a missing or unreadable path included). ``fr_ctc`` and ``max_file_bytes`` come from
-``config.toml`` (``--config``); ``--fr-ctc`` / ``--no-fr-ctc`` override the first.
+``config.toml`` (``--config``); ``--fr-ctc`` / ``--no-fr-ctc`` override the first. ``--cpp``
+also runs the Chorus Pro reception rules (:mod:`edi_gateway.validate_cpp`) against the
+structures directory of ``gateway.structures`` with today's date as deposit date; without it the
+text output ends with one line saying they did not run.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from edi_gateway import config, render
+from edi_gateway import config, render, structures, validate_cpp
 from edi_gateway.config import add_config_argument
 from edi_gateway.model import ValidationReport, Verdict
 from edi_gateway.validate import Validator
@@ -31,7 +35,7 @@ def add_parser(subparsers: Any) -> None:
         "validate",
         help="validate UBL / CII / Factur-X files (XSD + Schematron) and print the findings",
         description="Validate files or folders (recursive, sorted) through every layer that "
-        "applies: detect, xml, xsd, schematron, fr-ctc.",
+        "applies: detect, xml, xsd, schematron, fr-ctc, and cpp with --cpp.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="file or folder")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output (text)")
@@ -42,6 +46,12 @@ def add_parser(subparsers: Any) -> None:
         default=None,
         help="also run the French CTC rules BR-FR Flux 2 (default: config validation.fr_ctc)",
     )
+    parser.add_argument(
+        "--cpp",
+        action="store_true",
+        help="also run the Chorus Pro reception rules (CPP-REC-*) against the structures "
+        "directory of config gateway.structures, deposit date today (no duplicate rules)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -49,9 +59,11 @@ def run(args: argparse.Namespace) -> int:
     """Validate every file under ``args.paths``, print the reports, return the exit code.
 
     Raises:
-        ConfigError: the configuration cannot be read (the top-level CLI turns it into exit 2).
+        ConfigError: the configuration or, with ``--cpp``, the structures directory cannot be
+            read (the top-level CLI turns it into exit 2).
     """
     cfg = config.load(args.config)
+    directory = structures.load(cfg.structures) if args.cpp else None
     try:
         files = collect(args.paths)
         inputs = [(str(path), _read(path)) for path in files]
@@ -61,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
     fr_ctc = cfg.fr_ctc if args.fr_ctc is None else args.fr_ctc
     validator = Validator(fr_ctc=fr_ctc, max_file_bytes=cfg.max_file_bytes)
     reports = [validator.validate(data, name) for name, data in inputs]
-    _print(reports, args.format)
+    if directory is not None:
+        today = datetime.now(UTC).date()  # the engine dates deposits in UTC too
+        reports = [validate_cpp.with_reception(r, directory, today) for r in reports]
+    _print(reports, args.format, cpp=directory is not None)
     return 0 if all(r.verdict is Verdict.ACCEPTED for r in reports) else 1
 
 
@@ -95,7 +110,7 @@ def _read(path: Path) -> bytes:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
 
 
-def _print(reports: list[ValidationReport], fmt: str) -> None:
+def _print(reports: list[ValidationReport], fmt: str, *, cpp: bool) -> None:
     out = sys.stdout
     if fmt == "json":
         for report in reports:
@@ -110,3 +125,5 @@ def _print(reports: list[ValidationReport], fmt: str) -> None:
         for report in reports:
             print(render.text(report, colour=colour), end="\n\n", file=out)
         print(render.summary(reports), file=out)
+        if not cpp:
+            print(render.CPP_NOT_RUN, file=out)
