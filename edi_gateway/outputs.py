@@ -9,13 +9,16 @@ Layout of ``outbound/`` (see ``docs/outputs.md``)::
 Every name is built from the IdFlux (Chorus Pro envelope convention
 ``<CodeInterface>_<CodeApplication>_<IdFlux>``, ``../shared/domain/chorus-pro.md`` §1.3), so a
 re-run after a crash rewrites the same files instead of adding new ones. No value read from an
-invoice can leave ``outbound/``: each folder name goes through :func:`safe_component`.
+invoice can leave ``outbound/``: each folder name goes through :func:`safe_component`, which keeps
+a safe value as it is and gives any other value a readable form plus a hash of the original, so
+two different values never share a folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -28,9 +31,15 @@ from edi_gateway.model import Container, Detection, Syntax
 SUPPLIERS_DIR = "fournisseurs"  # never 14 digits, so never a SIRET folder
 CHANNELS_DIR = "canaux"
 NO_SERVICE = "_SANS_SERVICE"
-MAX_COMPONENT = 64
+UNKNOWN = "_INCONNU"
+MAX_COMPONENT = 100  # CodeService maxLength in CPPFacturePivot: every valid service code fits
 MAX_FILE_NAME = 200
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+HASH_SEPARATOR = "~"  # never kept by safe_component: a hashed name never equals a kept one
+HASH_DIGITS = 8
+#: Names the gateway gives itself in outbound/: a value equal to one of them is hashed.
+RESERVED_NAMES = frozenset({SUPPLIERS_DIR, CHANNELS_DIR, NO_SERVICE, UNKNOWN})
+_KEPT = re.compile(r"[A-Za-z0-9_@][A-Za-z0-9._@-]*")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 _UNSAFE_IN_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]+")
 
 
@@ -67,28 +76,53 @@ class OutputError(GatewayError):
     """An output file or folder cannot be written, or an original cannot be put away."""
 
 
-def safe_component(
-    value: str | None, *, fallback: str = "_INCONNU", limit: int = MAX_COMPONENT
-) -> str:
-    """Turn an identifier read from an invoice into one safe folder or file name component.
+def is_safe_component(value: str | None, *, limit: int = MAX_COMPONENT) -> bool:
+    """Tell whether ``value`` is used unchanged as a folder name by :func:`safe_component`.
 
-    Accents are folded to ASCII, every character outside ``A-Z a-z 0-9 . _ -`` (path separators,
-    control characters, ``% $ ! & : ; # @`` forbidden by CPP, spaces) becomes ``_``, leading dots
-    are dropped (no ``..``, no hidden file) and the result is cut at ``limit`` characters.
+    True for 1 to ``limit`` characters of ``A-Z a-z 0-9 . _ - @`` (the PPF routing-code set
+    without ``/``, plus ``.``) that do not start with ``.`` or ``-`` and are not one of the
+    gateway's own folder names (:data:`RESERVED_NAMES`).
+    """
+    return (
+        bool(value)
+        and len(value or "") <= limit
+        and _KEPT.fullmatch(value or "") is not None
+        and value not in RESERVED_NAMES
+    )
+
+
+def safe_component(
+    value: str | None, *, fallback: str = UNKNOWN, limit: int = MAX_COMPONENT
+) -> str:
+    """Turn an identifier read from an invoice into one safe, unique folder or file name component.
+
+    A value that :func:`is_safe_component` accepts is kept as it is. Any other value is made
+    readable (accents folded to ASCII, every character outside ``A-Z a-z 0-9 . _ - @`` turned
+    into ``_``, leading ``.`` and ``-`` dropped, ``fallback`` when nothing usable is left), cut,
+    and followed by ``~`` and the first 8 hex digits of the SHA-256 of the original value: two
+    different values never share a folder (``A/B`` -> ``A_B~…`` while ``A_B`` stays ``A_B``),
+    and the same value always gives the same name.
 
     Args:
-        value: the raw value (SIRET, service code, seller id, file name) or None.
-        fallback: returned when nothing usable is left.
-        limit: maximum length in characters.
+        value: the raw value (SIRET, service code, seller id) or None.
+        fallback: returned for None or ``""``; the readable part of a value with nothing usable.
+        limit: maximum length in characters, hash included (at least 20).
 
     Returns:
-        A non-empty name that can never climb out of its parent folder.
+        A non-empty name, never ``.``, ``..``, nor starting with ``.`` or ``-``, that can never
+        climb out of its parent folder.
     """
     if not value:
         return fallback
+    if is_safe_component(value, limit=limit):
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    tag = HASH_SEPARATOR + digest[:HASH_DIGITS]
     text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    text = _UNSAFE.sub("_", text).lstrip(".")[:limit].rstrip(".")
-    return text if text.strip("_") else fallback
+    text = _UNSAFE.sub("_", text).lstrip(".-")
+    if not text.strip("_"):
+        text = fallback
+    return text[: limit - len(tag)] + tag
 
 
 def flow_name(
@@ -103,7 +137,7 @@ def flow_name(
 
 def recipient_folder(outbound: Path, siret: str, service_code: str | None) -> Path:
     """Folder of an accepted invoice: ``outbound/<SIRET>/<service code or _SANS_SERVICE>/``."""
-    service = safe_component(service_code, fallback=NO_SERVICE) if service_code else NO_SERVICE
+    service = safe_component(service_code) if service_code else NO_SERVICE
     return outbound / safe_component(siret) / service
 
 
@@ -113,7 +147,7 @@ def supplier_folder(outbound: Path, seller_id: str | None, application_code: str
     ``outbound/fournisseurs/<seller id>/`` when the seller is known (BT-29, else BT-30), else
     ``outbound/canaux/<application code of the depositing channel>/`` (an inadmissible file).
     """
-    if seller_id and safe_component(seller_id, fallback=""):
+    if seller_id:
         return outbound / SUPPLIERS_DIR / safe_component(seller_id)
     return outbound / CHANNELS_DIR / safe_component(application_code)
 

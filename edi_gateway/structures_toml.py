@@ -3,11 +3,13 @@
 Job: turn the human-edited structures file into a
 :class:`~edi_gateway.structures_records.Directory`, checking every key, type, date, service code
 and SIRET (14 digits with a valid Luhn check digit, INSEE) on the way, and refusing a SIRET or a
-service code used twice. Input: a file path or its
-bytes; output: the ``Directory``, or a :class:`~edi_gateway.errors.ConfigError` naming the file,
-the entry (``structure #2 (99900002000019) service #1 (…)``) and the field. Keys are Chorus Pro's
-own names (``../shared/domain/chorus-pro.md`` §2.2-2.3). It never watches the file for changes:
-that is :class:`edi_gateway.structures.Watcher`.
+service code used twice. A service code names the recipient's folder in ``outbound/``, so it
+must survive as a folder name unchanged (:func:`edi_gateway.outputs.is_safe_component`).
+Input: a file path or its bytes; output: the ``Directory``, or a
+:class:`~edi_gateway.errors.ConfigError` naming the file, the entry
+(``structure #2 (99900002000019) service #1 (…)``) and the field. Keys are Chorus Pro's own names
+(``../shared/domain/chorus-pro.md`` §2.2-2.3). It never watches the file for changes: that is
+:class:`edi_gateway.structures.Watcher`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
+from edi_gateway import outputs
 from edi_gateway.errors import ConfigError
 from edi_gateway.structures_records import FLAG_KEYS, Directory, Service, Structure
 
@@ -200,6 +203,13 @@ def _service(file: Path, where: str, table: Any) -> Service:
     code = entry.text("codeService")
     if not 1 <= len(code) <= SERVICE_CODE_MAX:
         entry.fail("codeService", f"must be 1 to {SERVICE_CODE_MAX} characters")
+    if not outputs.is_safe_component(code):
+        entry.fail(
+            "codeService",
+            f"{code!r} cannot be a folder name as it is: use A-Z a-z 0-9 - _ @ . only (the PPF "
+            "routing-code set without '/', plus '.'), not starting with '.' or '-', and not "
+            f"one of {', '.join(sorted(outputs.RESERVED_NAMES))}",
+        )
     start, end = entry.day("dateDbtService"), entry.day("dateFinService")
     if start and end and end < start:
         entry.fail("dateFinService", f"{end} is before dateDbtService {start}")

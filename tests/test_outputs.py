@@ -11,6 +11,7 @@ from edi_gateway.outputs import (
     OutputError,
     archive_name,
     flow_name,
+    is_safe_component,
     move_original,
     recipient_folder,
     safe_component,
@@ -36,26 +37,71 @@ def test_write_atomic_failure_is_an_output_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    "value",
+    ["12345678901234", "SERVICES-TECHNIQUES", "FACTURES_PUBLIQUES", "a.b", "x@y", "A" * 100],
+)
+def test_safe_component_keeps_safe_values_unchanged(value: str) -> None:
+    """A value made of A-Z a-z 0-9 . _ - @ (no leading '.' or '-', 100 characters at most) is
+    the folder name itself."""
+    assert safe_component(value) == value
+    assert is_safe_component(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "readable"),
     [
-        ("12345678901234", "12345678901234"),
         ("../../etc", "_.._etc"),
         ("..", "_INCONNU"),
+        (".", "_INCONNU"),
+        ("-rf", "rf"),
+        ("--", "_INCONNU"),
+        (".hidden", "hidden"),
         ("a/b\\c", "a_b_c"),
         ("SERVICE\x00\n1", "SERVICE_1"),
         ("Comptabilité #3", "Comptabilite_3"),
-        ("", "_INCONNU"),
-        (None, "_INCONNU"),
+        ("_SANS_SERVICE", "_SANS_SERVICE"),
+        ("fournisseurs", "fournisseurs"),
     ],
 )
-def test_safe_component(value: str | None, expected: str) -> None:
-    """Separators, control characters and leading dots never survive into a folder name."""
-    assert safe_component(value) == expected
+def test_a_changed_value_gets_a_stable_hash_of_the_original(value: str, readable: str) -> None:
+    """Unsafe characters become '_', leading '.'/'-' go, and '~' + 8 hex digits of the original
+    value's SHA-256 make the name unique; the same value always gives the same name."""
+    name = safe_component(value)
+    base, sep, tag = name.rpartition("~")
+    assert (base, sep) == (readable, "~")
+    assert len(tag) == 8 and int(tag, 16) >= 0
+    assert safe_component(value) == name
+    assert not name.startswith((".", "-")) and name not in (".", "..")
+    assert not is_safe_component(value)
+
+
+def test_safe_component_of_nothing_is_the_fallback() -> None:
+    """None or '' give the fallback name (never an empty component)."""
+    assert safe_component(None) == "_INCONNU"
+    assert safe_component("") == "_INCONNU"
+    assert safe_component(None, fallback="_SANS_SERVICE") == "_SANS_SERVICE"
+
+
+def test_different_values_never_share_a_folder() -> None:
+    """'A/B' and 'A_B', ids sharing their first 100 characters, '..' and '.': all distinct."""
+    values = ["A/B", "A_B", "A:B", "A" * 120 + "1", "A" * 120 + "2", "..", ".", "-rf", "rf"]
+    names = [safe_component(v) for v in values]
+    assert len(set(names)) == len(values)
+    assert all(len(n) <= 100 for n in names)
 
 
 def test_safe_component_caps_length() -> None:
-    """A very long identifier is cut at 64 characters."""
-    assert len(safe_component("A" * 500)) == 64
+    """A very long identifier is cut at 100 characters, hash included."""
+    assert len(safe_component("A" * 500)) == 100
+
+
+def test_supplier_folder_of_dot_dot_is_not_the_channel_folder() -> None:
+    """A seller id '..' or '.' gets its own folder under fournisseurs/, never its parent."""
+    out = Path("/o")
+    for seller in ("..", ".", "-rf"):
+        folder = supplier_folder(out, seller, "EDIGW1")
+        assert folder.parent == out / "fournisseurs"
+        assert folder.name not in ("..", ".", "") and not folder.name.startswith("-")
 
 
 def test_hostile_values_stay_inside_outbound(tmp_path: Path) -> None:

@@ -131,6 +131,12 @@ BROKEN = {
     "toml-dup-key": (GOOD + 'codeService = "X"\n', "not valid TOML"),
     "code-length": (GOOD.replace("COMPTA", "C" * 101), "codeService: must be 1 to 100"),
     "code-spaces": (GOOD.replace('"COMPTA"', '" COMPTA"'), "must not start or end with spaces"),
+    "code-slash": (GOOD.replace('"COMPTA"', '"COMP/TA"'), "field codeService: 'COMP/TA' "),
+    "code-dotdot": (GOOD.replace('"COMPTA"', '".."'), "field codeService: '..' "),
+    "code-dash": (GOOD.replace('"COMPTA"', '"-rf"'), "field codeService: '-rf' "),
+    "code-accent": (GOOD.replace('"COMPTA"', '"COMPTABILITÉ"'), "field codeService:"),
+    "code-space": (GOOD.replace('"COMPTA"', '"COMP TA"'), "field codeService:"),
+    "code-reserved": (GOOD.replace('"COMPTA"', '"_SANS_SERVICE"'), "field codeService:"),
     "dup-service": (
         GOOD + '[[structure.service]]\ncodeService = "COMPTA"\n',
         "service #2 (COMPTA): field codeService: the same code",
@@ -210,3 +216,10 @@ def test_watcher_refuses_a_broken_file_at_start(tmp_path: Path) -> None:
     """Creating a Watcher on a broken file raises ConfigError (no last good version exists)."""
     with pytest.raises(ConfigError):
         structures.Watcher(write(tmp_path, "[[structure]]\n"))
+
+
+def test_service_codes_that_are_folder_names_load(tmp_path: Path) -> None:
+    """Codes of the PPF routing-code set without '/', plus '.', load unchanged."""
+    path = write(tmp_path, GOOD.replace('"COMPTA"', '"Compta_2026-A.b@x"'))
+    [structure] = structures.load(path).structures
+    assert [s.code for s in structure.services] == ["Compta_2026-A.b@x"]
