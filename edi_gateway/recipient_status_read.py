@@ -3,7 +3,9 @@
 Job: a ``CPPStatut`` document carrying ``CPPFactureStatuts`` (AIFE ``CPPStatutPivot_V1_19.xsd``;
 recipients push statuses with it, ``../shared/domain/chorus-pro.md`` §3.5) is parsed with
 :mod:`edi_gateway.xmlsafe` and its shape checked in code (the AIFE XSD is not shipped). Input:
-the file's bytes; output: one :class:`Unit` per ``CPPFactureStatutUnitaire``, in file order, or
+the file's bytes; after the readable checks it is validated against our own schema
+``xsd/cpp-statut-destinataire.xsd`` (``GW-RS-07``). Output: one :class:`Unit` per
+``CPPFactureStatutUnitaire``, in file order, or
 :class:`Malformed` carrying one error finding (with its line) per problem, its message French then
 `` | EN: `` English (``GW-RS-01``, the CPP-facing convention of ``rules/cpp-reception.xsl``;
 parser findings ``GW-XML-*`` keep the parser's text). It never looks an
@@ -13,8 +15,10 @@ invoice up, applies a status or writes anything (that is
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from lxml import etree
 
@@ -23,6 +27,8 @@ from edi_gateway.lifecycle import EN
 from edi_gateway.model import Finding, Layer, Severity
 
 UNIT = "CPPFactureStatutUnitaire"
+#: Our own schema of what a recipient may send (a stricter subset of AIFE's CPPStatut V1_19).
+SCHEMA = Path(__file__).resolve().parent.parent / "xsd" / "cpp-statut-destinataire.xsd"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +116,9 @@ def read_units(data: bytes) -> list[Unit]:
         )
     if problems:
         raise Malformed(problems)
+    problems = _schema_findings(root)  # what the readable checks above do not cover
+    if problems:
+        raise Malformed(problems)
     return units
 
 
@@ -158,6 +167,33 @@ def _unit(index: int, element: etree._Element, problems: list[Finding]) -> Unit 
         invoice_number=number,
         mandate=text("DonneesStatut/IdMandatDP", False),
     )
+
+
+@functools.cache
+def _schema() -> etree.XMLSchema:
+    """Our schema of recipient status files, loaded once per process."""
+    return etree.XMLSchema(etree.parse(str(SCHEMA), parser=xmlsafe.new_parser()))
+
+
+def _schema_findings(root: etree._Element) -> list[Finding]:
+    """Validate against :data:`SCHEMA`; one ``GW-RS-07`` finding per error (at most 50)."""
+    schema = _schema()
+    if schema.validate(root.getroottree()):
+        return []
+    entries: list[etree._LogEntry] = [*schema.error_log]  # type: ignore[misc]  # lxml-stubs
+    return [
+        error_finding(
+            Layer.XSD,
+            "GW-RS-07",
+            bilingual(
+                f"le fichier ne respecte pas {SCHEMA.name} : {error.type_name}",
+                error.message,
+            ),
+            error.line or None,
+            error.path or None,
+        )
+        for error in entries[:50]
+    ]
 
 
 def _line(element: etree._Element) -> int | None:

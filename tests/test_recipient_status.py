@@ -11,7 +11,7 @@ import pytest
 from edi_gateway import lifecycle, recipient_status
 from edi_gateway.claim import Claim
 from edi_gateway.config import Config
-from edi_gateway.model import Verdict
+from edi_gateway.model import Layer, Verdict
 from edi_gateway.store import Store
 from tests.conftest import REFERENCE, need_shared
 from tests.fixtures.lifecycle.builders import (
@@ -368,3 +368,17 @@ def test_shape_findings_are_french_then_english(config: Config, store: Store) ->
         "l'élément racine est 'Invoice', CPPStatut attendu"
         " | EN: root element is 'Invoice', expected CPPStatut"
     )
+
+
+def test_file_outside_our_schema_is_inadmissible_with_gw_rs_07(
+    config: Config, store: Store
+) -> None:
+    """An absurd Horodatage (year 0001) is refused by our schema, never reaching date maths."""
+    data = _fixture("statuts-acceptes.xml").replace(
+        b"<Horodatage>2026-03-06T10:15:00.000+01:00", b"<Horodatage>0001-01-01T00:00:00+14:00"
+    )
+    outcome = _handle(config, store, data)
+    assert outcome.verdict is Verdict.INADMISSIBLE
+    rules = [(f.rule, f.layer) for f in outcome.findings]
+    assert ("GW-RS-07", Layer.XSD) in rules
+    assert all(f.line for f in outcome.findings if f.rule == "GW-RS-07")
