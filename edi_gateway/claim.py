@@ -31,7 +31,7 @@ from edi_gateway.config import Channel, Config
 from edi_gateway.store import Store, utc_now
 
 TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".filepart", ".swp", "~")
-NAME_MAX = 255  # bytes in one path component (Linux, most filesystems)
+NAME_MAX = outputs.NAME_MAX  # bytes in one path component (Linux, most filesystems)
 SEPARATOR = "__"
 
 
@@ -71,17 +71,9 @@ def readable(name: str) -> str:
 
 
 def work_name(id_flux: str, name: str) -> str:
-    """``<IdFlux>__<name>`` (via ``outputs.archive_name``), the name cut so that the whole
-    component fits in 255 bytes; the extension is kept."""
-    full = outputs.archive_name(id_flux, name)
-    if len(os.fsencode(full)) <= NAME_MAX:
-        return full
-    stem, dot, suffix = full.rpartition(".")
-    suffix = f"{dot}{suffix}" if dot and len(suffix) <= 16 else ""
-    stem = stem if suffix else full
-    room = NAME_MAX - len(os.fsencode(suffix))
-    cut = os.fsencode(stem)[:room]
-    return os.fsdecode(cut.decode("utf-8", "ignore").encode("utf-8")) + suffix
+    """``<IdFlux>__<name>`` (``outputs.archive_name``): the name cut so that the whole component
+    fits in 255 bytes with room for a ``.N`` suffix; the extension is kept."""
+    return outputs.archive_name(id_flux, name)
 
 
 def split_work_name(name: str) -> tuple[str, str] | None:

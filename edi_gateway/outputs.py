@@ -33,7 +33,10 @@ CHANNELS_DIR = "canaux"
 NO_SERVICE = "_SANS_SERVICE"
 UNKNOWN = "_INCONNU"
 MAX_COMPONENT = 100  # CodeService maxLength in CPPFacturePivot: every valid service code fits
-MAX_FILE_NAME = 200
+NAME_MAX = 255  # bytes in one path component (Linux, most filesystems)
+#: Longest ``<IdFlux>__<name>``: room is kept for the ``.N`` (up to ``.999``) of a taken name.
+ARCHIVE_NAME_MAX = NAME_MAX - 4
+MAX_EXTENSION = 16  # bytes of the extension kept when a name is cut (``.xml``, ``.pdf`` ...)
 HASH_SEPARATOR = "~"  # never kept by safe_component: a hashed name never equals a kept one
 HASH_DIGITS = 8
 #: Names the gateway gives itself in outbound/: a value equal to one of them is hashed.
@@ -194,22 +197,64 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def safe_file_name(name: str, *, fallback: str = "fichier") -> str:
+def safe_file_name(name: str, *, fallback: str = "fichier", max_bytes: int = NAME_MAX) -> str:
     """Keep a dropped file's own name, minus path separators, control characters and leading
-    dots, cut at 200 characters (spaces and accents are kept: it is the sender's name)."""
-    text = _UNSAFE_IN_FILE_NAME.sub("_", name).lstrip(".")[:MAX_FILE_NAME]
-    return text if text.strip("_ ") else fallback
+    dots, cut to ``max_bytes`` bytes with its extension kept (:func:`cut_name`). Spaces, accents
+    and bytes that are not UTF-8 (``os.fsdecode`` surrogates) are kept: it is the sender's name.
+    """
+    text = _UNSAFE_IN_FILE_NAME.sub("_", name).lstrip(".")
+    return cut_name(text, max_bytes) if text.strip("_ ") else fallback
+
+
+def cut_name(name: str, max_bytes: int) -> str:
+    """Cut ``name`` to at most ``max_bytes`` bytes (file system encoding), keeping its extension
+    (the last ``.xxx``, up to 16 bytes) and never cutting a UTF-8 character in half."""
+    raw = os.fsencode(name)
+    if len(raw) <= max_bytes:
+        return name
+    stem, dot, extension = raw.rpartition(b".")
+    suffix = dot + extension if dot and stem and len(extension) < MAX_EXTENSION else b""
+    head = _whole_characters(raw[: max_bytes - len(suffix)])
+    return os.fsdecode(head + suffix)
+
+
+def _whole_characters(raw: bytes) -> bytes:
+    """Drop a UTF-8 sequence cut short at the end of ``raw`` (other bytes are left alone)."""
+    for back in range(1, min(4, len(raw)) + 1):
+        byte = raw[-back]
+        if byte < 0x80:
+            return raw
+        if byte >= 0xC0:  # lead byte of a sequence of 2, 3 or 4 bytes
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return raw if needed <= back else raw[:-back]
+    return raw
 
 
 def archive_name(id_flux: str, original_name: str) -> str:
-    """Name of an original once claimed or put away: ``<IdFlux>__<original name>``."""
-    return f"{id_flux}__{safe_file_name(original_name)}"
+    """Name of an original once claimed or put away: ``<IdFlux>__<original name>``, at most
+    :data:`ARCHIVE_NAME_MAX` bytes (the name cut with its extension kept, :func:`cut_name`)."""
+    prefix = f"{id_flux}__"
+    room = ARCHIVE_NAME_MAX - len(os.fsencode(prefix))
+    return prefix + safe_file_name(original_name, max_bytes=room)
+
+
+def _own_name(src: Path, id_flux: str, original_name: str) -> str:
+    """The name to archive ``src`` under: a ``var/work`` entry ``<IdFlux>__<name>`` of this
+    flux keeps its own ``<name>`` (the bytes of the dropped name, already made safe and cut by
+    :func:`archive_name`, while ``original_name`` may be their readable ``\\xNN`` form);
+    any other file gets ``original_name``."""
+    prefix = f"{id_flux}__"
+    own = src.name[len(prefix) :] if src.name.startswith(prefix) else ""
+    return own or original_name
 
 
 def move_original(src: Path, folder: Path, id_flux: str, original_name: str) -> Path:
     """Move an original file into ``var/archive`` or ``var/error`` as ``<IdFlux>__<name>``.
 
     Never overwrites and never deletes: when the name is taken, ``.1``, ``.2`` ... is appended.
+    When ``src`` is named ``<IdFlux>__<that same name>`` (a ``var/work`` entry), its own bytes
+    are kept, including bytes that are not UTF-8 (``original_name`` is then their readable
+    ``\\xNN`` form).
     A move across filesystems copies, fsyncs, then removes the source.
 
     Args:
@@ -224,7 +269,7 @@ def move_original(src: Path, folder: Path, id_flux: str, original_name: str) -> 
     Raises:
         OutputError: the file cannot be moved.
     """
-    base = archive_name(id_flux, original_name)
+    base = archive_name(id_flux, _own_name(src, id_flux, original_name))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for index in range(1000):

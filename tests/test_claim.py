@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from edi_gateway import config as config_module
-from edi_gateway import recovery
+from edi_gateway import outputs, recovery
 from edi_gateway.claim import (
     Claimer,
     Settler,
@@ -201,3 +201,38 @@ def test_an_oversized_file_is_claimed_without_being_read(tmp_path):
         claim = Claimer(config, store).claim(str(path), config.channels[0])
         assert (claim.size, claim.sha256) == (107, "")
         assert store.flux(claim.id_flux)["size"] == 107
+
+
+@pytest.mark.parametrize(
+    "raw", [b"L" * 251 + b".xml", "é".encode() * 125 + b".xml", b"bad\xff" * 80 + b".pdf"]
+)
+def test_a_long_name_keeps_its_extension_from_work_to_archive(tmp_path, raw):
+    """A name too long for ``<IdFlux>__`` + name is cut once, extension kept, on a character
+    boundary, with room for a '.N' suffix; var/work and var/archive show the same name."""
+    id_flux = "EDIGW11100000000000000007"
+    name = work_name(id_flux, os.fsdecode(raw))
+    encoded = os.fsencode(name)
+    assert len(encoded) <= 251 and encoded.endswith(raw[-4:])
+    assert encoded.startswith(id_flux.encode() + b"__" + raw[:20])
+    if raw.startswith("é".encode()):
+        encoded.decode("utf-8")  # no character cut in half
+    work = tmp_path / "work" / name
+    work.parent.mkdir()
+    work.write_bytes(b"x")
+    archived = outputs.move_original(
+        work, tmp_path / "archive", id_flux, readable(os.fsdecode(raw))
+    )
+    assert os.fsencode(archived.name) == encoded
+
+
+def test_non_utf8_bytes_of_a_name_are_kept_in_the_archive(tmp_path):
+    """bad\\xff\\xfe.xml is archived under its own bytes, not its readable \\xNN form."""
+    id_flux = "EDIGW11100000000000000007"
+    raw = os.fsdecode(b"bad\xff\xfeutf8.xml")
+    work = tmp_path / work_name(id_flux, raw)
+    work.write_bytes(b"x")
+    archived = outputs.move_original(work, tmp_path / "archive", id_flux, readable(raw))
+    assert os.listdir(os.fsencode(tmp_path / "archive")) == [
+        id_flux.encode() + b"__bad\xff\xfeutf8.xml"
+    ]
+    assert archived.read_bytes() == b"x"

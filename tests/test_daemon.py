@@ -211,6 +211,30 @@ def test_non_utf8_and_spaced_names_work(tmp_path):
     _quiet(tmp_path)
 
 
+def test_names_keep_their_bytes_and_extension_from_inbound_to_var(tmp_path):
+    """A non-UTF-8 name keeps its own bytes in var/archive|error (the store shows \\xNN); a
+    255-byte name is cut once, extension kept, and fits with room for a '.N' suffix."""
+    cfg = support.write_config(tmp_path)
+    inbound = os.fsencode(tmp_path / "inbound")
+    names = [b"bad\xff\xfeutf8.xml", b"L" * 251 + b".xml"]
+    with support.running(cfg, ENGINE):
+        for raw in names:
+            with open(os.path.join(inbound, raw), "wb") as handle:
+                handle.write(INVOICE)
+        rows = _done(cfg, 2)
+    assert "bad\\xff\\xfeutf8.xml" in {row["original_name"] for row in rows}
+    kept = [
+        name.split(b"__", 1)[1]
+        for folder in ("archive", "error")
+        if (tmp_path / "var" / folder).is_dir()
+        for name in os.listdir(os.fsencode(tmp_path / "var" / folder))
+    ]
+    assert b"bad\xff\xfeutf8.xml" in kept
+    [long] = [name for name in kept if name.startswith(b"LLLL")]
+    assert long.endswith(b"L.xml") and len(long) + 27 <= 251
+    _quiet(tmp_path)
+
+
 def test_the_recipient_status_subfolder_is_its_own_channel(tmp_path):
     """A file in inbound/recipient-status/ is claimed on that channel with its application code."""
     cfg = support.write_config(tmp_path)
