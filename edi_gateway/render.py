@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from edi_gateway import locations
 from edi_gateway.artefacts import UNSTATED
 from edi_gateway.model import Finding, Layer, Severity, ValidationReport, Verdict
+from edi_gateway.terminal import printable
 
 _COLOURS = {
     Verdict.ACCEPTED: "32",  # green
@@ -67,8 +68,9 @@ def text(report: ValidationReport, *, colour: bool = False) -> str:
     """Return a multi-line, human-readable report of one file, findings grouped by layer."""
     d = report.detection
     lines = [
-        f"{report.file}: {_paint(report.verdict.upper(), report.verdict, colour)}",
-        f"  {d.kind}; syntax {d.label}; profile {d.profile or '-'}; flux {d.flux_syntax or '-'}",
+        f"{printable(report.file)}: {_paint(report.verdict.upper(), report.verdict, colour)}",
+        f"  {printable(d.kind)}; syntax {d.label}; profile {printable(d.profile or '-')}; "
+        f"flux {d.flux_syntax or '-'}",
         f"  layers run: {', '.join(report.layers_run) or '-'}"
         + (f"; skipped: {', '.join(report.layers_skipped)}" if report.layers_skipped else ""),
     ]
@@ -81,10 +83,10 @@ def text(report: ValidationReport, *, colour: bool = False) -> str:
         lines.append(f"  [{layer}] {len(found)} finding{'s' if len(found) > 1 else ''}")
         for f in found:
             severity = _paint(f"{f.severity:<7}", f.severity, colour)
-            lines.append(f"    {severity} {f.rule}: {f.message}")
+            lines.append(f"    {severity} {printable(f.rule)}: {printable(f.message)}")
             where = _where(f)
             if where:
-                lines.append(f"            at {where}")
+                lines.append(f"            at {printable(where)}")
     return "\n".join(lines)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from edi_gateway.terminal import printable
@@ -33,3 +35,17 @@ def test_ordinary_text_is_unchanged() -> None:
 def test_non_strings_are_converted() -> None:
     """None and numbers print as str() does."""
     assert (printable(None), printable(42)) == ("None", "42")
+
+
+def test_validate_text_escapes_a_hostile_file_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`validate` prints a file name carrying ESC and a newline as visible escapes."""
+    from edi_gateway.cli import main
+
+    name = tmp_path / "esc\x1b[31mred\nFAKE verdict accepted.xml"
+    name.write_bytes(b"not xml")
+    assert main(["validate", str(name)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "esc\\x1b[31mred\\x0aFAKE verdict accepted.xml" in out

@@ -27,6 +27,7 @@ from edi_gateway.config import add_config_argument
 from edi_gateway.errors import GatewayError
 from edi_gateway.lifecycle import Refusal
 from edi_gateway.store import Store
+from edi_gateway.terminal import printable
 
 HISTORY_COLUMNS = (
     ("code", "code", 4),
@@ -156,7 +157,7 @@ def applied_dict(row: sqlite3.Row, result: actions.Applied) -> dict[str, Any]:
 def applied_text(row: sqlite3.Row, result: actions.Applied) -> str:
     """Readable lines for an applied status."""
     lines = [
-        f"invoice {result.invoice_id} ({row['number']}): {result.previous.code} "
+        f"invoice {result.invoice_id} ({printable(row['number'])}): {result.previous.code} "
         f"{result.previous.name} -> {result.status.code} {result.status.name}"
     ]
     lines += [f"  status flow: {path}" for path in result.flows]
@@ -233,8 +234,9 @@ def history_item(event: sqlite3.Row) -> dict[str, Any]:
 def history_text(invoice: dict[str, Any], history: list[dict[str, Any]]) -> str:
     """A fixed-width table, newest first, under one line about the invoice."""
     head = (
-        f"invoice {invoice['invoice_id']} {invoice['number']} from {invoice['seller']} to "
-        f"{recipient_label(invoice['recipient_siret'], invoice['service_code'])}: "
+        f"invoice {invoice['invoice_id']} {printable(invoice['number'])} from "
+        f"{printable(invoice['seller'])} to "
+        f"{printable(recipient_label(invoice['recipient_siret'], invoice['service_code']))}: "
         f"{invoice['status']['code']} {invoice['status']['name']}"
     )
     lines = [head, "  ".join(t.ljust(w) for _, t, w in HISTORY_COLUMNS).rstrip()]
@@ -247,7 +249,7 @@ def history_text(invoice: dict[str, Any], history: list[dict[str, Any]]) -> str:
 
 
 def _cell(value: Any, width: int) -> str:
-    text = "" if value is None else str(value).replace("\n", " ")
+    text = "" if value is None else printable(value)
     return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
 
 
