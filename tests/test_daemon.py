@@ -295,3 +295,24 @@ def test_an_observer_that_cannot_start_is_retried_and_then_queues_hints(tmp_path
         assert channel.name == "depot-edi"
     finally:
         watch.stop()
+
+
+def test_a_subfolder_in_a_channel_is_logged_once_per_name(tmp_path):
+    """A folder dropped into a channel folder is left alone and logged once
+    (channel.subfolder_ignored), not on every sweep; a channel's own folder is not reported."""
+    cfg = config_module.load(support.write_config(tmp_path))
+    (tmp_path / "inbound" / "lot-2026").mkdir()
+    (tmp_path / "inbound" / "recipient-status" / "archives").mkdir()
+    gateway = Gateway(cfg)
+    with capture_logs() as captured:
+        for _ in range(3):
+            gateway.sweep()
+        (tmp_path / "inbound" / "autre").mkdir()
+        gateway.sweep()
+    ignored = [e for e in captured if e["event"] == "channel.subfolder_ignored"]
+    assert [(e["channel"], e["folder"], e["log_level"]) for e in ignored] == [
+        ("depot-edi", "lot-2026", "warning"),
+        ("statuts-destinataires", "archives", "warning"),
+        ("depot-edi", "autre", "warning"),
+    ]
+    assert (tmp_path / "inbound" / "lot-2026").is_dir() and len(gateway.settler) == 0
