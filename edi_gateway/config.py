@@ -58,6 +58,7 @@ class Config:
     max_file_bytes: int
     fr_ctc: bool
     channels: tuple[Channel, ...]
+    instance: int = 0
 
     @property
     def worker_count(self) -> int:
@@ -103,7 +104,10 @@ _GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
     "poll_seconds": (int, float),
     "settle_seconds": (int, float),
     "sweep_seconds": (int, float),
+    "instance": int,
 }
+#: Keys a config file may leave out, and their values then.
+_GATEWAY_DEFAULTS: dict[str, Any] = {"instance": 0}
 _VALIDATION_KEYS: dict[str, type | tuple[type, ...]] = {"max_file_bytes": int, "fr_ctc": bool}
 _CHANNEL_KEYS: dict[str, type | tuple[type, ...]] = {
     "name": str,
@@ -133,7 +137,7 @@ def load(path: Path | str | None = None) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     _check_keys(file, "", data, {"gateway": dict, "validation": dict, "channel": list})
-    gateway = _section(file, data, "gateway", _GATEWAY_KEYS)
+    gateway = _section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
     validation = _section(file, data, "validation", _VALIDATION_KEYS)
     root = file.parent
     channels = tuple(_channel(file, root, i, c) for i, c in enumerate(data.get("channel", [])))
@@ -154,9 +158,26 @@ def load(path: Path | str | None = None) -> Config:
         max_file_bytes=validation["max_file_bytes"],
         fr_ctc=validation["fr_ctc"],
         channels=channels,
+        instance=gateway["instance"],
     )
     _check_values(config)
+    register_instance(config)
     return config
+
+
+_INSTANCES: dict[str, int] = {}
+
+
+def register_instance(config: Config) -> None:
+    """Remember ``config.instance`` for ``config.database``: :mod:`edi_gateway.fluxid` puts it
+    in every IdFlux drawn from that database (:func:`instance_of`). :func:`load` calls it; a
+    process that receives a Config another way (a spawned worker) calls it itself."""
+    _INSTANCES[str(config.database)] = config.instance
+
+
+def instance_of(database: Path | str) -> int:
+    """``gateway.instance`` registered for ``database`` (:func:`register_instance`), else 0."""
+    return _INSTANCES.get(str(database), 0)
 
 
 def _check_keys(file: Path, where: str, table: dict[str, Any], known: dict[str, Any]) -> None:
@@ -168,16 +189,20 @@ def _check_keys(file: Path, where: str, table: dict[str, Any], known: dict[str, 
 
 
 def _section(
-    file: Path, data: dict[str, Any], name: str, keys: dict[str, type | tuple[type, ...]]
+    file: Path,
+    data: dict[str, Any],
+    name: str,
+    keys: dict[str, type | tuple[type, ...]],
+    defaults: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     table = data.get(name)
     if table is None:
         raise ConfigError(f"{file}: missing section [{name}]")
     _check_keys(file, f"{name}.", table, keys)
-    missing = sorted(set(keys) - set(table))
+    missing = sorted(set(keys) - set(table) - set(defaults or {}))
     if missing:
         raise ConfigError(f"{file}: [{name}] is missing {', '.join(missing)}")
-    return dict(table)
+    return {**(defaults or {}), **table}
 
 
 def _channel(file: Path, root: Path, index: int, table: Any) -> Channel:
@@ -206,6 +231,8 @@ def _check_values(config: Config) -> None:
         raise ConfigError(f"{file}: gateway.observer must be 'native' or 'polling'")
     if config.workers < 0:
         raise ConfigError(f"{file}: gateway.workers must be 0 (CPU count) or more")
+    if not 0 <= config.instance <= 99:
+        raise ConfigError(f"{file}: gateway.instance must be 0 to 99 (two digits of every IdFlux)")
     if config.max_file_bytes <= 0:
         raise ConfigError(f"{file}: validation.max_file_bytes must be positive")
     if config.log_level not in ("debug", "info", "warning", "error"):

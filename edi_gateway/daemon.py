@@ -22,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from edi_gateway import __version__, fluxid, logs, recovery
+from edi_gateway import __version__, fluxid, gateway_locks, logs, recovery
+from edi_gateway import config as config_module
 from edi_gateway.channel_observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.channel_observer import ChannelObserver
 from edi_gateway.claim import Claim, Claimer, Settler, readable, work_name
@@ -30,11 +31,6 @@ from edi_gateway.config import Channel, Config
 from edi_gateway.errors import GatewayError, StateError
 from edi_gateway.store import Store
 from edi_gateway.workers import Died, Finished, WorkerPool, WorkerSpec
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None  # type: ignore[assignment]
 
 TICK_SECONDS = 0.1
 
@@ -58,6 +54,7 @@ class Gateway:
         stop_grace: float = 30.0,
     ) -> None:
         self.config = config
+        config_module.register_instance(config)  # the IdFlux the claims draw carry it
         self.spec = spec or WorkerSpec(config=config)
         self.new_id = new_id
         self.stop_grace = stop_grace
@@ -84,12 +81,19 @@ class Gateway:
 
     def run(self) -> int:
         """Run until :meth:`request_stop` (or a signal). Returns the exit code: 0 after a clean
-        stop, 2 when another gateway holds the state folder or the database cannot be opened."""
-        lock = self._lock()
+        stop, 2 when another gateway holds the state folder, another gateway with the same
+        ``gateway.instance`` writes to the same outbound folder (:mod:`gateway_locks`), or the
+        database cannot be opened."""
+        lock = gateway_locks.hold_state_folder(self.config, self.log)
         if lock is None:
+            return 2
+        outbound_lock = gateway_locks.hold_outbound(self.config, self.log)
+        if outbound_lock is None:
+            os.close(lock)
             return 2
         store = self._open_store()
         if store is None:
+            os.close(outbound_lock)
             os.close(lock)
             return 2
         with contextlib.suppress(ValueError):  # not the main thread (tests): no signals
@@ -99,6 +103,7 @@ class Gateway:
             self._serve(store)
         finally:
             store.close()
+            os.close(outbound_lock)
             os.close(lock)
         return 0
 
@@ -113,19 +118,6 @@ class Gateway:
                     self.log.error("gateway.failed", message=str(exc))
                 time.sleep(0.5)
         return None
-
-    def _lock(self) -> int | None:
-        """Hold ``var/gateway.lock`` (one gateway per state folder); None when taken."""
-        self.config.state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.config.state_dir / "gateway.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                self.log.error("gateway.failed", message="another gateway uses this state folder")
-                return None
-        return fd
 
     def _serve(self, store: Store) -> None:
         self.store = store

@@ -254,6 +254,47 @@ def test_a_second_gateway_on_the_same_state_folder_is_refused(tmp_path):
         assert Gateway(config).run() == 2
 
 
+def _second_gateway(root: Path, outbound: Path, instance: int) -> Path:
+    """A gateway tree of its own (var/, inbound/) writing into another gateway's outbound/."""
+    cfg = support.write_config(root)
+    text = cfg.read_text().replace('outbound = "outbound"', f'outbound = "{outbound.as_posix()}"')
+    cfg.write_text(text.replace("[validation]", f"instance = {instance}\n\n[validation]"))
+    return cfg
+
+
+def test_two_gateways_sharing_outbound_need_their_own_instance(tmp_path):
+    """Same outbound/, separate var/: with the same gateway.instance the second refuses to start
+    and says which key to set; with its own instance both run and no output overwrites another."""
+    first = support.write_config(tmp_path / "a")
+    outbound = tmp_path / "a" / "outbound"
+    same = _second_gateway(tmp_path / "b", outbound, 0)
+    other = _second_gateway(tmp_path / "c", outbound, 1)
+    with support.running(first, ENGINE):
+        time.sleep(0.3)
+        with capture_logs() as captured:
+            assert Gateway(config_module.load(same)).run() == 2
+        [failed] = [e for e in captured if e["event"] == "gateway.failed"]
+        assert (
+            "gateway.instance = 0" in failed["message"] and ".gateway-00.lock" in failed["message"]
+        )
+        with support.running(other, ENGINE):
+            (tmp_path / "a" / "inbound" / "one.xml").write_bytes(INVOICE)
+            (tmp_path / "c" / "inbound" / "two.xml").write_bytes(INVOICE)
+            [one] = _done(first, 1)
+            [two] = _done(other, 1)
+    assert one["id_flux"] == "EDIGW11100000000000000001"
+    assert two["id_flux"] == "EDIGW11100010000000000001"
+    reports = sorted(p.name for p in (outbound / "canaux" / "EDIGW1").glob("CSO1100A_*.xml"))
+    assert reports == [
+        f"CSO1100A_EDIGW1_{one['id_flux']}.xml",
+        f"CSO1100A_EDIGW1_{two['id_flux']}.xml",
+    ]
+    assert sorted(p.name for p in outbound.glob(".gateway-*.lock")) == [
+        ".gateway-00.lock",
+        ".gateway-01.lock",
+    ]
+
+
 def test_stop_hands_back_a_file_in_progress(tmp_path):
     """Stopping with a slow file in progress past the grace hands it back (claimed, attempts
     not counted); the next start processes it."""

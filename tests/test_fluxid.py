@@ -1,14 +1,17 @@
-"""IdFlux drawing: shape, uniqueness, per-application counters, bad arguments."""
+"""IdFlux drawing: shape, gateway instance, uniqueness, per-application counters, bad arguments."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from edi_gateway import config as config_module
 from edi_gateway.errors import ConfigError
-from edi_gateway.fluxid import is_id_flux, new_id_flux
+from edi_gateway.fluxid import instance_in, is_id_flux, new_id_flux
 from edi_gateway.store import Store
+from tests.fixtures.daemon import support
 
 
 @pytest.fixture
@@ -53,3 +56,49 @@ def test_is_id_flux_rejects_other_shapes() -> None:
     """Only 6 [A-Z0-9] + 19 digits is an IdFlux."""
     assert not is_id_flux("EDIGW1110000000000000001")
     assert not is_id_flux("../../etc/passwd")
+
+
+def test_the_instance_sits_between_interface_and_counter(store: Store) -> None:
+    """Layout: app code (6) + interface (4) + instance (2) + 13-digit counter = 25 characters."""
+    id_flux = new_id_flux(store, "EDIGW1", instance=7)
+    assert id_flux == "EDIGW1" + "1100" + "07" + "0000000000001"
+    assert len(id_flux) == 25 and is_id_flux(id_flux) and instance_in(id_flux) == 7
+
+
+@pytest.mark.parametrize("instance", [-1, 100])
+def test_an_instance_outside_0_99_is_refused(store: Store, instance: int) -> None:
+    """An instance that does not fit two digits is a configuration error."""
+    with pytest.raises(ConfigError, match="0 to 99"):
+        new_id_flux(store, "EDIGW1", instance=instance)
+
+
+def _config_with_instance(tmp_path: Path, instance: int) -> Path:
+    path = support.write_config(tmp_path)
+    text = path.read_text().replace("[validation]", f"instance = {instance}\n\n[validation]")
+    path.write_text(text)
+    return path
+
+
+def test_two_gateways_with_their_own_instance_never_draw_the_same_id(tmp_path: Path) -> None:
+    """Separate databases (separate var/) count from 1 each; gateway.instance keeps their ids
+    apart, and the id drawn without an explicit instance uses the loaded configuration's."""
+    one = config_module.load(_config_with_instance(tmp_path / "a", 0))
+    two = config_module.load(_config_with_instance(tmp_path / "b", 1))
+    with Store(one.database) as first, Store(two.database) as second:
+        a = [new_id_flux(first, "EDIGW1") for _ in range(3)]
+        b = [new_id_flux(second, "EDIGW1") for _ in range(3)]
+    assert a[0] == "EDIGW11100000000000000001"
+    assert b[0] == "EDIGW11100010000000000001"
+    assert not set(a) & set(b)
+
+
+def test_the_process_command_uses_the_configured_instance(tmp_path: Path, capsys) -> None:
+    """``edi-gateway process`` draws its IdFlux with gateway.instance of its configuration."""
+    from edi_gateway import cli
+
+    cfg = _config_with_instance(tmp_path, 42)
+    dropped = tmp_path / "facture.xml"
+    dropped.write_bytes(b"not xml")
+    assert cli.main(["process", "--config", str(cfg), "--format", "json", str(dropped)]) == 1
+    record = json.loads(capsys.readouterr().out)
+    assert record["id_flux"] == "EDIGW11100420000000000001"
