@@ -25,7 +25,7 @@ from pathlib import Path
 import structlog
 
 from edi_gateway import envelope, fluxid, lifecycle, outputs, reception, statusflow
-from edi_gateway.claim import Claim, work_name
+from edi_gateway.claim import Claim, readable, work_name
 from edi_gateway.config import Channel, Config
 from edi_gateway.delivery import Delivery, received_day
 from edi_gateway.errors import GatewayError
@@ -78,7 +78,9 @@ class Engine:
         """Run one user file through the pipeline without touching it.
 
         The bytes are copied into ``var/work/<IdFlux>__<name>`` and recorded as a claimed flux
-        (attempt 1), then :meth:`process_claimed` runs on the copy.
+        (attempt 1), then :meth:`process_claimed` runs on the copy. The flux row and the outcome
+        carry the name's readable form (``claim.readable``: undecodable bytes as ``\\xNN``), as
+        the daemon's claims do.
 
         Raises:
             OutputError: the file cannot be read or the copy cannot be written.
@@ -90,8 +92,9 @@ class Engine:
         except OSError as exc:
             raise OutputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
         id_flux = self._new_id_flux(chan)
-        name = Path(path).name
-        work = self.config.work_dir / work_name(id_flux, name)
+        raw_name = Path(path).name  # may hold bytes that are not UTF-8 (surrogateescape)
+        name = readable(raw_name)
+        work = self.config.work_dir / work_name(id_flux, raw_name)
         outputs.write_atomic(work, data)
         received = utc_now()
         sha256 = hashlib.sha256(data).hexdigest()
@@ -101,7 +104,7 @@ class Engine:
             original_name=name,
             sha256=sha256,
             size=len(data),
-            work_path=str(work),
+            work_path=readable(str(work)),
             received_at=received,
         )
         self.store.update_flux(id_flux, attempts=1)

@@ -6,7 +6,9 @@ The mapping lives in one XSLT 1.0 stylesheet per syntax (``xslt/pivot-ubl.xsl``,
 ``xslt/pivot-cii.xsl``, sharing ``xslt/pivot-common.xsl``), run by lxml and compiled once per
 process. The parties come from the envelope extraction and the routing decision (stylesheet
 parameters); the original file is attached as the main document (``PJ``, ``TypePJ`` 01, base64
-``Contenu``).
+``Contenu``). Every parameter value (the file name above all, which may hold ESC, U+0001 or bytes
+that are not UTF-8) goes through :func:`edi_gateway.xmltext.xml_compatible` first: a character
+XML 1.0 forbids is written ``\\xNN`` / ``\\uNNNN`` (``docs/outputs.md``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from edi_gateway import xmlsafe
 from edi_gateway.errors import ArtefactError
 from edi_gateway.model import Envelope, Syntax
 from edi_gateway.statusflow import PLATFORM_ID, PLATFORM_LABEL, supplier_from_envelope
+from edi_gateway.xmltext import xml_compatible
 
 XSLT_DIR = Path(__file__).resolve().parent.parent / "xslt"
 STYLESHEETS = {
@@ -141,9 +144,10 @@ class PivotBuilder:
 def pj_name(original_name: str, limit: int = MAX_PJ_NAME) -> str:
     """Attachment name of at most ``limit`` characters (``NomPJ`` maxLength 50), extension kept.
 
-    CPP requires an extension and 50 characters at most (§1.5).
+    CPP requires an extension and 50 characters at most (§1.5). Characters XML 1.0 forbids are
+    escaped first (:func:`~edi_gateway.xmltext.xml_compatible`), so the name always fits in XML.
     """
-    name = PurePath(original_name).name or "facture.xml"
+    name = xml_compatible(PurePath(original_name).name) or "facture.xml"
     if len(name) <= limit:
         return name
     suffix = PurePath(name).suffix[:10]
@@ -162,6 +166,7 @@ def _parameters(data: PivotInput) -> dict[str, Any]:
     produced = data.produced_at or datetime.now(UTC)
     received = data.received or produced.date()
     name = pj_name(data.original_name)
+    original = xml_compatible(data.original_name)
     values = {
         "id_flux": data.id_flux,
         "dt_prd": produced.date().isoformat(),
@@ -180,8 +185,8 @@ def _parameters(data: PivotInput) -> dict[str, Any]:
         "id_cpro": "" if data.invoice_id is None else str(data.invoice_id),
         "date_reception": received.isoformat(),
         "pj_name": name,
-        "pj_original_name": "" if name == data.original_name else data.original_name[:MAX_PJ_NAME],
+        "pj_original_name": "" if name == original else original[:MAX_PJ_NAME],
         "pj_category": CATEGORIES[kind],
         "pj_mime": MIME_TYPES["pdf" if kind == "pdf" else "xml"],
     }
-    return {key: etree.XSLT.strparam(value) for key, value in values.items()}
+    return {key: etree.XSLT.strparam(xml_compatible(value)) for key, value in values.items()}

@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 
 from edi_gateway import config as config_module
 from edi_gateway import fluxid, logs, svrl
-from edi_gateway.claim import Claim, work_name
+from edi_gateway.claim import Claim, readable, work_name
 from edi_gateway.engine import Engine
 from edi_gateway.errors import GatewayError, StateError
 from edi_gateway.model import Finding, Layer, Severity, Verdict
@@ -343,3 +343,22 @@ def test_log_lines_keep_the_inbound_file_and_name_the_validation_verdict(tmp_pat
         if line["event"] == "flux.done" and line["file"] in names - {ACCEPTED.name}
     ]
     assert done["verdict"] == "rejected"
+
+
+@pytest.mark.parametrize("name", ["a\x1b[31mb\x01.xml", "caf\udce9.xml"])
+def test_file_name_xml_cannot_carry_is_processed_normally(
+    engine: Engine, tmp_path: Path, name: str
+) -> None:
+    """A name with ESC / U+0001, or with a byte that is not UTF-8, is accepted like any other:
+    the four outputs, the pivot's NomPJ with \\xNN escapes, the flux done, nothing left claimed."""
+    source = tmp_path / name
+    shutil.copyfile(ACCEPTED, source)
+    outcome = engine.process_path(source, "depot-edi")
+    assert outcome.verdict is Verdict.ACCEPTED
+    [pivot] = [p for p in outcome.outputs if p.name.startswith("FEN0036A")]
+    nom_pj = etree.parse(str(pivot)).findtext(".//PJ/NomPJ")
+    assert nom_pj in ("a\\x1b[31mb\\x01.xml", "caf\\xe9.xml")
+    assert len(_tree(engine.config.outbound)) == 4
+    row = engine.store.flux(outcome.id_flux)
+    assert (row["state"], row["verdict"]) == ("done", "accepted")
+    assert row["original_name"] == outcome.file == readable(name)

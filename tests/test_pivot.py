@@ -200,3 +200,35 @@ def test_missing_stylesheet_raises(tmp_path: Path) -> None:
     """A missing stylesheet folder fails at construction, naming the file."""
     with pytest.raises(PivotError, match=r"pivot-cii\.xsl"):
         PivotBuilder(tmp_path)
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE_UBL = EXAMPLES / "02-ok-ubl-mairie-services-techniques.xml"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a\x1b[31mb\x01.xml", "a\\x1b[31mb\\x01.xml"),
+        ("caf\udce9.xml", "caf\\xe9.xml"),  # a Latin-1 byte, as os.fsdecode gives it
+        ("x\ufffe\x7f.xml", "x\\ufffe\x7f.xml"),  # U+FFFE is forbidden, DEL is not
+    ],
+)
+def test_file_name_with_characters_xml_forbids(
+    builder: PivotBuilder, name: str, expected: str
+) -> None:
+    """A file name holding ESC, U+0001, an undecodable byte or U+FFFE gives a pivot whose NomPJ
+    writes them as \\xNN / \\uNNNN (XML 1.0 Char), instead of lxml's ValueError."""
+    xml = EXAMPLE_UBL.read_bytes()
+    unit = etree.fromstring(_build(builder, Syntax.UBL_INVOICE, xml, name=name))
+    assert unit.findtext("CPPFactures/CPPFacturePivotUnitaire/PJ/NomPJ") == expected
+    assert pj_name(name) == expected
+
+
+def test_pivot_with_escaped_name_is_xsd_valid(
+    builder: PivotBuilder, schema: etree.XMLSchema
+) -> None:
+    """The escaped file name still fits NomPJ (50 characters, extension kept)."""
+    xml = EXAMPLE_UBL.read_bytes()
+    unit = _valid(schema, _build(builder, Syntax.UBL_INVOICE, xml, name="\x1b" * 40 + ".xml"))
+    assert unit.findtext("PJ/NomPJ") == ("\\x1b" * 40)[:46] + ".xml"
