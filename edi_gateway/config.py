@@ -59,6 +59,8 @@ class Config:
     fr_ctc: bool
     channels: tuple[Channel, ...]
     instance: int = 0
+    max_attempts: int = 3
+    retry_seconds: tuple[float, ...] = (2.0, 10.0)
 
     @property
     def worker_count(self) -> int:
@@ -105,9 +107,11 @@ _GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
     "settle_seconds": (int, float),
     "sweep_seconds": (int, float),
     "instance": int,
+    "max_attempts": int,
+    "retry_seconds": list,
 }
 #: Keys a config file may leave out, and their values then.
-_GATEWAY_DEFAULTS: dict[str, Any] = {"instance": 0}
+_GATEWAY_DEFAULTS: dict[str, Any] = {"instance": 0, "max_attempts": 3, "retry_seconds": [2.0, 10.0]}
 _VALIDATION_KEYS: dict[str, type | tuple[type, ...]] = {"max_file_bytes": int, "fr_ctc": bool}
 _CHANNEL_KEYS: dict[str, type | tuple[type, ...]] = {
     "name": str,
@@ -159,6 +163,8 @@ def load(path: Path | str | None = None) -> Config:
         fr_ctc=validation["fr_ctc"],
         channels=channels,
         instance=gateway["instance"],
+        max_attempts=gateway["max_attempts"],
+        retry_seconds=_seconds(file, "gateway.retry_seconds", gateway["retry_seconds"]),
     )
     _check_values(config)
     register_instance(config)
@@ -205,6 +211,13 @@ def _section(
     return {**(defaults or {}), **table}
 
 
+def _seconds(file: Path, key: str, values: list[Any]) -> tuple[float, ...]:
+    """A list of durations in seconds (numbers >= 0) as a tuple of floats."""
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values):
+        raise ConfigError(f"{file}: {key} must be a list of seconds (numbers >= 0)")
+    return tuple(float(v) for v in values)
+
+
 def _channel(file: Path, root: Path, index: int, table: Any) -> Channel:
     where = f"channel[{index}]."
     if not isinstance(table, dict):
@@ -233,6 +246,8 @@ def _check_values(config: Config) -> None:
         raise ConfigError(f"{file}: gateway.workers must be 0 (CPU count) or more")
     if not 0 <= config.instance <= 99:
         raise ConfigError(f"{file}: gateway.instance must be 0 to 99 (two digits of every IdFlux)")
+    if config.max_attempts < 1:
+        raise ConfigError(f"{file}: gateway.max_attempts must be 1 or more")
     if config.max_file_bytes <= 0:
         raise ConfigError(f"{file}: validation.max_file_bytes must be positive")
     if config.log_level not in ("debug", "info", "warning", "error"):

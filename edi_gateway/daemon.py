@@ -5,7 +5,8 @@ tick (0.1 s): take the observer's hints, sweep the channel folders every ``sweep
 folder is the truth, events are only hints), claim the files that settled
 (:mod:`edi_gateway.claim`) while a worker is idle, and handle results and dead workers. The
 observer thread only queues paths (:mod:`edi_gateway.channel_observer`). Start-up recovery and
-set-aside follow the crash-safety protocol (:mod:`edi_gateway.recovery`). SIGTERM / SIGINT: stop
+set-aside follow the crash-safety protocol (:mod:`edi_gateway.recovery`); a failed attempt waits
+``gateway.retry_seconds`` before the next one (:mod:`edi_gateway.backoff`). SIGTERM / SIGINT: stop
 taking files, wait up to ``stop_grace`` seconds for the files in progress, hand the others back
 (left ``claimed``, retried at the next start), log ``gateway.stopped``.
 """
@@ -16,6 +17,7 @@ import contextlib
 import os
 import queue
 import signal
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from types import FrameType
 
 from edi_gateway import __version__, fluxid, gateway_locks, logs, recovery
 from edi_gateway import config as config_module
+from edi_gateway.backoff import RetryQueue
 from edi_gateway.channel_observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.channel_observer import ChannelObserver
 from edi_gateway.claim import Claim, Claimer, Settler, readable, work_name
@@ -65,6 +68,7 @@ class Gateway:
         self.settler = Settler(config.settle_seconds)
         self.ready: deque[tuple[str, Channel]] = deque()
         self.backlog: deque[Claim] = deque()
+        self.retries = RetryQueue(config.retry_seconds)
         self.observer = ChannelObserver(config, self.hints)
         self.next_sweep = 0.0
         self.taken = 0
@@ -162,7 +166,7 @@ class Gateway:
             "gateway.stopped",
             reason=self.stop_reason,
             taken=self.taken,
-            handed_back=len(handed_back) + len(self.backlog),
+            handed_back=len(handed_back) + len(self.backlog) + len(self.retries),
         )
 
     # -- sweeps ----------------------------------------------------------------------------------
@@ -213,6 +217,7 @@ class Gateway:
             self._reconcile()
             self.next_sweep = now + self.config.sweep_seconds
         self.ready.extend(self.settler.ripe())
+        self.backlog.extend(self.retries.due())
         while self.pool.idle_count() and (self.backlog or self.ready):
             claim = self.backlog.popleft() if self.backlog else self._take(*self.ready.popleft())
             if claim is not None:
@@ -229,7 +234,8 @@ class Gateway:
     def _reconcile(self) -> None:
         """Claimed rows neither in progress nor queued (a dispatch that failed) are queued
         again, so no claim waits for the next start."""
-        known = {c.id_flux for c in self.backlog} | {c.id_flux for c in self.pool.busy()}
+        waiting = [*self.backlog, *self.pool.busy(), *self.retries.claims()]
+        known = {c.id_flux for c in waiting}
         for row in self.store.fluxes(state="claimed"):
             if row["id_flux"] not in known:
                 path = self.config.work_dir / work_name(row["id_flux"], row["original_name"])
@@ -267,7 +273,7 @@ class Gateway:
         if not os.path.lexists(claim.work_path):
             recovery.close_lost(self.store, row)
             return
-        if row["attempts"] >= recovery.MAX_ATTEMPTS:
+        if row["attempts"] >= self.config.max_attempts:
             detail = f"{row['attempts']} attempts"
             recovery.set_aside(self.config, self.store, claim, recovery.FAILED, detail)
             return
@@ -285,7 +291,23 @@ class Gateway:
                 recovery.put_away(self.config, Path(claim.work_path), claim.id_flux, row["verdict"])
             return
         if not self.stopping:
+            self._retry_later(claim, row)
+
+    def _retry_later(self, claim: Claim, row: sqlite3.Row | None) -> None:
+        """A failed attempt: wait ``retry_seconds`` before the next one (``flux.retrying``);
+        with no attempt left, back to the queue at once, where it is set aside."""
+        attempts = row["attempts"] if row is not None else 0
+        if row is None or attempts >= self.config.max_attempts:
             self.backlog.append(claim)
+            return
+        delay = self.retries.put(claim, attempts)
+        with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+            self.log.warning(
+                "flux.retrying",
+                attempt=attempts,
+                max_attempts=self.config.max_attempts,
+                delay_s=delay,
+            )
 
     def _is_done(self, claim: Claim) -> bool:
         row = self.store.flux(claim.id_flux)

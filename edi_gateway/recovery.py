@@ -3,10 +3,11 @@
 - :func:`recover` runs at start-up, before any new file is taken: a file in ``var/work/`` with
   no row gets one (crash between rename and insert); a ``claimed`` row is returned to be
   processed again; a ``done`` row whose original is still in ``var/work/`` is only put away.
-- :func:`set_aside` ends a flux the engine could not process (twice), or a file that is no
-  regular file: the original goes to ``var/error/``, a flux report (CPPFluxStatuts, status 93,
-  IN_INCIDENTE) goes to ``outbound/canaux/<application code>/``, the row becomes ``done`` /
-  ``inadmissible`` with the reason. Nothing is ever deleted.
+- :func:`set_aside` ends a flux the engine could not process in ``gateway.max_attempts``
+  attempts (retried after ``gateway.retry_seconds``, :mod:`edi_gateway.backoff`), or a file
+  that is no regular file: the original goes to ``var/error/``, a flux report (CPPFluxStatuts,
+  status 93, IN_INCIDENTE) goes to ``outbound/canaux/<application code>/``, the row becomes
+  ``done`` / ``inadmissible`` with the reason. Nothing is ever deleted.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from edi_gateway.store import Store, utc_now
 SYMLINK = ("GW-DAEMON-01", "IRR_TYPE_F", "symbolic link: never followed, set aside")
 NOT_REGULAR = ("GW-DAEMON-02", "IRR_TYPE_F", "not a regular file (FIFO, socket, device ...)")
 FAILED = ("GW-DAEMON-03", None, "processing failed on every attempt; please send it again")
-MAX_ATTEMPTS = 2
 
 
 def why_not_regular(path: Path) -> tuple[str, str | None, str] | None:

@@ -127,7 +127,7 @@ def _check_rows(rows: list[sqlite3.Row], dropped: dict[str, bytes]) -> None:
     for row in rows:
         assert row["state"] == "done"
         assert row["verdict"] in ("accepted", "rejected", "inadmissible"), dict(row)
-        assert row["attempts"] <= 2
+        assert row["attempts"] <= 3  # gateway.max_attempts
 
 
 def _check_originals(root: Path, rows: list[sqlite3.Row], dropped: dict[str, bytes]) -> None:

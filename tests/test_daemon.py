@@ -8,11 +8,14 @@ where a worker must fail or crash on purpose (the fake engine of tests/fixtures/
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import queue
 import shutil
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -118,9 +121,10 @@ def test_a_burst_of_500_files_is_taken_completely(tmp_path):
 
 
 def test_failing_and_crashing_files_do_not_stop_the_next_ones(tmp_path):
-    """An engine exception and a worker killed by SIGKILL: each such file is retried once, then
-    set aside with a flux report; the files dropped after them are processed normally."""
-    cfg = support.write_config(tmp_path)
+    """An engine exception and a worker killed by SIGKILL: each such file is tried
+    max_attempts times, then set aside with a flux report; the files dropped after them are
+    processed normally."""
+    cfg = support.write_config(tmp_path, retry_seconds="[0.3]", max_attempts=2)
     inbound = tmp_path / "inbound"
     with support.running(cfg, support.FAKE):
         (inbound / "a-raise.bin").write_bytes(b"RAISE")
@@ -139,6 +143,43 @@ def test_failing_and_crashing_files_do_not_stop_the_next_ones(tmp_path):
     assert len(reports) == 2
     log = (tmp_path / "var" / "log" / "gateway.jsonl").read_text()
     assert '"event": "worker.restarted"' in log and '"signal": "SIGKILL"' in log
+
+
+def test_a_short_outbound_outage_is_retried_with_a_back_off(tmp_path):
+    """A file that fails while outbound/ cannot be written is retried 2 s later (default
+    retry_seconds), not within milliseconds, and is accepted once the outage is over."""
+    cfg = support.write_config(tmp_path)
+    down = tmp_path / "OUTBOUND_DOWN"
+    down.write_bytes(b"")
+    with support.running(cfg, support.FAKE):
+        (tmp_path / "inbound" / "facture.xml").write_bytes(b"<ok/>")
+        log = tmp_path / "var" / "log" / "gateway.jsonl"
+        assert support.wait_until(lambda: log.exists() and "flux.retrying" in log.read_text(), 15)
+        time.sleep(0.5)
+        with Store(config_module.load(cfg).database) as store:
+            [row] = store.fluxes()
+        assert (row["state"], row["attempts"]) == ("claimed", 1)
+        down.unlink()
+        [row] = _done(cfg, 1)
+    assert (row["verdict"], row["attempts"]) == ("accepted", 2)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    [retry] = [line for line in lines if line["event"] == "flux.retrying"]
+    assert (retry["attempt"], retry["max_attempts"], retry["delay_s"]) == (1, 3, 2.0)
+
+
+def test_the_retry_delays_follow_retry_seconds_then_the_file_is_set_aside(tmp_path):
+    """retry_seconds [0.5, 1.5] with max_attempts 3: attempts 0.5 s then 1.5 s apart, then the
+    file is set aside (GW-DAEMON-03) after its third failure."""
+    cfg = support.write_config(tmp_path, retry_seconds="[0.5, 1.5]", max_attempts=3)
+    with support.running(cfg, support.FAKE):
+        (tmp_path / "inbound" / "bad.bin").write_bytes(b"RAISE")
+        [row] = _done(cfg, 1, timeout=30)
+    assert (row["verdict"], row["reason"], row["attempts"]) == ("inadmissible", "GW-DAEMON-03", 3)
+    lines = (tmp_path / "var" / "log" / "gateway.jsonl").read_text().splitlines()
+    failed = [json.loads(line) for line in lines if '"flux.failed"' in line]
+    times = [datetime.fromisoformat(line["timestamp"]) for line in failed]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    assert len(gaps) == 2 and 0.45 <= gaps[0] < 1.4 and 1.45 <= gaps[1] < 2.5
 
 
 def test_a_garbage_file_does_not_stop_the_next_ones(tmp_path):
