@@ -3,8 +3,10 @@
 Job: everything that runs *inside* a worker process started by
 :class:`edi_gateway.workers.WorkerPool`. Input: a :class:`WorkerSpec` and the worker's end of a
 duplex pipe; output: ``{"ready": True}`` once the processor is built (``WorkerSpec.factory``, by
-default ``edi_gateway.engine:Engine``, so schemas and stylesheets are compiled once per process),
-then one result dict per claim received (``ok``, the :func:`summarize` fields, ``duration_ms``).
+default ``edi_gateway.engine:Engine``, so schemas and stylesheets are compiled once per process)
+and its validator warmed up (:func:`warm_up`: a worker whose Saxon cannot start never reports
+ready), then one result dict per claim received (``ok``, the :func:`summarize` fields,
+``duration_ms``).
 The worker is started with the ``spawn`` context (a fresh interpreter: no inherited locks,
 threads or Saxon state), ignores SIGINT/SIGTERM (the parent decides when it stops) and dies with
 the parent (Linux ``PR_SET_PDEATHSIG``, plus a parent-pid watch), so a killed gateway never leaves
@@ -115,6 +117,40 @@ def summarize(outcome: Any) -> dict[str, Any]:
     return fields
 
 
+def warm_up_artefacts() -> tuple[Any, ...]:
+    """What a worker prepares before it reports ready: the UBL invoice schema and the EN 16931
+    UBL Schematron (the most used ruleset; compiling it starts Saxon)."""
+    from edi_gateway import artefacts
+    from edi_gateway.model import Syntax
+
+    plan = artefacts.plan_for(Syntax.UBL_INVOICE, None)
+    return tuple(a for a in (plan.xsd, plan.schematron) if a is not None)
+
+
+def warm_up(processor: Any) -> list[str]:
+    """Prove the processor's engine works before it gets a file: its own ``warm_up()`` hook
+    when it has one, else ``processor.validator.warm_up(only=warm_up_artefacts())`` when it has
+    a validator (``edi_gateway.validate.Validator``), else nothing.
+
+    A Saxon that cannot start (no memory for its isolate, ``ulimit -v``) raises here or ends
+    the process here, before the worker reports ready, so no file is ever given to it.
+
+    Returns:
+        The names of the artefacts prepared ([] when nothing was warmed up).
+
+    Raises:
+        Exception: whatever the warm-up raises (``ArtefactError`` ...).
+    """
+    hook = getattr(processor, "warm_up", None)
+    if callable(hook):
+        done = hook()
+        return sorted(done) if isinstance(done, dict) else []
+    validator = getattr(processor, "validator", None)
+    if validator is None or not callable(getattr(validator, "warm_up", None)):
+        return []
+    return sorted(validator.warm_up(only=warm_up_artefacts()))
+
+
 def _run_one(processor: Any, claim: Any) -> dict[str, Any]:
     """Process one claim inside the worker; never raises (an exception becomes ok=False)."""
     log = logs.get_logger()
@@ -147,10 +183,16 @@ def worker_main(spec: WorkerSpec, index: int, conn: Connection, parent_pid: int)
     start = time.perf_counter()
     try:
         processor = load_factory(spec.factory)(spec.config)
+        warmed = warm_up(processor)
     except Exception as exc:
         log.error("worker.failed", error=type(exc).__name__, message=str(exc))
         sys.exit(3)
-    log.info("worker.started", pid=os.getpid(), duration_ms=logs.elapsed_ms(start))
+    log.info(
+        "worker.started",
+        pid=os.getpid(),
+        duration_ms=logs.elapsed_ms(start),
+        warmed_up=warmed,
+    )
     conn.send({"ready": True})
     while True:
         try:

@@ -182,6 +182,20 @@ def test_the_retry_delays_follow_retry_seconds_then_the_file_is_set_aside(tmp_pa
     assert len(gaps) == 2 and 0.45 <= gaps[0] < 1.4 and 1.45 <= gaps[1] < 2.5
 
 
+def test_files_wait_in_inbound_while_no_worker_can_start_saxon(tmp_path):
+    """Workers whose Saxon cannot start (ulimit -v 6000000) never report ready: a dropped file
+    stays in inbound/, untouched, instead of burning its attempts."""
+    cfg = support.write_config(tmp_path, workers=2)
+    with support.running(cfg, "fake_engine:SaxonLimitedEngine"):
+        (tmp_path / "inbound" / "facture.xml").write_bytes(INVOICE)
+        time.sleep(5.0)
+        assert (tmp_path / "inbound" / "facture.xml").read_bytes() == INVOICE
+        with Store(config_module.load(cfg).database) as store:
+            assert store.fluxes() == []
+    log = (tmp_path / "var" / "log" / "gateway.jsonl").read_text()
+    assert '"started": false' in log and '"worker.started"' not in log
+
+
 def test_a_garbage_file_does_not_stop_the_next_ones(tmp_path):
     """Binary garbage gets its terminal outcome and the next file is still processed."""
     cfg = support.write_config(tmp_path)

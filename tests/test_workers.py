@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -179,3 +180,35 @@ def test_a_processor_that_cannot_be_built_never_gets_a_claim(tmp_path):
         assert pool.slots[0].quick_deaths >= 2
     finally:
         pool.stop(0.5)
+
+
+def test_a_worker_whose_saxon_cannot_start_never_reports_ready(tmp_path):
+    """Under a 6 GB address-space limit Saxon cannot create its isolate: the worker dies while
+    warming up its validator, before it reports ready, so it is never given a file."""
+    config = config_module.load(support.write_config(tmp_path))
+    spec = WorkerSpec(
+        config=config, factory="fake_engine:SaxonLimitedEngine", sys_path=(str(support.HERE),)
+    )
+    pool = WorkerPool(spec, 1)
+    pool.start()
+    try:
+        assert not pool.wait_ready(8.0)
+        assert pool.idle_count() == 0 and pool.started_count() == 0
+        assert pool.slots[0].quick_deaths >= 1
+    finally:
+        pool.stop(0.5)
+
+
+def test_a_worker_warms_up_the_engine_validator_before_it_is_ready(tmp_path):
+    """A real engine worker has compiled the UBL rules before it reports ready (logged)."""
+    config = config_module.load(support.write_config(tmp_path))
+    spec = WorkerSpec(config=config, factory=support.REAL)
+    pool = WorkerPool(spec, 1)
+    pool.start()
+    try:
+        assert pool.wait_ready(60.0)
+    finally:
+        pool.stop(0.5)
+    lines = (tmp_path / "var" / "log" / "gateway.jsonl").read_text().splitlines()
+    [started] = [json.loads(line) for line in lines if '"worker.started"' in line]
+    assert "EN16931-UBL-validation.xslt" in started["warmed_up"]
