@@ -1,27 +1,35 @@
 """Write the outputs of one analysed flux and record it, in ONE store transaction.
 
 Job: protocol steps 2-3 of ``docs/architecture.md``. Inside one ``BEGIN IMMEDIATE`` transaction:
-re-check the duplicate-invoice rule (no other writer can slip in meanwhile), write the flux report
-(CPPFluxStatuts) to the supplier side, and for an accepted invoice the original and its
-CPPFacturePivot to the recipient folder and the invoice statuses 01, 02, 03 (CPPFactureStatuts)
-to the supplier side, every file with :func:`outputs.write_atomic` under names derived from the
-IdFlux; then record the invoice, its status events and the flux verdict (state ``done``).
-Input: the claim, its channel, the original bytes and the :class:`~edi_gateway.outcome.Analysis`
--> output: the :class:`~edi_gateway.outcome.Outcome`. It never validates, never moves the
-original (the engine puts it away after the commit) and never deletes anything.
+re-check the duplicate-invoice rule (no other writer can slip in meanwhile), compute every output
+in memory (the flux report, CPPFluxStatuts, to the supplier side; for an accepted invoice the
+original and its CPPFacturePivot to the recipient folder and the invoice statuses 01, 02, 03,
+CPPFactureStatuts, to the supplier side), then write them with :func:`outputs.write_atomic` under
+names derived from the IdFlux; then record the invoice, its status events and the flux verdict
+(state ``done``).
+
+Delivery is all-or-nothing: when a write or the transaction fails, every output of this flux's
+plan already on disk is removed before the error rises (they are named from the IdFlux, so they
+are this flux's files only), so a retry or a set-aside starts clean and the supplier never sees
+a 90 and a 93 for one flux. Only a hard crash (the process killed) can leave them; the re-run
+then rewrites the same names. Input: the claim, its channel, the original bytes and the
+:class:`~edi_gateway.outcome.Analysis` -> output: the :class:`~edi_gateway.outcome.Outcome`. It
+never validates and never moves the original (the engine puts it away after the commit).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from edi_gateway import outputs, reception, statusflow
 from edi_gateway.claim import Claim
 from edi_gateway.config import Channel, Config
+from edi_gateway.delivery_plan import Plan, received_moment, seller_folder_key
+from edi_gateway.delivery_plan import received_day as received_day
 from edi_gateway.lifecycle import Lifecycle
 from edi_gateway.model import Envelope, Verdict
 from edi_gateway.outcome import PLATFORM_STATUSES, Analysis, Outcome, flux_status, log_rules
@@ -54,47 +62,76 @@ class Delivery:
         self.log = log
 
     def commit(self, claim: Claim, channel: Channel, data: bytes, a: Analysis) -> Outcome:
-        """Protocol steps 2-3: re-check the duplicate rule, write every output, record, in one
-        transaction. A duplicate that appeared meanwhile turns the verdict into a rejection.
+        """Protocol steps 2-3: re-check the duplicate rule, compute then write every output,
+        record, in one transaction. A duplicate that appeared meanwhile turns the verdict into a
+        rejection.
 
         Raises:
-            OutputError: an output cannot be written (the transaction is rolled back).
-            StateError: the database failed (nothing is recorded; a re-run is safe).
+            OutputError: an output cannot be written (the transaction is rolled back and the
+                outputs of this flux already written are removed).
+            StateError: the database failed (nothing is recorded, the outputs are removed; a
+                re-run is safe).
         """
-        with self.store.transaction() as db:
-            if a.verdict is Verdict.ACCEPTED and a.envelope is not None:
-                late = reception.duplicate_invoice(self.store, a.envelope, claim.id_flux)
-                if late is not None:
-                    self.log.warning("flux.duplicate", rule=late.rule, kind="invoice")
-                    findings = (*a.findings, late)
-                    codes = reception.reason_for(findings)
-                    a = replace(
-                        a,
-                        verdict=Verdict.REJECTED,
-                        findings=findings,
-                        reason=codes.reason if codes else None,
-                    )
-            self._log_verdict(a)
-            invoice_id = self._add_invoice(db, claim, a) if a.verdict is Verdict.ACCEPTED else None
-            written, statuses = self._write_outputs(db, claim, channel, data, a, invoice_id)
-            outcome = self._outcome(claim, a, invoice_id, statuses, written)
-            self.store.update_flux(
-                claim.id_flux,
-                db=db,
-                state="done",
-                syntax=a.report.detection.label,
-                flux_syntax=a.report.detection.flux_syntax,
-                profile=a.report.detection.profile,
-                verdict=str(a.verdict),
-                reason=a.reason,
-                recipient_siret=outcome.recipient_siret,
-                service_code=outcome.service_code,
-                seller_id=seller_folder_key(a.envelope),
-                error_count=a.errors,
-                outputs=list(written),
-                finished_at=utc_now(),
-            )
+        plan = Plan()
+        try:
+            with self.store.transaction() as db:
+                a = self._recheck_duplicate(claim, a)
+                self._log_verdict(a)
+                invoice_id = (
+                    self._add_invoice(db, claim, a) if a.verdict is Verdict.ACCEPTED else None
+                )
+                self._plan(plan, claim, channel, data, a, invoice_id)
+                plan.write_all()
+                if plan.statuses and invoice_id is not None:
+                    self._record_events(db, claim, plan.statuses, invoice_id, plan.status_file)
+                self._log_emitted(plan, a)
+                outcome = self._outcome(claim, a, invoice_id, plan.codes, plan.paths)
+                self._record_flux(db, claim, a, outcome, plan.paths)
+        except BaseException:
+            plan.remove_all()
+            raise
         return outcome
+
+    def _recheck_duplicate(self, claim: Claim, a: Analysis) -> Analysis:
+        """CPP-DUP-01 again inside the write transaction: another writer may have accepted the
+        same invoice since the analysis."""
+        if a.verdict is not Verdict.ACCEPTED or a.envelope is None:
+            return a
+        late = reception.duplicate_invoice(self.store, a.envelope, claim.id_flux)
+        if late is None:
+            return a
+        self.log.warning("flux.duplicate", rule=late.rule, kind="invoice")
+        findings = (*a.findings, late)
+        codes = reception.reason_for(findings)
+        return replace(
+            a, verdict=Verdict.REJECTED, findings=findings, reason=codes.reason if codes else None
+        )
+
+    def _record_flux(
+        self,
+        db: sqlite3.Connection,
+        claim: Claim,
+        a: Analysis,
+        outcome: Outcome,
+        written: tuple[Path, ...],
+    ) -> None:
+        """Protocol step 3: the flux verdict, state ``done``, in the caller's transaction."""
+        self.store.update_flux(
+            claim.id_flux,
+            db=db,
+            state="done",
+            syntax=a.report.detection.label,
+            flux_syntax=a.report.detection.flux_syntax,
+            profile=a.report.detection.profile,
+            verdict=str(a.verdict),
+            reason=a.reason,
+            recipient_siret=outcome.recipient_siret,
+            service_code=outcome.service_code,
+            seller_id=seller_folder_key(a.envelope),
+            error_count=a.errors,
+            outputs=list(written),
+            finished_at=utc_now(),
+        )
 
     def _log_verdict(self, a: Analysis) -> None:
         rules = log_rules(a.findings)
@@ -131,17 +168,17 @@ class Delivery:
             status_name=last.name,
         )
 
-    def _write_outputs(
+    def _plan(
         self,
-        db: sqlite3.Connection,
+        plan: Plan,
         claim: Claim,
         channel: Channel,
         data: bytes,
         a: Analysis,
         invoice_id: int | None,
-    ) -> tuple[tuple[Path, ...], tuple[str, ...]]:
-        """Write the flux report, and for an accepted invoice the original, the pivot and the
-        invoice statuses (with their events); return the paths and the invoice status codes."""
+    ) -> None:
+        """Compute every output of the flux into ``plan`` (nothing written): the flux report, and
+        for an accepted invoice the original, the pivot and the invoice statuses."""
         app = channel.application_code
         inbound = outputs.inbound_interface(a.report.detection)
         supplier_dir = outputs.supplier_folder(
@@ -155,18 +192,29 @@ class Delivery:
             findings=a.findings,
         )
         name = outputs.flow_name(outputs.report_interface(inbound), app, claim.id_flux)
-        written = [outputs.write_atomic(supplier_dir / name, report)]
-        self.log.info("status.emitted", kind="flux", status=flux_status(a.verdict), output=name)
+        plan.add(supplier_dir / name, report)
         if a.verdict is not Verdict.ACCEPTED or invoice_id is None or a.envelope is None:
-            return tuple(written), ()
-        written.extend(self._recipient_outputs(claim, app, data, a, invoice_id))
-        status_file = self._invoice_statuses(db, claim, app, supplier_dir, a, invoice_id)
-        written.append(status_file)
-        return tuple(written), PLATFORM_STATUSES
+            return
+        self._recipient_outputs(plan, claim, app, data, a, invoice_id)
+        self._invoice_statuses(plan, claim, app, supplier_dir, a, invoice_id)
+        plan.codes = PLATFORM_STATUSES
+
+    def _log_emitted(self, plan: Plan, a: Analysis) -> None:
+        """``status.emitted`` once the flows are on disk (``output``: the flow's file name)."""
+        self.log.info(
+            "status.emitted", kind="flux", status=flux_status(a.verdict), output=plan.paths[0].name
+        )
+        if plan.status_file is not None:
+            self.log.info(
+                "status.emitted",
+                kind="invoice",
+                statuses=list(plan.codes),
+                output=plan.status_file.name,
+            )
 
     def _recipient_outputs(
-        self, claim: Claim, app: str, data: bytes, a: Analysis, invoice_id: int
-    ) -> list[Path]:
+        self, plan: Plan, claim: Claim, app: str, data: bytes, a: Analysis, invoice_id: int
+    ) -> None:
         """The original and its CPPFacturePivot in the recipient's (SIRET, service) folder."""
         env = a.envelope or Envelope()
         siret = (env.buyer_siret or "").strip()
@@ -174,9 +222,7 @@ class Delivery:
             a.structure.service(env.service_code) if a.structure and env.service_code else None
         )
         recipient_dir = outputs.recipient_folder(self.config.outbound, siret, env.service_code)
-        original = outputs.write_atomic(
-            recipient_dir / outputs.archive_name(claim.id_flux, claim.original_name), data
-        )
+        plan.add(recipient_dir / outputs.archive_name(claim.id_flux, claim.original_name), data)
         pivot = self.pivots.build(
             PivotInput(
                 id_flux=claim.id_flux,
@@ -194,18 +240,18 @@ class Delivery:
             )
         )
         pivot_name = outputs.flow_name(outputs.PIVOT_INTERFACE, app, claim.id_flux)
-        return [original, outputs.write_atomic(recipient_dir / pivot_name, pivot)]
+        plan.add(recipient_dir / pivot_name, pivot)
 
     def _invoice_statuses(
         self,
-        db: sqlite3.Connection,
+        plan: Plan,
         claim: Claim,
         app: str,
         folder: Path,
         a: Analysis,
         invoice_id: int,
-    ) -> Path:
-        """FEN1200A flow with 01, 02, 03 and one status event per status (actor platform)."""
+    ) -> None:
+        """FEN1200A flow with 01, 02, 03 (its events are recorded once it is written)."""
         env = a.envelope or Envelope()
         received = received_moment(claim.received_at)
         now = datetime.now(UTC)
@@ -216,7 +262,7 @@ class Delivery:
             name=a.structure.name if a.structure else env.buyer_name,
             service_code=env.service_code,
         )
-        statuses = [
+        plan.statuses = [
             statusflow.InvoiceStatus(
                 supplier=supplier,
                 debtor=debtor,
@@ -230,15 +276,10 @@ class Delivery:
             for code, moment in zip(PLATFORM_STATUSES, moments, strict=True)
         ]
         name = outputs.flow_name(outputs.INVOICE_STATUS_INTERFACE, app, claim.id_flux)
-        path = outputs.write_atomic(
+        plan.status_file = plan.add(
             folder / name,
-            statusflow.invoice_statuses(statuses, id_flux=claim.id_flux, receiver_id=app),
+            statusflow.invoice_statuses(plan.statuses, id_flux=claim.id_flux, receiver_id=app),
         )
-        self._record_events(db, claim, statuses, invoice_id, path)
-        self.log.info(
-            "status.emitted", kind="invoice", statuses=list(PLATFORM_STATUSES), output=name
-        )
-        return path
 
     def _record_events(
         self,
@@ -246,7 +287,7 @@ class Delivery:
         claim: Claim,
         statuses: list[statusflow.InvoiceStatus],
         invoice_id: int,
-        path: Path,
+        path: Path | None,
     ) -> None:
         """One status event per status written (actor platform, 2026 reform code if any)."""
         for status in statuses:
@@ -260,7 +301,7 @@ class Delivery:
                 actor=ACTOR,
                 reform_code=entry.reform_code or None,
                 id_flux=claim.id_flux,
-                flow_file=str(path),
+                flow_file=str(path) if path else None,
             )
 
     def _outcome(
@@ -289,23 +330,3 @@ class Delivery:
             findings=a.findings,
             error_count=a.errors,
         )
-
-
-def seller_folder_key(env: Envelope | None) -> str | None:
-    """Seller folder key: BT-29, else BT-30 (as the lifecycle actions use)."""
-    return (env.seller_id or env.seller_key) if env else None
-
-
-def received_moment(iso: str) -> datetime:
-    """The claim's ``received_at`` (ISO 8601) as an aware datetime; now (UTC) when unreadable,
-    naive values taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return datetime.now(UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def received_day(iso: str) -> date:
-    """The day of :func:`received_moment` (the deposit date of the CPP reception rules)."""
-    return received_moment(iso).date()

@@ -12,8 +12,9 @@ from lxml import etree
 from structlog.testing import capture_logs
 
 from edi_gateway import config as config_module
-from edi_gateway import fluxid, logs, svrl
+from edi_gateway import fluxid, logs, recovery, svrl
 from edi_gateway.claim import Claim, readable, work_name
+from edi_gateway.delivery_plan import Plan
 from edi_gateway.engine import Engine
 from edi_gateway.errors import GatewayError, StateError
 from edi_gateway.model import Finding, Layer, Severity, Verdict
@@ -131,8 +132,9 @@ def test_inadmissible_goes_to_the_channel_folder_and_var_error(engine: Engine) -
 def test_rerun_after_a_crash_before_commit_writes_the_same_names(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A crash inside the transaction rolls everything back; the re-run rewrites the same file
-    names once, one invoice row, three events."""
+    """A hard crash inside the transaction (the process killed: the written outputs stay, the
+    transaction is rolled back); the re-run rewrites the same file names once, one invoice row,
+    three events."""
     claim = _claim(engine, ACCEPTED)
     real = engine.store.update_flux
 
@@ -140,6 +142,7 @@ def test_rerun_after_a_crash_before_commit_writes_the_same_names(
         raise StateError("disk full (simulated)")
 
     monkeypatch.setattr(engine.store, "update_flux", crash)
+    monkeypatch.setattr(Plan, "remove_all", lambda self: [])  # killed: no clean-up ran
     with pytest.raises(StateError):
         engine.process_claimed(claim)
     first = _tree(engine.config.outbound)
@@ -151,6 +154,23 @@ def test_rerun_after_a_crash_before_commit_writes_the_same_names(
     assert len(first) == 4
     assert len(engine.store.invoices()) == 1
     assert len(engine.store.events(outcome.invoice_id)) == 3
+
+
+def test_database_failure_at_commit_removes_the_outputs(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database failure inside the transaction (the process alive) removes the four outputs
+    already written: nothing of the flux stays in outbound/ while it is still claimed."""
+    claim = _claim(engine, ACCEPTED)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise StateError("disk full (simulated)")
+
+    monkeypatch.setattr(engine.store, "update_flux", crash)
+    with pytest.raises(StateError):
+        engine.process_claimed(claim)
+    assert _tree(engine.config.outbound) == []
+    assert engine.store.flux(claim.id_flux)["state"] == "claimed"
 
 
 def test_rerun_after_commit_only_puts_the_original_away(
@@ -362,3 +382,60 @@ def test_file_name_xml_cannot_carry_is_processed_normally(
     row = engine.store.flux(outcome.id_flux)
     assert (row["state"], row["verdict"]) == ("done", "accepted")
     assert row["original_name"] == outcome.file == readable(name)
+
+
+def _outbound_files(engine: Engine) -> list[str]:
+    """Regular files under outbound/ (folders left out), relative, sorted."""
+    return _tree(engine.config.outbound)
+
+
+def test_failed_output_write_leaves_no_output_of_the_flux(engine: Engine) -> None:
+    """Delivery is all-or-nothing: when the pivot path is taken by a folder, the flux report and
+    the recipient's copy already written are removed before the error rises, the flux stays
+    claimed, and a set-aside then leaves only its own 93 report (never a 90 and a 93)."""
+    claim = _claim(engine, ACCEPTED)
+    folder = engine.config.outbound / "99900001000010" / "SERVICES-TECHNIQUES"
+    (folder / f"FEN0036A_EDIGW1_{claim.id_flux}.xml").mkdir(parents=True)
+    with pytest.raises(OutputError):
+        engine.process_claimed(claim)
+    assert _outbound_files(engine) == []
+    assert engine.store.flux(claim.id_flux)["state"] == "claimed"
+    assert engine.store.invoices() == []
+    recovery.set_aside(engine.config, engine.store, claim, recovery.FAILED, "test")
+    assert _outbound_files(engine) == [f"canaux/EDIGW1/CSO1100A_EDIGW1_{claim.id_flux}.xml"]
+
+
+def test_a_retry_after_a_failed_write_delivers_the_same_names(engine: Engine) -> None:
+    """Once the obstacle is gone, the retry writes the four outputs under the same names."""
+    claim = _claim(engine, ACCEPTED)
+    blocker = engine.config.outbound / "fournisseurs" / "99910000600018"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_bytes(b"")  # a file where the supplier folder goes
+    with pytest.raises(OutputError):
+        engine.process_claimed(claim)
+    assert _outbound_files(engine) == ["fournisseurs/99910000600018"]
+    blocker.unlink()
+    outcome = engine.process_claimed(claim)
+    i = claim.id_flux
+    assert outcome.verdict is Verdict.ACCEPTED
+    assert _outbound_files(engine) == [
+        f"99900001000010/SERVICES-TECHNIQUES/{i}__{ACCEPTED.name}",
+        f"99900001000010/SERVICES-TECHNIQUES/FEN0036A_EDIGW1_{i}.xml",
+        f"fournisseurs/99910000600018/CSO1100A_EDIGW1_{i}.xml",
+        f"fournisseurs/99910000600018/FEN1200A_EDIGW1_{i}.xml",
+    ]
+
+
+def test_a_file_where_a_folder_goes_is_reported_as_not_a_directory(engine: Engine) -> None:
+    """A parent path that is a file gives the real cause (ENOTDIR, naming that file), not
+    "File exists"."""
+    claim = _claim(engine, ACCEPTED)
+    blocker = engine.config.outbound / "99900001000010"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_bytes(b"")
+    with pytest.raises(OutputError) as caught:
+        engine.process_claimed(claim)
+    message = str(caught.value)
+    assert "Not a directory" in message and str(blocker) in message
+    assert "File exists" not in message
+    assert _outbound_files(engine) == ["99900001000010"]
