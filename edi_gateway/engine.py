@@ -75,12 +75,21 @@ class Engine:
     # -- entry points ----------------------------------------------------------------------
 
     def process_path(self, path: Path, channel: str | Channel) -> Outcome:
-        """Run one user file through the pipeline without touching it.
+        """Run one user file through the pipeline without touching it: :meth:`claim_path` then
+        :meth:`process_claimed`.
 
-        The bytes are copied into ``var/work/<IdFlux>__<name>`` and recorded as a claimed flux
-        (attempt 1), then :meth:`process_claimed` runs on the copy. The flux row and the outcome
-        carry the name's readable form (``claim.readable``: undecodable bytes as ``\\xNN``), as
-        the daemon's claims do.
+        Raises:
+            OutputError / ConfigError / StateError: as those two methods.
+        """
+        return self.process_claimed(self.claim_path(path, channel))
+
+    def claim_path(self, path: Path, channel: str | Channel) -> Claim:
+        """Copy a user file into ``var/work/<IdFlux>__<name>`` and record it as a claimed flux
+        (attempt 1), the one-shot ``process`` command's protocol step 1.
+
+        The user's file is never moved nor changed. The flux row and the claim carry the
+        name's readable form (``claim.readable``: undecodable bytes as ``\\xNN``), as the
+        daemon's claims do.
 
         Raises:
             OutputError: the file cannot be read or the copy cannot be written.
@@ -108,7 +117,7 @@ class Engine:
             received_at=received,
         )
         self.store.update_flux(id_flux, attempts=1)
-        claim = Claim(
+        return Claim(
             id_flux=id_flux,
             channel=chan.name,
             work_path=work,
@@ -117,7 +126,6 @@ class Engine:
             size=len(data),
             received_at=received,
         )
-        return self.process_claimed(claim)
 
     def process_claimed(self, claim: Claim) -> Outcome:
         """Process a flux already claimed into ``var/work`` (its ``flux`` row exists).

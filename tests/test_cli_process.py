@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from edi_gateway.cli import main
+from edi_gateway.pivot import PivotBuilder, PivotError
+from edi_gateway.store import Store
 from tests.conftest import ROOT
 from tests.test_examples import tmp_config
 
@@ -99,3 +102,58 @@ def test_text_output_prints_every_message_in_full(
     assert "This exact file was already deposited: flux EDIGW11100000000000000001" in text
     assert "(01-ok-ubl-mairie-sans-service.xml, received 20" in text
     assert text.endswith(").")  # the last words of the English message are there
+
+
+@pytest.mark.parametrize("error", [PivotError("stylesheet failed (simulated)"), ValueError("bug")])
+def test_engine_failure_sets_the_flux_aside(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+) -> None:
+    """An engine exception (ours or a bug) on one file: no traceback, one clear line on
+    stderr, the flux set aside like the daemon does (done / inadmissible / GW-DAEMON-03, copy in
+    var/error, one 93 report in canaux/), the next file still processed, exit 1."""
+
+    def fail(*args: object, **kwargs: object) -> bytes:
+        raise error
+
+    monkeypatch.setattr(PivotBuilder, "build", fail)
+    config = tmp_config(tmp_path)
+    accepted = EXAMPLES / "01-ok-ubl-mairie-sans-service.xml"
+    rejected = EXAMPLES / "09-rej-siret-inconnu.xml"
+    code = main(["process", "--config", str(config), str(accepted), str(rejected)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "Traceback" not in captured.err
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"edi-gateway process: {accepted}: could not be processed (")
+    assert str(error) in line and "set aside" in line
+    assert "verdict     inadmissible  [GW-DAEMON-03]" in captured.out
+    assert "verdict     rejected" in captured.out
+    with Store(tmp_path / "var" / "gateway.sqlite3") as store:
+        rows = {row["original_name"]: row for row in store.fluxes()}
+    row = rows[accepted.name]
+    assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "GW-DAEMON-03")
+    i = row["id_flux"]
+    assert (tmp_path / "var" / "error" / f"{i}__{accepted.name}").exists()
+    reports = sorted(p.name for p in (tmp_path / "outbound" / "canaux").rglob("*.xml"))
+    assert reports == [f"CSO1100A_EDIGW1_{i}.xml"]
+    assert not (tmp_path / "outbound" / "99900001000010").exists()
+    assert accepted.exists()
+
+
+def test_fifo_is_named_and_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A FIFO given as PATH (or found in a folder) is said to be no regular file and skipped,
+    never opened; the other files are processed; exit 1."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    os.mkfifo(drop / "pipe.xml")
+    shutil.copyfile(EXAMPLES / "01-ok-ubl-mairie-sans-service.xml", drop / "ok.xml")
+    config = tmp_config(tmp_path)
+    code = main(["process", "--config", str(config), str(drop / "pipe.xml"), str(drop)])
+    captured = capsys.readouterr()
+    assert code == 1
+    expected = f"edi-gateway process: {drop / 'pipe.xml'}: not a regular file (FIFO); skipped"
+    assert captured.err.splitlines() == [expected, expected]
+    assert captured.out.count("verdict     accepted") == 1
