@@ -17,7 +17,6 @@ import contextlib
 import os
 import queue
 import signal
-import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from types import FrameType
 
 from edi_gateway import __version__, fluxid, gateway_locks, logs, recovery
 from edi_gateway import config as config_module
-from edi_gateway.backoff import RetryQueue
+from edi_gateway.backoff import FailurePolicy
 from edi_gateway.channel_observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.channel_observer import ChannelObserver
 from edi_gateway.claim import Claim, Claimer, Settler, readable, work_name
@@ -68,7 +67,6 @@ class Gateway:
         self.settler = Settler(config.settle_seconds)
         self.ready: deque[tuple[str, Channel]] = deque()
         self.backlog: deque[Claim] = deque()
-        self.retries = RetryQueue(config.retry_seconds)
         self.observer = ChannelObserver(config, self.hints)
         self.next_sweep = 0.0
         self.taken = 0
@@ -126,6 +124,7 @@ class Gateway:
     def _serve(self, store: Store) -> None:
         self.store = store
         self.claimer = Claimer(self.config, store, self.new_id)
+        self.failures = FailurePolicy(self.config, store)
         for channel in self.config.channels:
             channel.folder.mkdir(parents=True, exist_ok=True)
         self.backlog.extend(recovery.recover(self.config, store, self.claimer))
@@ -166,7 +165,7 @@ class Gateway:
             "gateway.stopped",
             reason=self.stop_reason,
             taken=self.taken,
-            handed_back=len(handed_back) + len(self.backlog) + len(self.retries),
+            handed_back=len(handed_back) + len(self.backlog) + len(self.failures.retries),
         )
 
     # -- sweeps ----------------------------------------------------------------------------------
@@ -217,13 +216,14 @@ class Gateway:
             self._reconcile()
             self.next_sweep = now + self.config.sweep_seconds
         self.ready.extend(self.settler.ripe())
-        self.backlog.extend(self.retries.due())
-        while self.pool.idle_count() and (self.backlog or self.ready):
+        self.backlog.extend(self.failures.retries.due())
+        paused = self.failures.deaths.paused()  # a systemic fault: take no file for a while
+        while not paused and self.pool.idle_count() and (self.backlog or self.ready):
             claim = self.backlog.popleft() if self.backlog else self._take(*self.ready.popleft())
             if claim is not None:
                 self._dispatch(claim)
         # claim ahead, one spare per worker, while they work (the claim costs ~3 commits)
-        while self.ready and len(self.backlog) < self.pool.started_count():
+        while not paused and self.ready and len(self.backlog) < self.pool.started_count():
             claim = self._take(*self.ready.popleft())
             if claim is not None:
                 self.backlog.append(claim)
@@ -234,7 +234,7 @@ class Gateway:
     def _reconcile(self) -> None:
         """Claimed rows neither in progress nor queued (a dispatch that failed) are queued
         again, so no claim waits for the next start."""
-        waiting = [*self.backlog, *self.pool.busy(), *self.retries.claims()]
+        waiting = [*self.backlog, *self.pool.busy(), *self.failures.retries.claims()]
         known = {c.id_flux for c in waiting}
         for row in self.store.fluxes(state="claimed"):
             if row["id_flux"] not in known:
@@ -283,6 +283,8 @@ class Gateway:
     def _handle(self, event: Finished | Died) -> None:
         """A worker finished or died: check the row, put away or retry (protocol steps 4-5)."""
         claim = event.claim
+        if isinstance(event, Finished) and event.ok:
+            self.failures.deaths.success()
         if claim is None or (isinstance(event, Finished) and event.ok and self._is_done(claim)):
             return
         row = self.store.flux(claim.id_flux)
@@ -290,24 +292,10 @@ class Gateway:
             if os.path.lexists(claim.work_path):
                 recovery.put_away(self.config, Path(claim.work_path), claim.id_flux, row["verdict"])
             return
-        if not self.stopping:
-            self._retry_later(claim, row)
-
-    def _retry_later(self, claim: Claim, row: sqlite3.Row | None) -> None:
-        """A failed attempt: wait ``retry_seconds`` before the next one (``flux.retrying``);
-        with no attempt left, back to the queue at once, where it is set aside."""
-        attempts = row["attempts"] if row is not None else 0
-        if row is None or attempts >= self.config.max_attempts:
-            self.backlog.append(claim)
-            return
-        delay = self.retries.put(claim, attempts)
-        with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
-            self.log.warning(
-                "flux.retrying",
-                attempt=attempts,
-                max_attempts=self.config.max_attempts,
-                delay_s=delay,
-            )
+        if not self.stopping:  # retried after retry_seconds, or set aside (backoff.py)
+            died_on = event.worker if isinstance(event, Died) else None
+            if self.failures.failed(claim, died_on) is not None:
+                self.backlog.append(claim)
 
     def _is_done(self, claim: Claim) -> bool:
         row = self.store.flux(claim.id_flux)

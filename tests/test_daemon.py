@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from edi_gateway import backoff
 from edi_gateway import config as config_module
 from edi_gateway.channel_observer import ChannelObserver
 from edi_gateway.daemon import Gateway
@@ -194,6 +195,28 @@ def test_files_wait_in_inbound_while_no_worker_can_start_saxon(tmp_path):
             assert store.fluxes() == []
     log = (tmp_path / "var" / "log" / "gateway.jsonl").read_text()
     assert '"started": false' in log and '"worker.started"' not in log
+
+
+def test_every_worker_dying_pauses_the_gateway_instead_of_burning_attempts(tmp_path, monkeypatch):
+    """While every worker dies on every file (a fault of the machine), the gateway pauses with a
+    growing back-off (gateway.paused) and those deaths cost no attempt: once the fault is gone
+    the files are accepted, though max_attempts is 2."""
+    monkeypatch.setattr(backoff, "FIRST_PAUSE", 1.0)
+    cfg = support.write_config(tmp_path, workers=2, retry_seconds="[0.2]", max_attempts=2)
+    fault = tmp_path / "WORKERS_DIE"
+    fault.write_bytes(b"")
+    log = tmp_path / "var" / "log" / "gateway.jsonl"
+    with support.running(cfg, support.FAKE):
+        for index in range(3):
+            (tmp_path / "inbound" / f"f{index}.xml").write_bytes(b"<ok/>")
+        assert support.wait_until(lambda: log.exists() and log.read_text().count("paused") >= 2)
+        fault.unlink()
+        rows = _done(cfg, 3, timeout=60)
+    assert [row["verdict"] for row in rows] == ["accepted"] * 3
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    pauses = [line["pause_s"] for line in lines if line["event"] == "gateway.paused"]
+    assert pauses[:2] == [1.0, 2.0]
+    assert not [line for line in lines if line["event"] == "flux.set_aside"]
 
 
 def test_a_garbage_file_does_not_stop_the_next_ones(tmp_path):
