@@ -41,6 +41,7 @@ from edi_gateway.lifecycle_flows import INTERFACE as INTERFACE
 from edi_gateway.lifecycle_flows import INTERFACE_NUMBER as INTERFACE_NUMBER
 from edi_gateway.lifecycle_flows import STRUCTURE_FLAGS as STRUCTURE_FLAGS
 from edi_gateway.lifecycle_flows import StatusRequest
+from edi_gateway.readlimit import read_bounded
 from edi_gateway.store import Store
 
 ATTEMPTS = 5  # optimistic retries when another writer moved the invoice first
@@ -111,7 +112,8 @@ def apply(
 
     Returns:
         :class:`Applied`, or a :class:`Refusal` (``20002`` transition, ``GW-LC-0n`` details,
-        ``GW-LC-07`` invoice unknown, ``GW-LC-08`` completing file unreadable, ``GW-LC-10``
+        ``GW-LC-07`` invoice unknown, ``GW-LC-08`` completing file unreadable, no regular
+        file or larger than ``validation.max_file_bytes`` (checked before it is read), ``GW-LC-10``
         ``at`` earlier than the invoice's latest event).
 
     Raises:
@@ -197,16 +199,9 @@ def _request(
         return unknown_status(target)
     if actor not in set(Actor):
         return unknown_actor(actor, wanted.name)
-    try:
-        attached = (attachment.name, attachment.read_bytes()) if attachment else None
-    except OSError as exc:
-        why = exc.strerror or exc
-        return Refusal(
-            code="GW-LC-08",
-            message=f"{attachment}: cannot read the completing file: {why}",
-            message_fr=f"{attachment} : pièce complémentaire illisible : {why}",
-            target=wanted.name,
-        )
+    attached = _completing_file(attachment, config.max_file_bytes, wanted.name)
+    if isinstance(attached, Refusal):
+        return attached
     request = StatusRequest(
         target=wanted,
         actor=Actor(actor),
@@ -219,6 +214,38 @@ def _request(
         outbound=config.outbound,
     )
     return request
+
+
+def _completing_file(
+    path: Path | None, limit: int, target: str
+) -> tuple[str, bytes] | Refusal | None:
+    """``(name, bytes)`` of the completing file, read with a bound before anything else.
+
+    GW-LC-08 when it cannot be read, is no regular file (``/dev/zero``, a FIFO, a folder: never
+    read) or is larger than ``limit`` (config ``validation.max_file_bytes``; never read beyond).
+    """
+    if path is None:
+        return None
+    try:
+        read = read_bounded(path, limit)
+    except OSError as exc:
+        why = exc.strerror or exc
+        return Refusal(
+            code="GW-LC-08",
+            message=f"{path}: cannot read the completing file: {why}",
+            message_fr=f"{path} : pièce complémentaire illisible : {why}",
+            target=target,
+        )
+    if not read.complete:
+        return Refusal(
+            code="GW-LC-08",
+            message=f"{path}: the completing file is {read.size} bytes, more than the {limit} "
+            "accepted (validation.max_file_bytes)",
+            message_fr=f"{path} : la pièce complémentaire fait {read.size} octets, plus que les "
+            f"{limit} acceptés (validation.max_file_bytes)",
+            target=target,
+        )
+    return path.name, read.data
 
 
 def _check(table: Lifecycle, row: sqlite3.Row, request: StatusRequest) -> Refusal | None:

@@ -24,16 +24,26 @@ from pathlib import Path
 
 import structlog
 
-from edi_gateway import envelope, fluxid, lifecycle, outputs, reception, statusflow
-from edi_gateway.claim import Claim, readable, work_name
+from edi_gateway import (
+    detect,
+    envelope,
+    fluxid,
+    lifecycle,
+    outputs,
+    reception,
+    statusflow,
+    user_claim,
+)
+from edi_gateway.claim import Claim
 from edi_gateway.config import Channel, Config
 from edi_gateway.delivery import Delivery, received_day
 from edi_gateway.errors import GatewayError
-from edi_gateway.model import ValidationReport, Verdict
+from edi_gateway.model import Detection, Syntax, ValidationReport, Verdict
 from edi_gateway.outcome import PLATFORM_STATUSES, Analysis, Outcome, flux_status
 from edi_gateway.outputs import OutputError
 from edi_gateway.pivot import PivotBuilder
-from edi_gateway.store import Store, utc_now
+from edi_gateway.readlimit import HEAD, Bounded, read_bounded
+from edi_gateway.store import Store
 from edi_gateway.structures import Watcher
 from edi_gateway.validate import Validator
 
@@ -87,7 +97,10 @@ class Engine:
         """Copy a user file into ``var/work/<IdFlux>__<name>`` and record it as a claimed flux
         (attempt 1), the one-shot ``process`` command's protocol step 1.
 
-        The user's file is never moved nor changed. The flux row and the claim carry the
+        The user's file is never moved nor changed, and never read beyond
+        ``validation.max_file_bytes``: a larger file is hard-linked into ``var/work`` (nothing
+        copied), or where a link is impossible only its first 4 KiB are copied there; its
+        sha256 stays empty (the daemon does the same). The flux row and the claim carry the
         name's readable form (``claim.readable``: undecodable bytes as ``\\xNN``), as the
         daemon's claims do.
 
@@ -96,35 +109,9 @@ class Engine:
             ConfigError: unknown channel. StateError: the database failed.
         """
         chan = channel if isinstance(channel, Channel) else self.config.channel(channel)
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        id_flux = self._new_id_flux(chan)
-        raw_name = Path(path).name  # may hold bytes that are not UTF-8 (surrogateescape)
-        name = readable(raw_name)
-        work = self.config.work_dir / work_name(id_flux, raw_name)
-        outputs.write_atomic(work, data)
-        received = utc_now()
-        sha256 = hashlib.sha256(data).hexdigest()
-        self.store.add_flux(
-            id_flux=id_flux,
-            channel=chan.name,
-            original_name=name,
-            sha256=sha256,
-            size=len(data),
-            work_path=readable(str(work)),
-            received_at=received,
-        )
-        self.store.update_flux(id_flux, attempts=1)
-        return Claim(
-            id_flux=id_flux,
-            channel=chan.name,
-            work_path=work,
-            original_name=name,
-            sha256=sha256,
-            size=len(data),
-            received_at=received,
+        read = self._read_bounded(Path(path))
+        return user_claim.record(
+            self.config, self.store, Path(path), chan, read, self._new_id_flux(chan)
         )
 
     def process_claimed(self, claim: Claim) -> Outcome:
@@ -149,8 +136,9 @@ class Engine:
             row = self.store.flux(claim.id_flux)
             if row is not None and row["state"] == "done":
                 return self._already_done(claim, row, start)
-            data = self._read(claim)
-            analysis = self._analyse(claim, data)
+            read = self._read_claimed(claim)
+            data = read.data
+            analysis = self._analyse(claim, read)
             outcome = self.delivery.commit(claim, channel, data, analysis)
             moved = self._put_away(claim, outcome.verdict)
             outcome = replace(
@@ -191,14 +179,39 @@ class Engine:
     def _new_id_flux(self, channel: Channel) -> str:
         return fluxid.new_id_flux(self.store, channel.application_code)
 
-    def _read(self, claim: Claim) -> bytes:
-        try:
-            return Path(claim.work_path).read_bytes()
-        except OSError as exc:
-            raise OutputError(f"{claim.work_path}: cannot read: {exc.strerror or exc}") from exc
+    def _read_claimed(self, claim: Claim) -> Bounded:
+        """The claimed file, bounded; a claim recorded over the limit stays over it (the
+        one-shot ``var/work`` entry of such a file may be its head only)."""
+        read = self._read_bounded(Path(claim.work_path))
+        if read.complete and claim.size > self.config.max_file_bytes:
+            return Bounded(read.data[:HEAD], claim.size, complete=False)
+        return read
 
-    def _analyse(self, claim: Claim, data: bytes) -> Analysis:
-        """Duplicate flux, validation, envelope, reception rules: the verdict, nothing written."""
+    def _read_bounded(self, path: Path) -> Bounded:
+        """The file's bytes, or only its head when over ``validation.max_file_bytes``."""
+        try:
+            return read_bounded(path, self.config.max_file_bytes)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+    def _analyse(self, claim: Claim, read: Bounded) -> Analysis:
+        """Duplicate flux, validation, envelope, reception rules: the verdict, nothing written.
+
+        A file over ``validation.max_file_bytes`` is judged on its size and head alone
+        (GW-XML-04, IRR_TAILLE_F): no digest, no duplicate check, never read further."""
+        if not read.complete:
+            too_large = Detection(
+                container=detect.sniff(read.data), syntax=Syntax.OTHER, kind="file too large"
+            )
+            report = self.validator.validate_detected(too_large, claim.original_name, read.size)
+            self._log_validation(report)
+            return Analysis(
+                report=report,
+                verdict=Verdict.INADMISSIBLE,
+                findings=report.findings,
+                reason=statusflow.inadmissible_reason(report.findings),
+            )
+        data = read.data
         sha256 = claim.sha256 or hashlib.sha256(data).hexdigest()
         duplicate = reception.duplicate_flux(self.store, sha256, claim.id_flux)
         report = self.validator.validate(data, claim.original_name)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -305,3 +307,44 @@ def test_refusal_is_logged_as_a_warning_and_success_as_info(config: Config, stor
         (e["log_level"], e["code"], e["current"], e["target"], e["actor"]) for e in refused
     ] == [("warning", "20002", "MISE_A_DISPOSITION", "COMPLETEE", "recipient")]
     assert [e["log_level"] for e in logs if e["event"] == "status.applied"] == ["info"]
+
+
+def _suspended(config: Config, store: Store) -> int:
+    invoice = add_available_invoice(store)
+    _applied(actions.apply(store, config, invoice, "SUSPENDUE", actor="recipient", motif="AUTRE"))
+    return invoice
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo", "folder"])
+def test_completing_file_that_is_no_regular_file_is_refused_unread(
+    config: Config, store: Store, special: str
+) -> None:
+    """--attach /dev/zero, a FIFO or a folder: GW-LC-08 naming what it is, never read (no
+    endless read, no hang), nothing stored."""
+    invoice = _suspended(config, store)
+    path = Path(special)
+    if special == "fifo":
+        path = config.root / "pipe"
+        os.mkfifo(path)
+    elif special == "folder":
+        path = config.root
+    result = actions.apply(store, config, invoice, "COMPLETEE", actor="supplier", attachment=path)
+    assert isinstance(result, Refusal) and result.code == "GW-LC-08"
+    kind = {"/dev/zero": "character device", "fifo": "FIFO", "folder": "folder"}[special]
+    assert f"not a regular file ({kind})" in result.message
+    assert store.invoice(invoice)["status_code"] == "06"
+
+
+def test_completing_file_over_max_file_bytes_is_refused(config: Config, store: Store) -> None:
+    """A completing file larger than validation.max_file_bytes is refused (GW-LC-08, its size
+    and the limit named) from its size alone."""
+    small = dataclasses.replace(config, max_file_bytes=1024)
+    invoice = _suspended(small, store)
+    big = config.root / "annexe.pdf"
+    with big.open("wb") as handle:
+        handle.truncate(64 << 20)
+    result = actions.apply(store, small, invoice, "COMPLETEE", actor="supplier", attachment=big)
+    assert isinstance(result, Refusal) and result.code == "GW-LC-08"
+    assert str(64 << 20) in result.message and "1024" in result.message
+    assert "validation.max_file_bytes" in result.message
+    assert store.invoice(invoice)["status_code"] == "06"

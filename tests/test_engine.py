@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -439,3 +441,83 @@ def test_a_file_where_a_folder_goes_is_reported_as_not_a_directory(engine: Engin
     assert "Not a directory" in message and str(blocker) in message
     assert "File exists" not in message
     assert _outbound_files(engine) == ["99900001000010"]
+
+
+def _small_limit_engine(tmp_path: Path, limit: int) -> Engine:
+    """An engine whose validation.max_file_bytes is ``limit``."""
+    path = tmp_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            f"max_file_bytes = {limit}" if line.startswith("max_file_bytes") else line
+            for line in text.splitlines()
+        ),
+        encoding="utf-8",
+    )
+    return Engine(config_module.load(path))
+
+
+def _peak_bytes(action: object) -> int:
+    """Peak Python memory (tracemalloc) while ``action()`` runs."""
+    tracemalloc.start()
+    try:
+        action()  # type: ignore[operator]
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("entry", ["process_path", "daemon claim"])
+def test_oversize_file_is_inadmissible_without_being_read(tmp_path: Path, entry: str) -> None:
+    """A sparse file far over validation.max_file_bytes (1 MiB here, 64 MiB file) is
+    inadmissible GW-XML-04 / IRR_TAILLE_F from its size alone: the engine never holds it in
+    memory (peak well under the limit) and the one-shot copy in var/work is never written out."""
+    built = _small_limit_engine(tmp_path, 1 << 20)
+    try:
+        big = tmp_path / "sparse.xml"
+        with big.open("wb") as handle:
+            handle.write(b"<?xml version='1.0'?><Invoice/>")
+            handle.truncate(64 << 20)
+        outcomes: list[Outcome] = []
+        if entry == "process_path":
+            run = lambda: outcomes.append(built.process_path(big, "depot-edi"))  # noqa: E731
+        else:
+            claim = _claim(built, EXAMPLES / "28-irr-xml-mal-forme.xml")
+            os.truncate(claim.work_path, 64 << 20)  # claimed by the daemon, sha256 left empty
+            run = lambda: outcomes.append(built.process_claimed(claim))  # noqa: E731
+        assert _peak_bytes(run) < 4 << 20
+        [outcome] = outcomes
+        assert (outcome.verdict, outcome.reason) == (Verdict.INADMISSIBLE, "IRR_TAILLE_F")
+        assert [f.rule for f in outcome.findings] == ["GW-XML-04"]
+        assert str(64 << 20) in outcome.findings[0].message
+        [kept] = list(built.config.error_dir.iterdir())
+        assert kept.stat().st_blocks * 512 < 1 << 20  # no 64 MiB copy was written
+        assert big.stat().st_size == 64 << 20  # the user's file is untouched
+    finally:
+        built.close()
+
+
+def test_oversize_file_on_another_filesystem_keeps_only_its_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a hard link is impossible (EXDEV), the one-shot var/work entry of an oversize file
+    is its first 4 KiB: the verdict is the same and nothing more is read or written."""
+    built = _small_limit_engine(tmp_path, 1 << 20)
+
+    def no_link(*args: object, **kwargs: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("edi_gateway.user_claim.os.link", no_link)
+    try:
+        big = tmp_path / "sparse.pdf"
+        with big.open("wb") as handle:
+            handle.write(b"%PDF-1.7\n")
+            handle.truncate(8 << 20)
+        outcome = built.process_path(big, "depot-edi")
+        assert (outcome.verdict, outcome.reason) == (Verdict.INADMISSIBLE, "IRR_TAILLE_F")
+        [kept] = list(built.config.error_dir.iterdir())
+        assert kept.stat().st_size == 4096 and kept.read_bytes().startswith(b"%PDF-1.7")
+        assert built.store.flux(outcome.id_flux)["size"] == 8 << 20
+        assert any(p.name.startswith("CSO1117A") for p in outcome.outputs)  # sniffed as a PDF
+    finally:
+        built.close()
