@@ -2,7 +2,7 @@
 
 Two kinds of rules (``docs/reception.md`` has the full table):
 
-* ``CPP-REC-01`` .. ``CPP-REC-18``: rules on the invoice and the structures directory, written
+* ``CPP-REC-01`` .. ``CPP-REC-19``: rules on the invoice and the structures directory, written
   in ``rules/cpp-reception.xsl`` (XSLT 2.0, SVRL) and run by :mod:`edi_gateway.schematron`;
 * ``CPP-DUP-01`` (invoice already received) and ``CPP-DUP-02`` (same file deposited twice): they
   need the gateway's state, so they are Python here, reported as findings of layer DUPLICATE.
@@ -74,6 +74,7 @@ REASONS: MappingProxyType[str, Reason] = MappingProxyType(
         "CPP-REC-16": Reason("MONTANT_ERR", "REJ_SEMAN"),
         "CPP-REC-17": Reason("EJ_ERR", "REJ_SEMAN"),
         "CPP-REC-18": Reason("AUTRE", "REJ_SEMAN"),
+        "CPP-REC-19": Reason("AUTRE", "REJ_SEMAN"),
         schematron.RUN_FAILED: Reason("AUTRE", "REJ_COH"),
     }
 )

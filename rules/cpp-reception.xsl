@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
-  Chorus Pro reception rules (CPP-REC-01 .. CPP-REC-18), Schematron-style, output SVRL.
+  Chorus Pro reception rules (CPP-REC-01 .. CPP-REC-19), Schematron-style, output SVRL.
 
   Run by edi_gateway/reception.py through edi_gateway/schematron.py (saxonche, XSLT 2.0) on a
   UBL 2.1 Invoice / CreditNote or a CII invoice (also the CII of a Factur-X PDF).
@@ -236,6 +236,15 @@
       <xsl:with-param name="fr">La date d'émission <xsl:value-of select="$issue-date"/> est postérieure à la date de dépôt <xsl:value-of select="$deposit"/>.</xsl:with-param>
       <xsl:with-param name="en">The issue date <xsl:value-of select="$issue-date"/> is after the deposit date <xsl:value-of select="$deposit"/>.</xsl:with-param>
     </xsl:call-template>
+    <xsl:variable name="issue-text" select="normalize-space(string($BT-2[1]))"/>
+    <xsl:call-template name="assert">
+      <xsl:with-param name="id" select="'CPP-REC-19'"/>
+      <xsl:with-param name="failed" select="exists($BT-2) and not(gw:calendar-date($issue-text, exists($ubl)))"/>
+      <xsl:with-param name="at" select="$BT-2[1]"/>
+      <xsl:with-param name="test">BT-2 is a calendar date with a four-digit year from 1900 to 2099</xsl:with-param>
+      <xsl:with-param name="fr">La date d'émission (BT-2) « <xsl:value-of select="$issue-text"/> » n'est pas une date du calendrier avec une année à quatre chiffres de 1900 à 2099 (<xsl:value-of select="if (exists($ubl)) then 'AAAA-MM-JJ' else 'format 102 : AAAAMMJJ'"/>).</xsl:with-param>
+      <xsl:with-param name="en">The issue date (BT-2) '<xsl:value-of select="$issue-text"/>' is not a calendar date with a four-digit year from 1900 to 2099 (<xsl:value-of select="if (exists($ubl)) then 'YYYY-MM-DD' else 'format 102: YYYYMMDD'"/>).</xsl:with-param>
+    </xsl:call-template>
     <xsl:for-each select="$amounts[string-length(substring-after(normalize-space(.), '.')) gt 2]">
       <xsl:call-template name="assert">
         <xsl:with-param name="id" select="'CPP-REC-16'"/>
@@ -288,6 +297,18 @@
         then concat(substring($t, 1, 4), '-', substring($t, 5, 2), '-', substring($t, 7, 2))
         else substring($t, 1, 10)"/>
     <xsl:sequence select="if ($iso castable as xs:date) then xs:date($iso) else ()"/>
+  </xsl:function>
+
+  <!-- CPP-REC-19: a calendar date whose year has four digits, 1900 to 2099. UBL: YYYY-MM-DD with
+       an optional zone (xs:date also allows 12025-06-16 and -2025-06-16: not here); CII: format
+       102 YYYYMMDD. Digits are ASCII ([0-9], never \d, which matches any Unicode digit). -->
+  <xsl:function name="gw:calendar-date" as="xs:boolean">
+    <xsl:param name="t" as="xs:string"/>
+    <xsl:param name="iso" as="xs:boolean"/>
+    <xsl:sequence select="if ($iso)
+        then matches($t, '^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}(Z|[+\-][0-9]{2}:[0-9]{2})?$')
+             and exists(gw:date($t))
+        else matches($t, '^(19|20)[0-9]{6}$') and exists(gw:date($t))"/>
   </xsl:function>
 
   <!-- "2020-01-01 .. 2023-12-31" with open ends shown as "…" -->

@@ -82,6 +82,7 @@ CASES: dict[str, tuple[dict[str, object], dict[str, object]]] = {
     "CPP-REC-16": ({"total": "1000.001"}, {"total": "1000.0"}),
     "CPP-REC-17": ({"ej": "E" * 51}, {"ej": "E" * 50}),
     "CPP-REC-18": ({"contract": "M" * 51}, {"contract": "M" * 50}),
+    "CPP-REC-19": ({"issue": "12025-06-16"}, {"issue": date(2025, 6, 16)}),
 }  # fmt: skip
 
 
@@ -114,6 +115,63 @@ def test_rule_does_not_fire(rule: str, kind: str) -> None:
 def test_every_refused_type_code(kind: str, code: str) -> None:
     """Type codes 389 (self-billing), 261 and 751 are each refused (CPP-REC-14)."""
     assert rules(run(kind, type_code=code)) == ["CPP-REC-14"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "issue", "also"),
+    [
+        ("ubl", "12025-06-16", []),  # xs:date allows years of five digits ...
+        ("ubl", "-2025-06-16", []),  # ... and negative years
+        ("ubl", "1899-12-31", ["CPP-REC-07"]),  # a date, before the service opened
+        ("ubl", "2100-01-01", ["CPP-REC-15"]),  # a date, after the deposit date
+        ("ubl", "2025-02-30", []),
+        ("ubl", "16/06/2025", []),
+        ("ubl", "   ", []),
+        ("cii", "120250616", []),
+        ("cii", "18991231", ["CPP-REC-07"]),
+        ("cii", "21000101", ["CPP-REC-15"]),
+        ("cii", "20250230", []),
+        ("cii", "2025-06-16", []),  # not format 102
+    ],
+)
+def test_issue_date_must_be_a_calendar_date_from_1900_to_2099(
+    kind: str, issue: str, also: list[str]
+) -> None:
+    """CPP-REC-19 fires for a BT-2 that is no calendar date with a four-digit year 1900-2099
+    (UBL YYYY-MM-DD, CII format 102 YYYYMMDD), quoting the value in French and English, so a
+    date the other rules cannot read (CPP-REC-15 ...) never passes silently."""
+    result = run(kind, issue=issue)
+    assert rules(result) == [*also, "CPP-REC-19"]
+    [finding] = [f for f in result.findings if f.rule == "CPP-REC-19"]
+    if not also:
+        assert (result.motif, result.reason) == ("AUTRE", "REJ_SEMAN")
+    french, english = reception.messages(finding)
+    shown = " ".join(issue.split())
+    assert " ".join(french.split()).startswith(
+        " ".join(f"La date d'émission (BT-2) « {shown} »".split())
+    )
+    assert english.startswith(f"The issue date (BT-2) '{shown}'")
+    assert "1900" in english and "2099" in english
+    assert finding.location is not None and finding.location.endswith("[1]")
+
+
+@pytest.mark.parametrize(
+    ("kind", "issue", "expected"),
+    [
+        ("ubl", "1900-01-01", ["CPP-REC-07"]),
+        ("ubl", "2024-02-29", []),
+        ("ubl", "2025-06-16+02:00", []),
+        ("ubl", "2025-06-16Z", []),
+        ("ubl", "2099-12-31", ["CPP-REC-15"]),  # a date, after the deposit date
+        ("cii", "19000101", ["CPP-REC-07"]),  # a date, before the service opened
+        ("cii", "20240229", []),
+        ("cii", "20991231", ["CPP-REC-15"]),
+    ],
+)
+def test_issue_date_from_1900_to_2099_passes(kind: str, issue: str, expected: list[str]) -> None:
+    """Calendar dates with a four-digit year from 1900 to 2099 pass CPP-REC-19 (a zone on a UBL
+    date is allowed); the deposit-date rule still reads them."""
+    assert rules(run(kind, issue=issue)) == expected
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -349,7 +407,7 @@ def test_reason_table_covers_every_rule_and_uses_known_codes() -> None:
     """Every rule of the stylesheet has codes; motifs exist in lifecycle.toml; reasons are CPP's."""
     xsl = (ROOT / "rules" / "cpp-reception.xsl").read_text(encoding="utf-8")
     in_xsl = set(re.findall(r"'(CPP-REC-\d\d)'", xsl))
-    assert in_xsl == {f"CPP-REC-{n:02d}" for n in range(1, 19)}
+    assert in_xsl == {f"CPP-REC-{n:02d}" for n in range(1, 20)}
     assert in_xsl | {"CPP-DUP-01", "CPP-DUP-02", "GW-SCH-01"} == set(reception.REASONS)
     lifecycle = tomllib.loads((ROOT / "rules" / "lifecycle.toml").read_text(encoding="utf-8"))
     motifs = {m["code"] for m in lifecycle["motif"]}
