@@ -134,12 +134,7 @@ def load(path: Path | str | None = None) -> Config:
         ConfigError: the file is missing, not TOML, has unknown keys, or a bad value.
     """
     file = Path(path or DEFAULT_CONFIG).resolve()
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    data = read_toml(file)
     _check_keys(file, "", data, {"gateway": dict, "validation": dict, "channel": list})
     gateway = _section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
     validation = _section(file, data, "validation", _VALIDATION_KEYS)
@@ -184,6 +179,21 @@ def register_instance(config: Config) -> None:
 def instance_of(database: Path | str) -> int:
     """``gateway.instance`` registered for ``database`` (:func:`register_instance`), else 0."""
     return _INSTANCES.get(str(database), 0)
+
+
+def read_toml(file: Path) -> dict[str, Any]:
+    """Read a UTF-8 TOML file (config.toml or a rules/ table) into a dict.
+
+    Raises:
+        ConfigError: the file cannot be read, is not UTF-8, or is not TOML; the message names
+            the file (and the line and column for a syntax error).
+    """
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
 
 
 def _check_keys(file: Path, where: str, table: dict[str, Any], known: dict[str, Any]) -> None:

@@ -12,12 +12,12 @@ output: ``TableData`` or a :class:`~edi_gateway.errors.ConfigError` naming the f
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from edi_gateway.config import read_toml
 from edi_gateway.errors import ConfigError
 
 DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "rules" / "lifecycle.toml"
@@ -131,12 +131,7 @@ def read_table(path: Path | str | None = None) -> TableData:
             (the message names the file and the key, e.g. ``status[3].motif``).
     """
     file = Path(path or DEFAULT_TABLE).resolve()
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    data = read_toml(file)
     _keys(file, "", data, _TOP_KEYS, required=set(_TOP_KEYS))
     statuses = tuple(_status(file, i, row) for i, row in enumerate(data["status"]))
     _unique(file, "status", [s.code for s in statuses], [s.name for s in statuses])
