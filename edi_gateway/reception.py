@@ -2,7 +2,7 @@
 
 Two kinds of rules (``docs/reception.md`` has the full table):
 
-* ``CPP-REC-01`` .. ``CPP-REC-19``: rules on the invoice and the structures directory, written
+* ``CPP-REC-01`` .. ``CPP-REC-20``: rules on the invoice and the structures directory, written
   in ``rules/cpp-reception.xsl`` (XSLT 2.0, SVRL) and run by :mod:`edi_gateway.schematron`;
 * ``CPP-DUP-01`` (invoice already received) and ``CPP-DUP-02`` (same file deposited twice): they
   need the gateway's state, so they are Python here, reported as findings of layer DUPLICATE.
@@ -15,6 +15,7 @@ invoice is rejected. Facts: ``../shared/domain/chorus-pro.md`` §1.4, §2, §4.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -75,6 +76,7 @@ REASONS: MappingProxyType[str, Reason] = MappingProxyType(
         "CPP-REC-17": Reason("EJ_ERR", "REJ_SEMAN"),
         "CPP-REC-18": Reason("AUTRE", "REJ_SEMAN"),
         "CPP-REC-19": Reason("AUTRE", "REJ_SEMAN"),
+        "CPP-REC-20": Reason("AUTRE", "REJ_SEMAN"),
         schematron.RUN_FAILED: Reason("AUTRE", "REJ_COH"),
     }
 )
@@ -212,11 +214,22 @@ def _finding(rule: str, french: str, english: str, location: str | None = None) 
     )
 
 
+def number_key(number: str) -> str:
+    """BT-1 as the duplicate key compares it (``docs/reception.md`` §4, our choice): Unicode NFKC
+    (fullwidth and compatibility forms folded), format characters (category Cf: zero-width
+    space, word joiner, bidi marks ...) removed, whitespace trimmed (no-break spaces included),
+    then case-folded (``str.casefold``: ``ex-2025-001`` and ``EX-2025-001`` are one number)."""
+    text = unicodedata.normalize("NFKC", number)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.strip().casefold()
+
+
 def duplicate_invoice(store: Store, envelope: Envelope, id_flux: str | None) -> Finding | None:
     """CPP-DUP-01: the same invoice was already accepted (motif DOUBLE_FACT, reason REJ_UNI).
 
     Key: (seller SIREN BT-30, else seller identifier BT-29 = ``Envelope.seller_key``; invoice
-    number BT-1; year of the issue date BT-2) (§4.4, S-DGFIP-CPRO §3.2.1.4.2). An earlier row
+    number BT-1 compared through :func:`number_key`; year of the issue date BT-2) (§4.4,
+    S-DGFIP-CPRO §3.2.1.4.2). An earlier row
     counts when its flux was accepted, it is not of ``id_flux`` (a crash re-run of the same flux)
     and its current status is not A_RECYCLER (04): an invoice sent back for routing data may be
     re-sent with the same number (§3.2). Billing framework S3 is never checked (§4.4).
@@ -224,12 +237,15 @@ def duplicate_invoice(store: Store, envelope: Envelope, id_flux: str | None) -> 
     Returns:
         The error finding, or None (also when the seller key or BT-1 is missing).
     """
-    if not envelope.seller_key or not envelope.number:
+    key = number_key(envelope.number or "")
+    if not envelope.seller_key or not key:
         return None
     if envelope.billing_framework in NO_DUPLICATE_CHECK:
         return None
     year = envelope.issue_date.year if envelope.issue_date else None
-    for row in store.invoices_with_key(envelope.seller_key, envelope.number, year):
+    for row in store.invoices_of_seller_year(envelope.seller_key, year):
+        if number_key(row["number"]) != key:
+            continue
         if row["id_flux"] == id_flux or row["status_code"] == A_RECYCLER:
             continue
         flux = store.flux(row["id_flux"])

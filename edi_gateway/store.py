@@ -343,6 +343,14 @@ class Store:
             (seller_key, number, year),
         ).fetchall()
 
+    def invoices_of_seller_year(self, seller_key: str, year: int | None) -> list[sqlite3.Row]:
+        """Return the invoices of one seller key and issue year (None: no year), oldest first;
+        the caller compares BT-1 itself (``reception.number_key``)."""
+        return self.db.execute(
+            "SELECT * FROM invoice WHERE seller_key = ? AND issue_year IS ? ORDER BY id",
+            (seller_key, year),
+        ).fetchall()
+
     def invoices(
         self, *, recipient_siret: str | None = None, status_code: str | None = None
     ) -> list[sqlite3.Row]:

@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
-  Chorus Pro reception rules (CPP-REC-01 .. CPP-REC-19), Schematron-style, output SVRL.
+  Chorus Pro reception rules (CPP-REC-01 .. CPP-REC-20), Schematron-style, output SVRL.
 
   Run by edi_gateway/reception.py through edi_gateway/schematron.py (saxonche, XSLT 2.0) on a
   UBL 2.1 Invoice / CreditNote or a CII invoice (also the CII of a Factur-X PDF).
@@ -220,6 +220,29 @@
       <xsl:with-param name="fr">Le numéro de facture <xsl:value-of select="$number"/> dépasse 20 caractères (<xsl:value-of select="string-length($number)"/>).</xsl:with-param>
       <xsl:with-param name="en">Invoice number <xsl:value-of select="$number"/> is longer than 20 characters (<xsl:value-of select="string-length($number)"/>).</xsl:with-param>
     </xsl:call-template>
+    <!-- BT-1 trimmed of XML blanks and Unicode spaces (Z*: U+00A0, U+2003 ...) at both ends -->
+    <xsl:variable name="number-trimmed" select="replace(string($BT-1[1]), '^[\s\p{Z}]+|[\s\p{Z}]+$', '')"/>
+    <xsl:variable name="invisible" as="xs:string*"
+        select="for $c in distinct-values(string-to-codepoints($number-trimmed))
+                return if (matches(codepoints-to-string($c), '[\p{Cc}\p{Cf}]')) then gw:code-point($c) else ()"/>
+    <xsl:call-template name="assert">
+      <xsl:with-param name="id" select="'CPP-REC-20'"/>
+      <xsl:with-param name="failed" select="exists($BT-1) and ($number-trimmed = '' or exists($invisible))"/>
+      <xsl:with-param name="at" select="$BT-1[1]"/>
+      <xsl:with-param name="test">BT-1 is not blank and holds no control or format character</xsl:with-param>
+      <xsl:with-param name="fr">
+        <xsl:choose>
+          <xsl:when test="$number-trimmed = ''">Le numéro de facture (BT-1) est vide : il ne contient que des espaces.</xsl:when>
+          <xsl:otherwise>Le numéro de facture (BT-1) contient des caractères invisibles (de contrôle ou de mise en forme) : <xsl:value-of select="string-join($invisible, ', ')"/> ; ils rendraient deux numéros identiques à l'écran différents.</xsl:otherwise>
+        </xsl:choose>
+      </xsl:with-param>
+      <xsl:with-param name="en">
+        <xsl:choose>
+          <xsl:when test="$number-trimmed = ''">The invoice number (BT-1) is blank: it holds only spaces.</xsl:when>
+          <xsl:otherwise>The invoice number (BT-1) holds invisible (control or format) characters: <xsl:value-of select="string-join($invisible, ', ')"/>; they would make two numbers that look the same differ.</xsl:otherwise>
+        </xsl:choose>
+      </xsl:with-param>
+    </xsl:call-template>
     <xsl:call-template name="assert">
       <xsl:with-param name="id" select="'CPP-REC-14'"/>
       <xsl:with-param name="failed" select="normalize-space(string($BT-3[1])) = $refused-type-codes"/>
@@ -309,6 +332,19 @@
         then matches($t, '^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}(Z|[+\-][0-9]{2}:[0-9]{2})?$')
              and exists(gw:date($t))
         else matches($t, '^(19|20)[0-9]{6}$') and exists(gw:date($t))"/>
+  </xsl:function>
+
+  <!-- A code point as U+XXXX (at least four upper-case hex digits) -->
+  <xsl:function name="gw:code-point" as="xs:string">
+    <xsl:param name="c" as="xs:integer"/>
+    <xsl:variable name="hex" select="gw:hex($c)"/>
+    <xsl:sequence select="concat('U+', substring('000', 1, max((0, 4 - string-length($hex)))), $hex)"/>
+  </xsl:function>
+
+  <xsl:function name="gw:hex" as="xs:string">
+    <xsl:param name="n" as="xs:integer"/>
+    <xsl:sequence select="if ($n lt 16) then substring('0123456789ABCDEF', $n + 1, 1)
+                          else concat(gw:hex($n idiv 16), gw:hex($n mod 16))"/>
   </xsl:function>
 
   <!-- "2020-01-01 .. 2023-12-31" with open ends shown as "…" -->

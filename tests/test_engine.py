@@ -521,3 +521,19 @@ def test_oversize_file_on_another_filesystem_keeps_only_its_head(
         assert any(p.name.startswith("CSO1117A") for p in outcome.outputs)  # sniffed as a PDF
     finally:
         built.close()
+
+
+@pytest.mark.parametrize("number", ["ex-2025-002", "EX-2025\u200b-002", "\u00a0EX-2025-002"])
+def test_same_invoice_number_written_differently_is_a_duplicate(
+    engine: Engine, tmp_path: Path, number: str
+) -> None:
+    """BT-1 in another case, with a zero-width space or a no-break space is still the invoice
+    already accepted: rejected with CPP-DUP-01 (REJ_UNI), no second invoice row."""
+    engine.process_path(ACCEPTED, "depot-edi")
+    copy = tmp_path / "copie.xml"
+    data = ACCEPTED.read_bytes().replace(b">EX-2025-002<", f">{number}<".encode())
+    copy.write_bytes(data)
+    outcome = engine.process_path(copy, "depot-edi")
+    assert (outcome.verdict, outcome.reason) == (Verdict.REJECTED, "REJ_UNI")
+    assert "CPP-DUP-01" in outcome.first_rules
+    assert len(engine.store.invoices()) == 1

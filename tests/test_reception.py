@@ -83,6 +83,7 @@ CASES: dict[str, tuple[dict[str, object], dict[str, object]]] = {
     "CPP-REC-17": ({"ej": "E" * 51}, {"ej": "E" * 50}),
     "CPP-REC-18": ({"contract": "M" * 51}, {"contract": "M" * 50}),
     "CPP-REC-19": ({"issue": "12025-06-16"}, {"issue": date(2025, 6, 16)}),
+    "CPP-REC-20": ({"number": "FAC-2026\u200b-0001"}, {"number": " FAC-2026-0001 "}),
 }  # fmt: skip
 
 
@@ -153,6 +154,38 @@ def test_issue_date_must_be_a_calendar_date_from_1900_to_2099(
     assert english.startswith(f"The issue date (BT-2) '{shown}'")
     assert "1900" in english and "2099" in english
     assert finding.location is not None and finding.location.endswith("[1]")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("number", "french", "english"),
+    [
+        ("EX-2025\u200b-001", "U+200B", "U+200B"),
+        ("\u202eEX-2025-001", "U+202E", "U+202E"),  # right-to-left override
+        ("EX-2025\u0085-001", "U+0085", "U+0085"),  # a C1 control XML 1.0 allows
+        ("EX\t2025", "U+0009", "U+0009"),  # a tab inside the number
+        ("\u00a0", "vide", "blank"),  # only a no-break space
+        ("\u2003 \u3000", "vide", "blank"),  # only other spaces
+    ],
+)
+def test_invoice_number_with_invisible_characters_or_blank(
+    kind: str, number: str, french: str, english: str
+) -> None:
+    """CPP-REC-20 refuses a BT-1 that holds control or format characters (named U+XXXX) or is
+    blank after trimming, in French and English."""
+    result = run(kind, number=number)
+    assert rules(result) == ["CPP-REC-20"]
+    assert (result.motif, result.reason) == ("AUTRE", "REJ_SEMAN")
+    fr, en = reception.messages(result.findings[0])
+    assert fr.startswith("Le numéro de facture (BT-1)") and french in fr
+    assert en.startswith("The invoice number (BT-1)") and english in en
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("number", ["EX-2025-001", "  EX-2025-001  ", "\n  EX-2025-001\n", "É-1"])
+def test_invoice_number_with_surrounding_blanks_passes(kind: str, number: str) -> None:
+    """Blanks around BT-1 (pretty-printed XML) and letters with accents do not fire CPP-REC-20."""
+    assert rules(run(kind, number=number)) == []
 
 
 @pytest.mark.parametrize(
@@ -345,6 +378,43 @@ def test_duplicate_invoice_does_not_fire(
     assert rules(run("ubl", store=store, id_flux=id_flux, **terms)) == [], why
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("number", "also"),
+    [
+        ("fac-2026-0001", []),  # case
+        ("FAC-2026\u200b-0001", ["CPP-REC-20"]),  # zero-width space (format character)
+        ("\u00a0FAC-2026-0001\u00a0", []),  # no-break spaces around it
+        ("\uff26\uff21\uff23-2026-0001", []),  # fullwidth letters (NFKC)
+        ("FAC-2026-0001\u2060", ["CPP-REC-20"]),  # word joiner
+    ],
+)
+def test_duplicate_invoice_is_not_beaten_by_invisible_changes(
+    store: Store, kind: str, number: str, also: list[str]
+) -> None:
+    """The duplicate key compares BT-1 after NFKC, removal of format characters (Cf) and trimming,
+    case-insensitively: FAC-2026-0001 written another way is still the same invoice."""
+    result = run(kind, store=store, id_flux="EDIGW1FLUX000000000000002", number=number)
+    assert rules(result) == [*also, "CPP-DUP-01"]
+
+
+@pytest.mark.parametrize(
+    ("number", "key"),
+    [
+        ("EX-2025-001", "ex-2025-001"),
+        ("EX-2025\u200b-001", "ex-2025-001"),
+        ("ex-2025-001", "ex-2025-001"),
+        (" \u00a0EX-2025-001\t", "ex-2025-001"),
+        ("\uff25\uff38-2025-001", "ex-2025-001"),
+        ("Straße-1", "strasse-1"),  # casefold, not lower
+        ("\u00a0", ""),
+    ],
+)
+def test_number_key(number: str, key: str) -> None:
+    """reception.number_key: NFKC, format characters removed, trimmed, case-folded."""
+    assert reception.number_key(number) == key
+
+
 def test_a_recycler_invoice_may_reuse_its_number(store: Store) -> None:
     """An earlier invoice whose status is A_RECYCLER (04) does not block the corrected one."""
     store.db.execute("UPDATE invoice SET status_code = '04', status_name = 'A_RECYCLER'")
@@ -407,7 +477,7 @@ def test_reason_table_covers_every_rule_and_uses_known_codes() -> None:
     """Every rule of the stylesheet has codes; motifs exist in lifecycle.toml; reasons are CPP's."""
     xsl = (ROOT / "rules" / "cpp-reception.xsl").read_text(encoding="utf-8")
     in_xsl = set(re.findall(r"'(CPP-REC-\d\d)'", xsl))
-    assert in_xsl == {f"CPP-REC-{n:02d}" for n in range(1, 20)}
+    assert in_xsl == {f"CPP-REC-{n:02d}" for n in range(1, 21)}
     assert in_xsl | {"CPP-DUP-01", "CPP-DUP-02", "GW-SCH-01"} == set(reception.REASONS)
     lifecycle = tomllib.loads((ROOT / "rules" / "lifecycle.toml").read_text(encoding="utf-8"))
     motifs = {m["code"] for m in lifecycle["motif"]}
