@@ -157,3 +157,39 @@ def test_fifo_is_named_and_skipped(tmp_path: Path, capsys: pytest.CaptureFixture
     expected = f"edi-gateway process: {drop / 'pipe.xml'}: not a regular file (FIFO); skipped"
     assert captured.err.splitlines() == [expected, expected]
     assert captured.out.count("verdict     accepted") == 1
+
+
+def test_text_output_escapes_control_characters_from_names_and_invoices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file name with ESC and a newline, and a service code with a C1 CSI and a bidi override,
+    are printed escaped (terminal.printable): no raw control character reaches the terminal and
+    the name cannot forge an output line."""
+    name = "a\x1b[31mRED\nFAKE verdict accepted.xml"
+    source = tmp_path / name
+    data = (EXAMPLES / "02-ok-ubl-mairie-services-techniques.xml").read_bytes()
+    source.write_bytes(data.replace(b"SERVICES-TECHNIQUES", "SERV\u009b31m\u202eX".encode()))
+    config = tmp_config(tmp_path)
+    code = main(["process", "--config", str(config), str(source)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert not any(c in out for c in ("\x1b", "\x9b", "\u202e"))
+    lines = out.splitlines()
+    assert lines[0] == str(tmp_path) + "/a\\x1b[31mRED\\x0aFAKE verdict accepted.xml"
+    assert not any(line.startswith("FAKE") for line in lines)
+    assert "  recipient   99900001000010 / SERV\\x9b31m\\u202eX" in lines
+    assert any("Le code service SERV\\x9b31m\\u202eX n'existe pas" in line for line in lines)
+    assert all(line.startswith(("/", "  ")) for line in lines)
+
+
+def test_stderr_lines_escape_the_file_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The skip line of a FIFO named with ESC and a newline is one escaped line."""
+    fifo = tmp_path / "p\x1b]0;title\x07\nx.xml"
+    os.mkfifo(fifo)
+    config = tmp_config(tmp_path)
+    assert main(["process", "--config", str(config), str(fifo)]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "\x1b" not in line and "\x07" not in line
+    assert line.endswith("p\\x1b]0;title\\x07\\x0ax.xml: not a regular file (FIFO); skipped")

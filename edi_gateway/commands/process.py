@@ -34,6 +34,7 @@ from edi_gateway.config import Channel, Config, add_config_argument
 from edi_gateway.errors import ConfigError, GatewayError
 from edi_gateway.model import Finding, Layer, Severity, Verdict
 from edi_gateway.outcome import Outcome, flux_status
+from edi_gateway.terminal import printable
 
 if TYPE_CHECKING:
     from edi_gateway.engine import Engine
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         files = list(files_of(args.paths))
     except FileNotFoundError as exc:
-        print(f"edi-gateway process: no such file or folder: {exc}", file=sys.stderr)
+        print(f"edi-gateway process: no such file or folder: {printable(exc)}", file=sys.stderr)
         return 2
     try:
         logs.configure(config, console=False)  # the log file only: stdout stays the report
@@ -132,13 +133,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         for path, skip in files:
             if skip is not None:
-                print(f"edi-gateway process: {path}: {skip}; skipped", file=sys.stderr)
+                print(f"edi-gateway process: {printable(path)}: {skip}; skipped", file=sys.stderr)
                 worst = 1
                 continue
             try:
                 outcome = process_one(engine, path, channel)
             except GatewayError as exc:
-                print(f"edi-gateway process: {path}: {exc}", file=sys.stderr)
+                print(f"edi-gateway process: {printable(path)}: {printable(exc)}", file=sys.stderr)
                 return 2
             if outcome.verdict is not Verdict.ACCEPTED:
                 worst = 1
@@ -162,7 +163,7 @@ def process_one(engine: Engine, path: Path, channel: Channel) -> Outcome:
         why = f"{type(exc).__name__}: {exc}"
         outcome = set_aside(engine, claim, why)
         print(
-            f"edi-gateway process: {path}: could not be processed ({why}); "
+            f"edi-gateway process: {printable(path)}: could not be processed ({printable(why)}); "
             f"flux {claim.id_flux} set aside ({outcome.reason})",
             file=sys.stderr,
         )
@@ -213,21 +214,25 @@ def print_outcome(path: Path, outcome: Outcome, form: str) -> None:
 
 
 def render_text(path: Path, outcome: Any) -> str:
-    """Human-readable block for one file."""
+    """Human-readable block for one file. Every value that comes from a file name or an
+    invoice (path, recipient, service code, messages, output paths) goes through
+    :func:`edi_gateway.terminal.printable`: ESC, newlines, C1 and bidi controls are shown as
+    ``\\xNN`` / ``\\uNNNN``, never sent to the terminal."""
     lines = [
-        f"{path}",
-        f"  flux        {outcome.id_flux}  ({outcome.syntax})",
-        f"  verdict     {outcome.verdict}" + (f"  [{outcome.reason}]" if outcome.reason else ""),
+        printable(path),
+        f"  flux        {outcome.id_flux}  ({printable(outcome.syntax)})",
+        f"  verdict     {outcome.verdict}"
+        + (f"  [{printable(outcome.reason)}]" if outcome.reason else ""),
     ]
     if outcome.recipient_siret:
-        service = outcome.service_code or "(sans service)"
-        lines.append(f"  recipient   {outcome.recipient_siret} / {service}")
+        service = printable(outcome.service_code or "(sans service)")
+        lines.append(f"  recipient   {printable(outcome.recipient_siret)} / {service}")
     statuses = [outcome.flux_status, *outcome.statuses] if outcome.flux_status else []
     lines.append(f"  statuses    {' '.join(s for s in statuses if s)}")
     for finding in outcome.findings:
         if finding.severity == "error":
             lines.extend(error_lines(finding))
-    lines.extend(f"  output      {p}" for p in outcome.outputs)
+    lines.extend(f"  output      {printable(p)}" for p in outcome.outputs)
     return "\n".join(lines)
 
 
@@ -240,7 +245,7 @@ def error_lines(finding: Finding, width: int = WIDTH) -> list[str]:
     """
     where = f" (line {finding.line})" if finding.line else ""
     return textwrap.wrap(
-        f"{finding.rule}{where}: {finding.message}",
+        printable(f"{finding.rule}{where}: {finding.message}"),
         width=width,
         initial_indent="  error".ljust(LABEL),
         subsequent_indent=" " * LABEL,
