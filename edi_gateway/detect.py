@@ -15,6 +15,7 @@ Findings use project rule ids listed in docs/detection.md. Nothing here raises o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -36,6 +37,9 @@ FLUX_CII = "IN_DP_E1_CII_16B"
 FLUX_FACTURX = "IN_DP_E2_CII_FACTURX"
 
 SOURCE = "edi-gateway:detect"
+
+_UTF16_WINDOW = 64  # bytes looked at to recognise UTF-16 without a byte order mark
+_DECLARED_ENCODING = re.compile(r"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
@@ -130,15 +134,69 @@ def _head_text(head: bytes) -> str:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return head[len(bom) :].decode(encoding, errors="ignore")
-    if head.startswith(b"<\x00"):
-        return head.decode("utf-16-le", errors="ignore")
-    if head.startswith(b"\x00<"):
-        return head.decode("utf-16-be", errors="ignore")
+    encoding = utf16_without_bom(head)
+    if encoding is not None:
+        return head.decode(encoding, errors="ignore")
     return head.decode("latin-1")
 
 
+def utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` when ``head`` is XML in UTF-16 without a byte order mark,
+    else None.
+
+    XML 1.0 Appendix F recognises ``3C 00 3F 00`` / ``00 3C 00 3F``; here any run of ASCII code
+    units (one zero byte each, on the same side) whose first non-blank character is ``<``
+    counts, so leading blank lines or a document without declaration are recognised the same.
+    """
+    window = head[:_UTF16_WINDOW]
+    for encoding, zero in (("utf-16-le", 1), ("utf-16-be", 0)):
+        chars: list[str] = []
+        for start in range(0, len(window) - 1, 2):
+            unit = window[start : start + 2]
+            if unit[zero] != 0 or unit[1 - zero] == 0 or unit[1 - zero] > 0x7F:
+                break
+            chars.append(chr(unit[1 - zero]))
+        text = "".join(chars).lstrip(" \t\r\n")
+        if len(text) >= 2 and text[0] == "<":
+            return encoding
+    return None
+
+
+def _utf16_problem(data: bytes) -> Finding | None:
+    """GW-DETECT-07 for XML in UTF-16 without a byte order mark, unless its declaration names
+    the byte order (``UTF-16LE`` / ``UTF-16BE``, which need none)."""
+    if data.startswith(tuple(bom for bom, _ in _BOMS)):
+        return None
+    encoding = utf16_without_bom(data)
+    if encoding is None:
+        return None
+    head = data[: _UTF16_WINDOW * 4].decode(encoding, errors="ignore").lstrip(" \t\r\n")
+    declared = _DECLARED_ENCODING.match(head)
+    if declared and declared.group(1).upper() in ("UTF-16LE", "UTF-16BE"):
+        return None
+    endian = "little-endian" if encoding == "utf-16-le" else "big-endian"
+    message = (
+        f"the file is UTF-16 ({endian}) without a byte order mark: XML 1.0 §4.3.3 requires "
+        "UTF-16 text to start with the mark (FF FE or FE FF); save it with the mark, or in UTF-8"
+    )
+    return finding("GW-DETECT-07", Severity.ERROR, message)
+
+
 def detect_xml(data: bytes) -> Detection:
-    """Detect a bare XML file: parse with xmlsafe, classify the root, read BT-24."""
+    """Detect a bare XML file: parse with xmlsafe, classify the root, read BT-24.
+
+    UTF-16 without a byte order mark is refused first (GW-DETECT-07, :func:`utf16_without_bom`):
+    libxml2 reads it or not depending on a leading newline and a declaration, so the gateway
+    gives one finding whatever the first bytes are (docs/detection.md).
+    """
+    problem = _utf16_problem(data)
+    if problem is not None:
+        return Detection(
+            container=Container.XML,
+            syntax=Syntax.OTHER,
+            kind="XML in UTF-16 without byte order mark",
+            findings=(problem,),
+        )
     try:
         tree = xmlsafe.parse(data)
     except xmlsafe.XmlProblem as problem:
@@ -263,6 +321,9 @@ def _pdf_without_invoice(
     else:
         kind = "PDF without invoice XML"
         message = "the PDF carries no readable invoice XML attachment (Factur-X: factur-x.xml)"
+        if content.undecodable:
+            names = ", ".join(content.undecodable)
+            message += f": {names} could not be decompressed or decoded (GW-PDF-04)"
         findings.append(finding("GW-PDF-03", Severity.ERROR, message))
     findings += pdf.xmp_findings(content.xmp, None, None)
     return _pdf_other(kind, content, findings)

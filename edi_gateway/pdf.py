@@ -70,6 +70,8 @@ class PdfContent:
         readable: False when pypdf could not open the file (truncated, corrupt, encrypted).
         attachments: every attachment name found, in document order.
         candidates: the ``*.xml`` attachments, by priority.
+        undecodable: the ``*.xml`` attachments whose stream could not be decoded or
+            decompressed (a GW-PDF-04 warning each), by priority.
         xmp: the XMP properties, or None when the PDF carries no ``/Metadata`` stream.
         findings: GW-PDF-01 / GW-PDF-02 errors, GW-PDF-08 warnings.
     """
@@ -77,6 +79,7 @@ class PdfContent:
     readable: bool
     attachments: tuple[str, ...] = ()
     candidates: tuple[Candidate, ...] = ()
+    undecodable: tuple[str, ...] = ()
     xmp: Xmp | None = None
     findings: tuple[Finding, ...] = ()
 
@@ -126,7 +129,7 @@ def read_pdf(data: bytes) -> PdfContent:
     names = tuple(name for name, _ in found)
     xml = [(name, entry) for name, entry in found if name.lower().endswith(".xml")]
     xml.sort(key=lambda item: _rank(item[0]))
-    candidates, problems = _contents(xml)
+    candidates, problems, failed = _contents(xml)
     findings = list(notes) + problems
     if reader.is_encrypted:
         findings.append(
@@ -140,6 +143,7 @@ def read_pdf(data: bytes) -> PdfContent:
         readable=True,
         attachments=names,
         candidates=tuple(candidates),
+        undecodable=tuple(failed),
         xmp=read_xmp(reader),
         findings=tuple(findings),
     )
@@ -233,19 +237,22 @@ def _from_af(holder: Any, seen: set[str], found: list[tuple[str, Any]], via: str
     return added
 
 
-def _contents(xml: list[tuple[str, Any]]) -> tuple[list[Candidate], list[Finding]]:
-    """Decode each candidate's stream; one unreadable stream is a GW-PDF-04 warning, not fatal."""
+def _contents(
+    xml: list[tuple[str, Any]],
+) -> tuple[list[Candidate], list[Finding], list[str]]:
+    """Decode each candidate's stream; one unreadable stream is a GW-PDF-04 warning, not fatal.
+
+    Returns the candidates, the warnings, and the names of the attachments that could not be
+    decoded: a stream whose filter raised, or whose compressed bytes decode to nothing (pypdf
+    gives ``b""`` for a Flate stream that is not zlib data: that is no empty file).
+    """
     candidates: list[Candidate] = []
     problems: list[Finding] = []
+    failed: list[str] = []
     for name, entry in xml:
         try:
-            if isinstance(entry, tuple):
-                via, spec = entry
-                ef = spec["/EF"].get_object()
-                stream = (ef.get("/F") or ef.get("/UF")).get_object()
-                content = stream.get_data()
-            else:
-                via, content = "EmbeddedFiles", entry.content
+            via, stream = _stream(entry)
+            content = stream.get_data()
         except Exception as exc:  # pypdf: broken stream, bad filter, missing /EF
             problems.append(
                 finding(
@@ -254,6 +261,34 @@ def _contents(xml: list[tuple[str, Any]]) -> tuple[list[Candidate], list[Finding
                     f"attachment {name} cannot be decoded: {type(exc).__name__}: {exc}",
                 )
             )
+            failed.append(name)
+            continue
+        encoded = len(getattr(stream, "_data", b"") or b"")
+        if not content and encoded and stream.get("/Filter") is not None:
+            problems.append(
+                finding(
+                    "GW-PDF-04",
+                    Severity.WARNING,
+                    f"attachment {name} could not be decompressed ({_filters(stream)}): its "
+                    f"{encoded} bytes of stream data decode to nothing",
+                )
+            )
+            failed.append(name)
             continue
         candidates.append(Candidate(name=name, content=bytes(content), via=via))
-    return candidates, problems
+    return candidates, problems, failed
+
+
+def _stream(entry: Any) -> tuple[str, Any]:
+    """``(via, embedded file stream)`` of a name-tree entry or an ``(via, file spec)`` pair."""
+    via, spec = entry if isinstance(entry, tuple) else ("EmbeddedFiles", entry.pdf_object)
+    ef = spec["/EF"].get_object()
+    return via, (ef.get("/F") or ef.get("/UF")).get_object()
+
+
+def _filters(stream: Any) -> str:
+    """The stream's /Filter as written (``/FlateDecode``, ``/ASCIIHexDecode /FlateDecode``)."""
+    value = stream.get("/Filter")
+    value = value.get_object() if hasattr(value, "get_object") else value
+    items = value if isinstance(value, list) else [value]
+    return " ".join(str(item) for item in items)

@@ -298,3 +298,40 @@ def test_classify_ignores_prefixes():
         b'CrossIndustryInvoice:100"/>'
     )
     assert classify(root).syntax is Syntax.CII
+
+
+def _utf16_without_bom(codec: str, *, declaration: str | None, newline: bool) -> bytes:
+    """The CII fixture in UTF-16 without BOM, with or without a declaration and a leading LF."""
+    body = fixture("cii-minimum.xml").decode("utf-8").split("?>", 1)[1].lstrip()
+    text = (f'<?xml version="1.0" encoding="{declaration}"?>\n' if declaration else "") + body
+    return (("\n" if newline else "") + text).encode(codec)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("newline", [False, True])
+@pytest.mark.parametrize("declaration", [None, "UTF-16"])
+def test_utf16_without_bom_is_one_clear_finding(codec, newline, declaration):
+    """UTF-16 without a byte order mark (XML 1.0 §4.3.3 requires one) is recognised as XML by
+    its zero bytes (Appendix F) and gets the same single GW-DETECT-07 error whether or not a
+    newline comes first or a declaration names UTF-16: never GW-DETECT-02 nor "Char 0x0"."""
+    data = _utf16_without_bom(codec, declaration=declaration, newline=newline)
+    d = detect(data)
+    assert (d.container, d.syntax) == (Container.XML, Syntax.OTHER)
+    assert rules(d) == ["GW-DETECT-07"]
+    finding = d.findings[0]
+    assert finding.severity is Severity.ERROR
+    endian = "little-endian" if codec == "utf-16-le" else "big-endian"
+    assert f"UTF-16 ({endian}) without a byte order mark" in finding.message
+    assert sniff(data) is Container.XML
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_naming_its_byte_order_is_read(codec):
+    """A declaration naming UTF-16LE / UTF-16BE needs no BOM (the name gives the byte order):
+    the invoice is read normally."""
+    data = _utf16_without_bom(
+        codec, declaration=codec.upper().replace("-LE", "LE").replace("-BE", "BE"), newline=False
+    )
+    d = detect(data)
+    assert (d.container, d.syntax, d.profile) == (Container.XML, Syntax.CII, "minimum")
+    assert d.findings == ()

@@ -392,3 +392,46 @@ def test_mutated_pdfs_never_raise(facturx_bytes):
         assert d.syntax is Syntax.CII or any(f.severity is Severity.ERROR for f in d.findings)
         outcomes.add(d.kind)
     assert "Factur-X PDF" in outcomes and len(outcomes) > 1
+
+
+def _with_raw_attachment(name: str, stream_bytes: bytes) -> bytes:
+    """A PDF whose attachment ``name`` holds ``stream_bytes`` declared /FlateDecode."""
+    writer = blank_writer()
+    stream = DecodedStreamObject()
+    stream.set_data(stream_bytes)
+    stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    spec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject(name),
+            NameObject("/UF"): TextStringObject(name),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(stream)}),
+        }
+    )
+    ref = writer._add_object(spec)
+    writer.root_object[NameObject("/AF")] = ArrayObject([ref])
+    names = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject(name), ref])})
+    writer.root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/EmbeddedFiles"): writer._add_object(names)}
+    )
+    return write(writer)
+
+
+def test_attachment_that_cannot_be_decompressed_is_said_so():
+    """A factur-x.xml whose Flate stream is garbage is reported as not decompressible (GW-PDF-04
+    naming the filter, GW-PDF-03 naming the attachment), never as "the file is empty"."""
+    d = detect(_with_raw_attachment("factur-x.xml", b"garbage-not-zlib"))
+    assert d.syntax is Syntax.OTHER
+    assert rules(d)[:2] == ["GW-PDF-04", "GW-PDF-03"]
+    warning, error = d.findings[:2]
+    assert "attachment factur-x.xml could not be decompressed (/FlateDecode)" in warning.message
+    assert error.severity is Severity.ERROR
+    assert "factur-x.xml could not be decompressed" in error.message
+    assert not any("empty" in f.message for f in d.findings)
+
+
+def test_empty_attachment_is_still_empty():
+    """An attachment that really holds no bytes keeps its GW-XML-03 "empty" finding."""
+    d = detect(with_attachments(("factur-x.xml", b"")))
+    assert "GW-XML-03" in rules(d)
