@@ -134,9 +134,9 @@ def _head_text(head: bytes) -> str:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return head[len(bom) :].decode(encoding, errors="ignore")
-    encoding = utf16_without_bom(head)
-    if encoding is not None:
-        return head.decode(encoding, errors="ignore")
+    utf16 = utf16_without_bom(head)
+    if utf16 is not None:
+        return head.decode(utf16, errors="ignore")
     return head.decode("latin-1")
 
 
@@ -189,13 +189,13 @@ def detect_xml(data: bytes) -> Detection:
     libxml2 reads it or not depending on a leading newline and a declaration, so the gateway
     gives one finding whatever the first bytes are (docs/detection.md).
     """
-    problem = _utf16_problem(data)
-    if problem is not None:
+    no_bom = _utf16_problem(data)
+    if no_bom is not None:
         return Detection(
             container=Container.XML,
             syntax=Syntax.OTHER,
             kind="XML in UTF-16 without byte order mark",
-            findings=(problem,),
+            findings=(no_bom,),
         )
     try:
         tree = xmlsafe.parse(data)
