@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import filecmp
 import hashlib
 import os
 import re
@@ -274,7 +275,7 @@ def move_original(src: Path, folder: Path, id_flux: str, original_name: str) -> 
         folder.mkdir(parents=True, exist_ok=True)
         for index in range(1000):
             target = folder / (base if index == 0 else f"{base}.{index}")
-            if _link_or_copy(src, target):
+            if _already_moved(src, target) or _link_or_copy(src, target):
                 src.unlink()
                 fsync_folder(folder)
                 fsync_folder(src.parent)
@@ -294,11 +295,26 @@ def _link_or_copy(src: Path, target: Path) -> bool:
     except OSError as exc:
         if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
             raise
+    part = target.with_name(f".{target.name}.part-{os.getpid()}")
+    with src.open("rb") as source, part.open("wb") as handle:
+        shutil.copyfileobj(source, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
     try:
-        with src.open("rb") as source, target.open("xb") as handle:
-            shutil.copyfileobj(source, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        os.link(part, target)  # never replaces; a partial copy is never under the final name
     except FileExistsError:
         return False
+    finally:
+        part.unlink()
     return True
+
+
+def _already_moved(src: Path, target: Path) -> bool:
+    """Tell whether ``target`` already holds ``src``: a move interrupted after the link (same
+    inode) or after the copy (same bytes) is completed instead of adding a ``.1`` copy."""
+    try:
+        if not target.is_file() or target.stat().st_size != src.stat().st_size:
+            return False
+        return src.samefile(target) or filecmp.cmp(src, target, shallow=False)
+    except OSError:
+        return False

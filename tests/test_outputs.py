@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from edi_gateway import outputs
 from edi_gateway.outputs import (
     NO_SERVICE,
     OutputError,
@@ -167,3 +169,45 @@ def test_interfaces_from_detection() -> None:
         "FSO1100A",
     ]
     assert report_interface("FSO1106A") == "CSO1106A"
+
+
+def test_move_interrupted_after_the_link_is_completed_without_a_copy(tmp_path: Path) -> None:
+    """A kill between linking into var/archive and unlinking from var/work leaves no `.1`."""
+    work, archive = tmp_path / "work", tmp_path / "archive"
+    work.mkdir()
+    src = work / "EDIGW11100000000000000007__f.xml"
+    src.write_bytes(b"<Invoice/>")
+    first = outputs.move_original(src, archive, "EDIGW11100000000000000007", "f.xml")
+    os.link(first, src)  # the work entry as the crash left it: a second link to the same file
+    again = outputs.move_original(src, archive, "EDIGW11100000000000000007", "f.xml")
+    assert again == first
+    assert sorted(p.name for p in archive.iterdir()) == [first.name]
+    assert not src.exists()
+
+
+def test_move_interrupted_after_a_copy_is_completed_without_a_copy(tmp_path: Path) -> None:
+    """Identical bytes already under the archive name (a cross-device copy) are not doubled."""
+    work, archive = tmp_path / "work", tmp_path / "archive"
+    work.mkdir()
+    archive.mkdir()
+    src = work / "EDIGW11100000000000000008__g.xml"
+    src.write_bytes(b"<Invoice>g</Invoice>")
+    name = outputs.archive_name("EDIGW11100000000000000008", "g.xml")
+    (archive / name).write_bytes(b"<Invoice>g</Invoice>")
+    moved = outputs.move_original(src, archive, "EDIGW11100000000000000008", "g.xml")
+    assert moved == archive / name
+    assert sorted(p.name for p in archive.iterdir()) == [name]
+
+
+def test_a_different_file_under_the_name_is_never_replaced(tmp_path: Path) -> None:
+    """Another file already under the archive name is kept; the original goes to `.1`."""
+    work, archive = tmp_path / "work", tmp_path / "archive"
+    work.mkdir()
+    archive.mkdir()
+    src = work / "EDIGW11100000000000000009__h.xml"
+    src.write_bytes(b"<Invoice>new</Invoice>")
+    name = outputs.archive_name("EDIGW11100000000000000009", "h.xml")
+    (archive / name).write_bytes(b"<Invoice>old</Invoice>")
+    moved = outputs.move_original(src, archive, "EDIGW11100000000000000009", "h.xml")
+    assert moved.name == f"{name}.1"
+    assert (archive / name).read_bytes() == b"<Invoice>old</Invoice>"
