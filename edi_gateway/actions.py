@@ -160,7 +160,9 @@ def apply(
         reported = lifecycle_flows.reported_to_supplier(config, row, wanted, directory)
         sides = lifecycle_flows.sides(config, row, request, reported)
         if sides and id_flux is None:
-            id_flux = fluxid.new_id_flux(store, sides[0][1], INTERFACE_NUMBER)
+            id_flux = fluxid.new_id_flux(
+                store, sides[0][1], INTERFACE_NUMBER, instance=config.instance
+            )
         applied = _commit(store, table, row, request, sides, id_flux, reported, latest)
         if applied is not None:
             log.info(

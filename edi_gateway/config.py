@@ -162,23 +162,7 @@ def load(path: Path | str | None = None) -> Config:
         retry_seconds=_seconds(file, "gateway.retry_seconds", gateway["retry_seconds"]),
     )
     _check_values(config)
-    register_instance(config)
     return config
-
-
-_INSTANCES: dict[str, int] = {}
-
-
-def register_instance(config: Config) -> None:
-    """Remember ``config.instance`` for ``config.database``: :mod:`edi_gateway.fluxid` puts it
-    in every IdFlux drawn from that database (:func:`instance_of`). :func:`load` calls it; a
-    process that receives a Config another way (a spawned worker) calls it itself."""
-    _INSTANCES[str(config.database)] = config.instance
-
-
-def instance_of(database: Path | str) -> int:
-    """``gateway.instance`` registered for ``database`` (:func:`register_instance`), else 0."""
-    return _INSTANCES.get(str(database), 0)
 
 
 def read_toml(file: Path) -> dict[str, Any]:

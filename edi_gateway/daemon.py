@@ -14,6 +14,7 @@ taking files, wait up to ``stop_grace`` seconds for the files in progress, hand 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import queue
 import signal
@@ -24,7 +25,6 @@ from pathlib import Path
 from types import FrameType
 
 from edi_gateway import __version__, fluxid, gateway_locks, logs, recovery
-from edi_gateway import config as config_module
 from edi_gateway.backoff import FailurePolicy
 from edi_gateway.channel_observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.channel_observer import ChannelObserver
@@ -56,9 +56,13 @@ class Gateway:
         stop_grace: float = 30.0,
     ) -> None:
         self.config = config
-        config_module.register_instance(config)  # the IdFlux the claims draw carry it
         self.spec = spec or WorkerSpec(config=config)
-        self.new_id = new_id
+        # Claims draw ids with this gateway's instance unless a test gives its own source.
+        self.new_id = (
+            functools.partial(fluxid.new_id_flux, instance=config.instance)
+            if new_id is fluxid.new_id_flux
+            else new_id
+        )
         self.stop_grace = stop_grace
         self.stopping = False
         self.stop_reason = "requested"

@@ -177,7 +177,9 @@ class Engine:
     # -- stages ------------------------------------------------------------------------------
 
     def _new_id_flux(self, channel: Channel) -> str:
-        return fluxid.new_id_flux(self.store, channel.application_code)
+        return fluxid.new_id_flux(
+            self.store, channel.application_code, instance=self.config.instance
+        )
 
     def _read_claimed(self, claim: Claim) -> Bounded:
         """The claimed file, bounded; a claim recorded over the limit stays over it (the

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from edi_gateway.config import APPLICATION_CODE, instance_of
+from edi_gateway.config import APPLICATION_CODE
 from edi_gateway.errors import ConfigError
 from edi_gateway.store import Store
 
@@ -39,7 +39,7 @@ def new_id_flux(
     store: Store,
     application_code: str,
     interface_number: str = "1100",
-    instance: int | None = None,
+    instance: int = 0,
 ) -> str:
     """Draw a new IdFlux for a flux received on a channel (or a flow the gateway emits).
 
@@ -49,7 +49,7 @@ def new_id_flux(
         application_code: the channel's 6-character application code (``[A-Z0-9]{6}``).
         interface_number: the 4 digits of the interface code (``1100`` for FSO1100A).
         instance: the gateway instance, 0-99; None: the ``gateway.instance`` of the
-            configuration loaded for ``store``'s database (``config.instance_of``, 0 if none).
+            ``gateway.instance`` of the configuration (0 when not given).
 
     Returns:
         A 25-character IdFlux: code (6) + interface (4) + instance (2) + counter (13).
@@ -63,7 +63,7 @@ def new_id_flux(
         raise ConfigError(f"application code {application_code!r} must be 6 characters A-Z 0-9")
     if not INTERFACE_NUMBER.match(interface_number):
         raise ConfigError(f"interface number {interface_number!r} must be 4 digits")
-    number = instance_of(store.path) if instance is None else instance
+    number = instance
     if not 0 <= number < 10**INSTANCE_DIGITS:
         raise ConfigError(f"gateway instance {number!r} must be 0 to 99")
     value = store.next_value(sequence_name(application_code))

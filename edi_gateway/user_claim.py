@@ -21,6 +21,9 @@ from edi_gateway.config import Channel, Config
 from edi_gateway.readlimit import Bounded
 from edi_gateway.store import Store, utc_now
 
+#: Hard-link a user file into var/work (a seam: tests simulate a cross-device link here).
+_hard_link = os.link
+
 
 def record(
     config: Config, store: Store, path: Path, channel: Channel, read: Bounded, id_flux: str
@@ -74,6 +77,6 @@ def link_or_head(source: Path, work: Path, head: bytes) -> None:
     """
     try:
         work.parent.mkdir(parents=True, exist_ok=True)
-        os.link(source, work)
+        _hard_link(source, work)
     except OSError:
         outputs.write_atomic(work, head)

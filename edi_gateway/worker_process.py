@@ -32,7 +32,6 @@ from typing import Any
 
 import structlog
 
-from edi_gateway import config as config_module
 from edi_gateway import logs
 from edi_gateway.config import Config
 
@@ -175,7 +174,6 @@ def worker_main(spec: WorkerSpec, index: int, conn: Connection, parent_pid: int)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent(parent_pid)
     sys.path[:0] = list(spec.sys_path)
-    config_module.register_instance(spec.config)  # the IdFlux this worker draws carry it
     with contextlib.suppress(OSError):
         logs.configure(spec.config, console=spec.console)
     structlog.contextvars.bind_contextvars(worker=index)  # on every line of this worker

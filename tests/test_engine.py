@@ -507,7 +507,7 @@ def test_oversize_file_on_another_filesystem_keeps_only_its_head(
     def no_link(*args: object, **kwargs: object) -> None:
         raise OSError(18, "Invalid cross-device link")
 
-    monkeypatch.setattr("edi_gateway.user_claim.os.link", no_link)
+    monkeypatch.setattr("edi_gateway.user_claim._hard_link", no_link)
     try:
         big = tmp_path / "sparse.pdf"
         with big.open("wb") as handle:

@@ -81,12 +81,12 @@ def _config_with_instance(tmp_path: Path, instance: int) -> Path:
 
 def test_two_gateways_with_their_own_instance_never_draw_the_same_id(tmp_path: Path) -> None:
     """Separate databases (separate var/) count from 1 each; gateway.instance keeps their ids
-    apart, and the id drawn without an explicit instance uses the loaded configuration's."""
+    apart."""
     one = config_module.load(_config_with_instance(tmp_path / "a", 0))
     two = config_module.load(_config_with_instance(tmp_path / "b", 1))
     with Store(one.database) as first, Store(two.database) as second:
-        a = [new_id_flux(first, "EDIGW1") for _ in range(3)]
-        b = [new_id_flux(second, "EDIGW1") for _ in range(3)]
+        a = [new_id_flux(first, "EDIGW1", instance=one.instance) for _ in range(3)]
+        b = [new_id_flux(second, "EDIGW1", instance=two.instance) for _ in range(3)]
     assert a[0] == "EDIGW11100000000000000001"
     assert b[0] == "EDIGW11100010000000000001"
     assert not set(a) & set(b)
