@@ -133,3 +133,24 @@ def test_a_database_that_cannot_be_read_is_a_state_error(tmp_path, database):
     args = argparse.Namespace(config=str(path), since=None, verdict=None, format="text")
     with pytest.raises(StateError, match="cannot"):
         flows.run(args)
+
+
+def test_text_escapes_control_characters_in_names() -> None:
+    """A stored file name with ESC and a newline prints as visible escapes, on one line."""
+    from edi_gateway.commands.flows import render_text
+
+    row = {
+        "id_flux": "EDIGW11100000000000000001",
+        "received_at": "2026-11-29T22:00:00.000+00:00",
+        "channel": "depot-edi",
+        "original_name": "a\x1b[31m\nFAKE.xml",
+        "syntax": "ubl-invoice",
+        "verdict": "accepted",
+        "recipient": None,
+        "error_count": 0,
+        "state": "done",
+        "reason": None,
+    }
+    out = render_text([row])
+    assert "\x1b" not in out and "a\\x1b[31m\\x0aFAKE" in out
+    assert len(out.splitlines()) == 2

@@ -15,6 +15,7 @@ from edi_gateway.config import add_config_argument
 from edi_gateway.errors import StateError
 from edi_gateway.model import Verdict
 from edi_gateway.store import Store
+from edi_gateway.terminal import printable
 
 COLUMNS = (
     ("id_flux", "IdFlux", 25),
@@ -85,7 +86,7 @@ def render_text(listed: list[dict[str, Any]]) -> str:
         cells = []
         for key, _, width in COLUMNS:
             value = item[key]
-            text = "-" if value is None else str(value)
+            text = "-" if value is None else printable(value)
             if key == "received_at":
                 text = text[:19]
             if key == "verdict" and item["state"] != "done":
