@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from edi_gateway.detect import detect
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -86,7 +87,8 @@ def test_dependent_examples_come_after_the_one_they_repeat() -> None:
 
 
 def test_examples_are_up_to_date() -> None:
-    """The committed files are exactly what make_examples.py generates."""
+    """The committed files are exactly what make_examples.py generates (a PDF by the invoice XML
+    it embeds: the PDF wrapper around it varies with the factur-x release that writes it)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("make_examples", EXAMPLES / "make_examples.py")
@@ -98,7 +100,11 @@ def test_examples_are_up_to_date() -> None:
     finally:
         del sys.modules["make_examples"]
     for name, data in module.build().items():
-        assert (EXAMPLES / name).read_bytes() == data, name
+        committed = (EXAMPLES / name).read_bytes()
+        if name.endswith(".pdf"):
+            assert detect(committed).xml == detect(data).xml is not None, name
+        else:
+            assert committed == data, name
 
 
 @pytest.mark.parametrize("example", EXPECTED, ids=[e["file"] for e in EXPECTED])
