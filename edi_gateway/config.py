@@ -6,6 +6,7 @@ types and bad values raise :class:`~edi_gateway.errors.ConfigError` naming the f
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -207,8 +208,10 @@ def _section(
 
 def _seconds(file: Path, key: str, values: list[Any]) -> tuple[float, ...]:
     """A list of durations in seconds (numbers >= 0) as a tuple of floats."""
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values):
-        raise ConfigError(f"{file}: {key} must be a list of seconds (numbers >= 0)")
+    if not values or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < math.inf for v in values
+    ):
+        raise ConfigError(f"{file}: {key} must be a non-empty list of seconds (finite, >= 0)")
     return tuple(float(v) for v in values)
 
 
@@ -247,6 +250,8 @@ def _check_values(config: Config) -> None:
     if config.log_level not in ("debug", "info", "warning", "error"):
         raise ConfigError(f"{file}: gateway.log_level must be debug, info, warning or error")
     for key in ("poll_seconds", "settle_seconds", "sweep_seconds"):
+        if not math.isfinite(getattr(config, key)):  # nan would silently stop every take
+            raise ConfigError(f"{file}: gateway.{key} must be a finite number of seconds")
         if getattr(config, key) < 0:
             raise ConfigError(f"{file}: gateway.{key} must not be negative")
     if config.sweep_seconds == 0 or config.poll_seconds == 0:

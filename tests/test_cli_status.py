@@ -186,3 +186,25 @@ def test_show_names_the_recipient_like_invoices_does(
     assert f" {NO_PAYMENT} " in capsys.readouterr().out
     assert _run(config, "status", "show", "1") == 0
     assert "to 99900001000010/SERVICES-TECHNIQUES: 03" in capsys.readouterr().out
+
+
+def test_invoices_text_escapes_control_characters() -> None:
+    """`invoices` prints a seller id carrying a C1 CSI and a line separator as escapes."""
+    from edi_gateway.commands.invoices import render_text
+
+    item = {
+        "id": 1,
+        "invoice_id": 1,
+        "number": "X\u20281",
+        "seller": "\u009b2J",
+        "recipient_siret": "99900001000010",
+        "service_code": None,
+        "status_code": "03",
+        "status_name": "MISE_A_DISPOSITION",
+        "updated_at": "2026-11-29T22:00:00.000+00:00",
+    }
+    from edi_gateway.commands import invoices
+
+    cells = {key: item.get(key, "x") for key, _, _ in invoices.COLUMNS}
+    out = render_text([{**item, **cells}])
+    assert "\u009b" not in out and "\u2028" not in out

@@ -102,3 +102,31 @@ def test_negative_settle_time_is_refused(tmp_path: Path) -> None:
     path.write_text(base.replace("settle_seconds = 1.0", "settle_seconds = -1.0"), encoding="utf-8")
     with pytest.raises(ConfigError, match="settle_seconds must not be negative"):
         config.load(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("settle_seconds = 1.0", "settle_seconds = nan", "settle_seconds must be a finite"),
+        ("sweep_seconds = 30.0", "sweep_seconds = inf", "sweep_seconds must be a finite"),
+    ],
+)
+def test_non_finite_durations_are_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
+    """nan and inf durations are refused (nan would stop every take without a word)."""
+    path = tmp_path / "config.toml"
+    base = config.DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert old in base
+    path.write_text(base.replace(old, new), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        config.load(path)
+
+
+def test_infinite_retry_delay_is_refused(tmp_path: Path) -> None:
+    """retry_seconds = [inf] would keep a failed file in var/work for ever: refused."""
+    path = tmp_path / "config.toml"
+    base = config.DEFAULT_CONFIG.read_text(encoding="utf-8")
+    marker = "retry_seconds = [2.0, 10.0]"
+    assert marker in base
+    path.write_text(base.replace(marker, "retry_seconds = [inf]"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="retry_seconds must be a non-empty list"):
+        config.load(path)

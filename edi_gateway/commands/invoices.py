@@ -16,6 +16,7 @@ from edi_gateway import lifecycle
 from edi_gateway.config import add_config_argument
 from edi_gateway.errors import GatewayError
 from edi_gateway.store import Store
+from edi_gateway.terminal import printable
 
 COLUMNS = (
     ("id", "id", 6),
@@ -79,7 +80,7 @@ def render_text(items: list[dict[str, Any]]) -> str:
 
 
 def _cell(value: Any, width: int) -> str:
-    text = "" if value is None else str(value)
+    text = "" if value is None else printable(value)
     return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
 
 
