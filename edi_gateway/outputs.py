@@ -161,7 +161,9 @@ def write_atomic(path: Path, data: bytes) -> Path:
 
     Protocol: write ``.<name>.tmp`` in the same folder, flush, fsync, ``os.replace`` onto the
     final name, fsync the folder. The folder is created when missing. Writing the same path twice
-    replaces it (re-runs after a crash rewrite the same names).
+    replaces it (re-runs after a crash rewrite the same names). When ``.<name>.tmp`` would pass
+    :data:`NAME_MAX` bytes (an ``<IdFlux>__<name>`` cut to :data:`ARCHIVE_NAME_MAX`), the
+    temporary name is ``.<sha256 of the name>.tmp`` instead (:func:`temp_name`).
 
     Returns:
         ``path``.
@@ -169,7 +171,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     Raises:
         OutputError: the folder or file cannot be written (disk full, permissions ...).
     """
-    temp = path.with_name(f".{path.name}.tmp")
+    temp = path.with_name(temp_name(path.name))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with temp.open("wb") as handle:
@@ -183,6 +185,16 @@ def write_atomic(path: Path, data: bytes) -> Path:
             temp.unlink()
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     return path
+
+
+def temp_name(name: str) -> str:
+    """The temporary name :func:`write_atomic` writes ``name`` under: ``.<name>.tmp``, or
+    ``.<sha256 hex of name>.tmp`` when that would pass :data:`NAME_MAX` bytes (a long name
+    already cut to fit once, whose temporary form would be ``File name too long``)."""
+    temp = f".{name}.tmp"
+    if len(os.fsencode(temp)) <= NAME_MAX:
+        return temp
+    return f".{hashlib.sha256(os.fsencode(name)).hexdigest()}.tmp"
 
 
 def fsync_folder(folder: Path) -> None:

@@ -211,3 +211,26 @@ def test_a_different_file_under_the_name_is_never_replaced(tmp_path: Path) -> No
     moved = outputs.move_original(src, archive, "EDIGW11100000000000000009", "h.xml")
     assert moved.name == f"{name}.1"
     assert (archive / name).read_bytes() == b"<Invoice>old</Invoice>"
+
+
+@pytest.mark.parametrize(
+    "raw_name",
+    [
+        b"a" * 250 + b".xml",
+        b"facture_\xe9t\xe9_" + b"\xe9" * 60 + b".xml",
+        ("\u00e9" * 110 + ".xml").encode(),
+        b"c" * 240 + b".pdf",
+    ],
+)
+def test_a_long_dropped_name_is_written_to_outbound_cut_with_its_extension(
+    tmp_path: Path, raw_name: bytes
+) -> None:
+    """An ``<IdFlux>__<name>`` copy of a long or Latin-1 name is written (no ENAMETOOLONG)."""
+    readable = os.fsencode(os.fsdecode(raw_name)).decode("utf-8", "backslashreplace")
+    name = archive_name("GW01-20260101-000000-000001", readable)
+    target = write_atomic(tmp_path / name, b"data")
+    assert target.read_bytes() == b"data"
+    assert len(os.fsencode(target.name)) <= outputs.ARCHIVE_NAME_MAX
+    assert target.suffix == raw_name[-4:].decode()
+    target.name.encode("utf-8")  # whole characters only: never a cut sequence
+    assert [p.name for p in tmp_path.iterdir()] == [name]
