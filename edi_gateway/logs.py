@@ -11,8 +11,9 @@ console closed) is swallowed: logging never stops processing.
 
 Safety net (the log must never carry document content or personal data): every string value
 that looks like XML is replaced by ``[xml removed]``, every IBAN by ``[iban removed]`` (any
-case, space / ``-`` / ``.`` separators, inside longer tokens; the country's IBAN length and a
-valid mod-97 check tell it from an invoice number), and long strings are truncated to
+case, inside longer tokens, behind any separator, Unicode space or dash, invisible character or
+fullwidth form: see :func:`redact_ibans`; the country's IBAN length and a valid mod-97 check tell
+it from an invoice number), and long strings are truncated to
 :data:`MAX_VALUE_CHARS`.
 """
 
@@ -24,6 +25,7 @@ import os
 import re
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,9 +70,23 @@ _IBAN_COUNTRIES = (
     (33, "RU"),
 )
 _IBAN_LENGTHS = {code: length for length, codes in _IBAN_COUNTRIES for code in codes.split()}
-_IBAN_SEPARATORS = " .-"
+# Folding for detection: characters that separate IBAN groups (ASCII punctuation seen in
+# file names and notes; Unicode spaces Z*, controls Cc such as tab, dashes Pd, connectors Pc such
+# as "_" are added by category) and characters skipped as if absent (format characters Cf and the
+# other Unicode default-ignorable code points: combining grapheme joiner, Hangul fillers,
+# variation selectors ...). Source: Unicode 15 DerivedCoreProperties (Default_Ignorable_Code_Point).
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_SEPARATOR_CHARS = frozenset(" .-_:+,;/\u2212")
+_SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Pd", "Pc"})
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x2800, 0x2800),
+    (0xE0000, 0xE0FFF),
+)  # fmt: skip
+_MAX_GAP = 4  # separators in a row between two IBAN characters ("FR76 - 3000" has three)
 _SCAN_CHARS = 10_000  # a value is cut here before the scan; the log keeps 300 characters
+
+_SKIP, _SEPARATOR, _BREAK = "", " ", "|"
 
 
 def _iban_checks(compact: str) -> bool:
@@ -81,52 +97,89 @@ def _iban_checks(compact: str) -> bool:
     return int(digits) % 97 == 1
 
 
-def _iban_end(text: str, start: int) -> int | None:
-    """End index of an IBAN that starts at ``text[start]``, or None.
+def _fold_char(char: str) -> str:
+    """Detection form of one character: upper-case ASCII letters / digits (NFKC: fullwidth
+    forms; any decimal digit), ``_SKIP`` (invisible), ``_SEPARATOR`` or ``_BREAK``."""
+    code = ord(char)
+    if char in _ALNUM:
+        return char.upper()
+    category = unicodedata.category(char)
+    if category == "Cf" or any(low <= code <= high for low, high in _IGNORABLE_RANGES):
+        return _SKIP
+    if char in _SEPARATOR_CHARS or category in _SEPARATOR_CATEGORIES:
+        return _SEPARATOR
+    if category == "Nd":
+        return str(unicodedata.decimal(char))
+    folded = unicodedata.normalize("NFKC", char)
+    if folded and all(ch in _ALNUM for ch in folded):
+        return folded.upper()
+    return _BREAK
 
-    The IBAN is the country's registry length of letters and digits (any case), with up to
-    two separators (space, ``-``, ``.``) between characters, two digits after the country
-    code, and a valid mod-97 check. Characters around it do not matter (``ref:FR76…``,
-    an IBAN repeated without spaces).
-    """
-    length = _IBAN_LENGTHS.get(text[start : start + 2].upper())
-    if length is None:
-        return None
+
+def _fold(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Alphanumeric characters of ``text`` in detection form, with for each its original
+    index and the number of separators just before it; a ``_BREAK`` character is kept as
+    ``"|"`` (it ends any IBAN)."""
     chars: list[str] = []
-    index, gap = start, 0
-    while index < len(text) and len(chars) < length:
-        char = text[index]
-        if char in _ALNUM:
-            chars.append(char.upper())
-            gap = 0
-        elif char in _IBAN_SEPARATORS and len(chars) >= 2 and gap < 2:
+    where: list[int] = []
+    gaps: list[int] = []
+    gap = 0
+    for index, char in enumerate(text):
+        folded = _fold_char(char)
+        if folded == _SKIP:
+            continue
+        if folded == _SEPARATOR:
             gap += 1
-        else:
-            return None
-        index += 1
-    compact = "".join(chars)
-    if len(compact) < length or not compact[2:4].isdigit():
+            continue
+        for ch in folded:  # NFKC may give several characters ("⑩" -> "10")
+            chars.append(ch)
+            where.append(index)
+            gaps.append(gap)
+        gap = 0
+    return chars, where, gaps
+
+
+def _iban_at(chars: list[str], gaps: list[int], start: int) -> int | None:
+    """Index (in ``chars``) just past an IBAN that starts at ``chars[start]``, or None.
+
+    The IBAN is the country's registry length of letters and digits, at most ``_MAX_GAP``
+    separators between two of them, two digits after the country code and a valid mod-97.
+    """
+    length = _IBAN_LENGTHS.get("".join(chars[start : start + 2]))
+    end = start + (length or 0)
+    if length is None or end > len(chars):
         return None
-    return index if _iban_checks(compact) else None
+    picked = chars[start:end]
+    if "|" in picked or any(gap > _MAX_GAP for gap in gaps[start + 1 : end]):
+        return None
+    compact = "".join(picked)
+    if not compact[2:4].isdigit():
+        return None
+    return end if _iban_checks(compact) else None
 
 
 def redact_ibans(text: str) -> str:
-    """Replace every IBAN in ``text`` by ``[iban removed]`` (see :func:`_iban_end`).
+    """Replace every IBAN in ``text`` by ``[iban removed]``, the whole original span.
 
-    Matching is case-insensitive, accepts space, ``-`` and ``.`` separators and finds IBANs
-    inside longer tokens; the country length and the mod-97 check keep invoice numbers that
-    merely look like an IBAN. Source: ISO 13616-1 (IBAN structure), ISO 7064 (MOD 97-10).
+    Detection works on a folded copy (:func:`_fold_char`): any case; NFKC (fullwidth digits and
+    letters); ``_``, ``.``, ``-``, ``:``, ``+``, ``,``, ``;``, ``/``, tab, any Unicode space or
+    dash as separators (up to four in a row: ``FR76 - 3000``); zero-width, format and other
+    default-ignorable characters skipped; IBANs inside longer tokens found. The country length
+    and the mod-97 check keep invoice numbers that merely look like an IBAN; a false positive
+    is preferred to a leak. Source: ISO 13616-1 (IBAN structure), ISO 7064 (MOD 97-10).
     """
+    chars, where, gaps = _fold(text)
     parts: list[str] = []
-    start = index = 0
-    while index < len(text) - 14:
-        end = _iban_end(text, index) if text[index] in _ALNUM else None
+    kept = index = 0
+    while index <= len(chars) - 15:
+        end = _iban_at(chars, gaps, index) if chars[index] != "|" else None
         if end is None:
             index += 1
             continue
-        parts += [text[start:index], IBAN_REMOVED]
-        start = index = end
-    return "".join(parts) + text[start:]
+        parts += [text[kept : where[index]], IBAN_REMOVED]
+        kept = where[end - 1] + 1
+        index = end
+    return "".join(parts) + text[kept:]
 
 
 def _clean_text(value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -182,3 +183,74 @@ def test_run_with_a_folder_as_log_file_exits_2(tmp_path, capsys):
     path.write_text(text)
     assert cli.main(["run", "--config", str(path)]) == 2
     assert "gateway.log_file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "iban_us_FR76_3000_6000_0112_3456_7890_189.xml",  # file name, underscore separators
+        "DE89_3704_0044_0532_0130_00",
+        "FR76\u00a03000\u00a06000\u00a00112\u00a03456\u00a07890\u00a0189",  # no-break space
+        "FR76\u20093000\u20096000\u20090112\u20093456\u20097890\u2009189",  # thin space
+        "FR76\u30003000\u30006000\u30000112\u30003456\u30007890\u3000189",  # ideographic space
+        "FR76\u202f3000\u202f6000\u202f0112\u202f3456\u202f7890\u202f189",  # narrow nbsp
+        "FR76 - 3000 - 6000 - 0112 - 3456 - 7890 - 189",
+        "FR76:3000:6000:0112:3456:7890:189",
+        "FR76+3000+6000+0112+3456+7890+189",
+        "FR76,3000,6000,0112,3456,7890,189",
+        "FR76\t3000\t6000\t0112\t3456\t7890\t189",
+        "FR76\u200b3000\u200b6000\u200b0112\u200b3456\u200b7890\u200b189",  # zero-width space
+        "FR\u200d76\u20603000\ufeff6000\u034f0112\u00ad3456\u180e7890\u200c189",  # ignorables
+        # fullwidth FR76 3000 6000 0112 3456 7890 189
+        "\uff26\uff32\uff17\uff16\uff13\uff10\uff10\uff10\uff16\uff10\uff10\uff10\uff10\uff11"
+        "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10\uff11\uff18\uff19",
+        "FR76\u20133000\u20146000\u22120112\u20103456\u20117890\u2015189",  # dash variants
+        "FR76 \u200b 3000 \u200b 6000 0112 3456 7890 189",  # a zero-width char in a gap
+    ],
+)
+def test_redact_finds_ibans_behind_unicode_separators_and_forms(text):
+    """IBANs written with '_', ':', '+', ',', tab, ' - ', any Unicode space or dash, zero-width
+    or other invisible characters, or fullwidth forms are removed whole: no digit group left."""
+    cleaned = logs.redact(None, "info", {"event": "e", "note": text})["note"]
+    assert logs.IBAN_REMOVED in cleaned
+    folded = unicodedata.normalize("NFKC", cleaned)
+    for group in ("3000", "6000", "0112", "3456", "7890", "3704", "0532"):
+        assert group not in folded
+
+
+def test_redact_keeps_the_rest_of_a_file_name_around_an_iban():
+    """Only the IBAN span of a file name is replaced; the prefix and the extension stay."""
+    text = "iban_us_FR76_3000_6000_0112_3456_7890_189.xml"
+    cleaned = logs.redact(None, "info", {"event": "e", "file": text})["file"]
+    assert cleaned == f"iban_us_{logs.IBAN_REMOVED}.xml"
+
+
+def test_flux_done_service_code_with_underscores_is_redacted(config):
+    """A BT-10 service code FR76_3000_... logged with flux.done leaves no IBAN in the log."""
+    logs.configure(config, console=False)
+    with logs.bound_flux(
+        "EDIGW11100000000000000042", "iban_FR76_3000_6000_0112_3456_7890_189.xml", "depot-edi"
+    ):
+        logs.get_logger().info("flux.done", service_code="FR76_3000_6000_0112_3456_7890_189")
+    text = config.log_file.read_text(encoding="utf-8")
+    assert "3456" not in text and "0112" not in text
+    [line] = _lines(config.log_file)
+    assert line["service_code"] == logs.IBAN_REMOVED
+    assert line["id_flux"] == "EDIGW11100000000000000042"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EDIGW11100000000000000042",  # an IdFlux
+        "99900001000010",  # a SIRET
+        "SIRET 999 000 010 00010",
+        "2026-03-01T12:00:00+01:00",  # a date
+        "facture_2026_03_01_FAC-2026-0001.xml",  # a file name without an IBAN
+        "FR76_3000_6000_0112_3456_7890_188",  # wrong check digits
+        "FAC-2026-0001, FAC-2026-0002 : 1 000,00 EUR",
+    ],
+)
+def test_redact_keeps_text_without_an_iban(text):
+    """IdFlux, SIRET, dates, ordinary file names and IBAN look-alikes with a bad mod-97 stay."""
+    assert logs.redact(None, "info", {"event": "e", "note": text})["note"] == text
