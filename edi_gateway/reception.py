@@ -214,13 +214,37 @@ def _finding(rule: str, french: str, english: str, location: str | None = None) 
     )
 
 
+# Characters that do not show in an invoice number (the same set as CPP-REC-20 in
+# rules/cpp-reception.xsl): Unicode default-ignorable code points that are not Cf (Unicode 15
+# DerivedCoreProperties), and the blank braille pattern U+2800 (our choice: it draws nothing).
+_INVISIBLE_RANGES = (
+    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x2800, 0x2800),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
+
+
+def _invisible(char: str) -> bool:
+    """True for a character CPP-REC-20 refuses inside BT-1: control (Cc), format (Cf), line or
+    paragraph separator, any space other than U+0020, a default-ignorable code point, U+2800."""
+    if char == " ":
+        return False
+    if unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+        return True
+    code = ord(char)
+    return any(low <= code <= high for low, high in _INVISIBLE_RANGES)
+
+
 def number_key(number: str) -> str:
-    """BT-1 as the duplicate key compares it (``docs/reception.md`` §4, our choice): Unicode NFKC
-    (fullwidth and compatibility forms folded), format characters (category Cf: zero-width
-    space, word joiner, bidi marks ...) removed, whitespace trimmed (no-break spaces included),
-    then case-folded (``str.casefold``: ``ex-2025-001`` and ``EX-2025-001`` are one number)."""
-    text = unicodedata.normalize("NFKC", number)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    """BT-1 as the duplicate key compares it (``docs/reception.md`` §4, our choice): invisible
+    characters removed (:func:`_invisible`: controls, format characters, default-ignorable code
+    points, U+2800, every space other than U+0020), Unicode NFKC (fullwidth and compatibility
+    forms folded), invisible characters removed again, dashes U+2010..U+2015 and U+2212 folded to
+    ``-``, ordinary spaces trimmed, then case-folded (``str.casefold``: ``ex-2025-001`` and
+    ``EX-2025-001`` are one number)."""
+    text = "".join(ch for ch in number if not _invisible(ch))
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if not _invisible(ch)).translate(_DASHES)
     return text.strip().casefold()
 
 

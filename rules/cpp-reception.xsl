@@ -222,24 +222,32 @@
     </xsl:call-template>
     <!-- BT-1 trimmed of XML blanks and Unicode spaces (Z*: U+00A0, U+2003 ...) at both ends -->
     <xsl:variable name="number-trimmed" select="replace(string($BT-1[1]), '^[\s\p{Z}]+|[\s\p{Z}]+$', '')"/>
+    <!-- Characters that do not show, refused inside BT-1 (same set as reception.number_key):
+         controls (Cc), format characters (Cf), line / paragraph separators, every space other
+         than U+0020, the default-ignorable code points that are not Cf (Unicode 15
+         DerivedCoreProperties: U+034F, U+115F-U+1160, U+17B4-U+17B5, U+180B-U+180F, U+3164,
+         U+FE00-U+FE0F, U+FFA0, U+FFF0-U+FFF8, U+E0000-U+E0FFF) and, our choice, the blank
+         braille pattern U+2800 (it draws nothing). -->
+    <xsl:variable name="invisible-class" as="xs:string"
+        select="'[\p{Cc}\p{Cf}\p{Zl}\p{Zp}&#x34F;&#x115F;&#x1160;&#x17B4;&#x17B5;&#x180B;-&#x180F;&#x2800;&#x3164;&#xFE00;-&#xFE0F;&#xFFA0;&#xFFF0;-&#xFFF8;&#xE0000;-&#xE0FFF;]|[\p{Zs}-[ ]]'"/>
     <xsl:variable name="invisible" as="xs:string*"
         select="for $c in distinct-values(string-to-codepoints($number-trimmed))
-                return if (matches(codepoints-to-string($c), '[\p{Cc}\p{Cf}]')) then gw:code-point($c) else ()"/>
+                return if (matches(codepoints-to-string($c), $invisible-class)) then gw:code-point($c) else ()"/>
     <xsl:call-template name="assert">
       <xsl:with-param name="id" select="'CPP-REC-20'"/>
       <xsl:with-param name="failed" select="exists($BT-1) and ($number-trimmed = '' or exists($invisible))"/>
       <xsl:with-param name="at" select="$BT-1[1]"/>
-      <xsl:with-param name="test">BT-1 is not blank and holds no control or format character</xsl:with-param>
+      <xsl:with-param name="test">BT-1 is not blank and holds no invisible character (control, format, default-ignorable, space other than U+0020)</xsl:with-param>
       <xsl:with-param name="fr">
         <xsl:choose>
           <xsl:when test="$number-trimmed = ''">Le numéro de facture (BT-1) est vide : il ne contient que des espaces.</xsl:when>
-          <xsl:otherwise>Le numéro de facture (BT-1) contient des caractères invisibles (de contrôle ou de mise en forme) : <xsl:value-of select="string-join($invisible, ', ')"/> ; ils rendraient deux numéros identiques à l'écran différents.</xsl:otherwise>
+          <xsl:otherwise>Le numéro de facture (BT-1) contient des caractères invisibles (de contrôle, de mise en forme, ignorables ou espaces autres que l'espace ordinaire) : <xsl:value-of select="string-join($invisible, ', ')"/> ; ils rendraient deux numéros identiques à l'écran différents.</xsl:otherwise>
         </xsl:choose>
       </xsl:with-param>
       <xsl:with-param name="en">
         <xsl:choose>
           <xsl:when test="$number-trimmed = ''">The invoice number (BT-1) is blank: it holds only spaces.</xsl:when>
-          <xsl:otherwise>The invoice number (BT-1) holds invisible (control or format) characters: <xsl:value-of select="string-join($invisible, ', ')"/>; they would make two numbers that look the same differ.</xsl:otherwise>
+          <xsl:otherwise>The invoice number (BT-1) holds invisible (control, format, ignorable, or space other than U+0020) characters: <xsl:value-of select="string-join($invisible, ', ')"/>; they would make two numbers that look the same differ.</xsl:otherwise>
         </xsl:choose>
       </xsl:with-param>
     </xsl:call-template>

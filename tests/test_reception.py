@@ -543,3 +543,95 @@ def test_corpus_br_dec_23_amount_fires_decimals_rule() -> None:
     assert len(decimals) == 1
     assert "LineTotalAmount = 288.7934" in decimals[0].message
     assert decimals[0].line is not None and b"288.7934" in xml.split(b"\n")[decimals[0].line - 1]
+
+
+# Invisible characters a number must not hide (default-ignorable code points, separators and
+# spaces other than U+0020, the blank braille pattern U+2800 by our choice: docs/reception.md).
+HIDDEN = [
+    "\u034f",  # combining grapheme joiner
+    "\ufe0f",  # variation selector 16
+    "\u3164",  # Hangul filler
+    "\u115f",  # Hangul choseong filler
+    "\u1160",  # Hangul jungseong filler
+    "\u17b4",  # Khmer vowel inherent AQ
+    "\u17b5",  # Khmer vowel inherent AA
+    "\u180b",  # Mongolian free variation selector one
+    "\uffa0",  # halfwidth Hangul filler
+    "\u2800",  # braille pattern blank
+    "\u3000",  # ideographic space
+    "\u1680",  # Ogham space mark
+    "\u2028",  # line separator
+    "\u2029",  # paragraph separator
+    "\u00a0",  # no-break space inside the number
+    "\u2009",  # thin space inside the number
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_invoice_number_with_other_invisible_characters(kind: str, hidden: str) -> None:
+    """CPP-REC-20 refuses a BT-1 hiding a default-ignorable code point, a line/paragraph
+    separator or a space other than U+0020 inside it, naming the code point."""
+    result = run(kind, number=f"X{hidden}-1")
+    assert rules(result) == ["CPP-REC-20"]
+    french, english = reception.messages(result.findings[0])
+    name = f"U+{ord(hidden):04X}"
+    assert name in french and name in english
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("number", ["X 1", "X-1 A"])
+def test_invoice_number_with_an_ordinary_space_inside_passes(kind: str, number: str) -> None:
+    """A plain space U+0020 inside BT-1 is visible: CPP-REC-20 does not fire."""
+    assert rules(run(kind, number=number)) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_duplicate_invoice_is_not_beaten_by_other_invisible_characters(
+    store: Store, kind: str, hidden: str
+) -> None:
+    """FAC-2026-0001 with a default-ignorable code point or an unusual space inside is still
+    the invoice already accepted (CPP-DUP-01), besides CPP-REC-20."""
+    number = f"FAC-2026{hidden}-0001"
+    result = run(kind, store=store, id_flux="EDIGW1FLUX000000000000002", number=number)
+    assert rules(result) == ["CPP-REC-20", "CPP-DUP-01"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "dash", ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212"]
+)
+def test_duplicate_invoice_is_not_beaten_by_dash_variants(
+    store: Store, kind: str, dash: str
+) -> None:
+    """FAC-2026-0001 written with a Unicode dash (non-breaking hyphen, en dash, minus ...) is the
+    same invoice number: CPP-DUP-01 fires (and no CPP-REC-20: the dash is visible)."""
+    number = f"FAC{dash}2026{dash}0001"
+    result = run(kind, store=store, id_flux="EDIGW1FLUX000000000000002", number=number)
+    assert rules(result) == ["CPP-DUP-01"]
+
+
+@pytest.mark.parametrize(
+    ("number", "key"),
+    [
+        ("X\u034f-1", "x-1"),
+        ("X\ufe0f-1", "x-1"),
+        ("X\u3164-1", "x-1"),
+        ("X\u115f-1", "x-1"),
+        ("X\u17b4-1", "x-1"),
+        ("X\u2800-1", "x-1"),
+        ("X\u3000-1", "x-1"),
+        ("X\u1680-1", "x-1"),
+        ("X\u2028-1", "x-1"),
+        ("X\u00a0-1", "x-1"),
+        ("X\u20111", "x-1"),
+        ("X\u22121", "x-1"),
+        ("X\u20151", "x-1"),
+        ("X\ufe631", "x-1"),  # small hyphen-minus (NFKC)
+        ("X 1", "x 1"),  # an ordinary space is kept
+    ],
+)
+def test_number_key_removes_every_invisible_and_folds_dashes(number: str, key: str) -> None:
+    """number_key drops default-ignorables and non-U+0020 spaces and folds dashes to '-'."""
+    assert reception.number_key(number) == key
