@@ -275,7 +275,7 @@ class Gateway:
             recovery.set_aside(self.config, self.store, claim, why)
             return
         if not os.path.lexists(claim.work_path):
-            recovery.close_lost(self.store, row)
+            recovery.close_lost(self.config, self.store, row)
             return
         if row["attempts"] >= self.config.max_attempts:
             detail = f"{row['attempts']} attempts"

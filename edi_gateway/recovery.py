@@ -27,6 +27,7 @@ from edi_gateway.store import Store, utc_now
 SYMLINK = ("GW-DAEMON-01", "IRR_TYPE_F", "symbolic link: never followed, set aside")
 NOT_REGULAR = ("GW-DAEMON-02", "IRR_TYPE_F", "not a regular file (FIFO, socket, device ...)")
 FAILED = ("GW-DAEMON-03", None, "processing failed on every attempt; please send it again")
+LOST = ("GW-DAEMON-04", None, "original missing from var/work; please send it again")
 
 
 def why_not_regular(path: Path) -> tuple[str, str | None, str] | None:
@@ -58,9 +59,28 @@ def set_aside(
     Raises:
         StateError: the row could not be updated (the flux stays ``claimed``, retried later).
     """
+    moved = _move_to_error(config, claim)
+    finish_set_aside(config, store, claim, why, detail, moved)
+    return moved
+
+
+def finish_set_aside(
+    config: Config,
+    store: Store,
+    claim: Claim,
+    why: tuple[str, str | None, str],
+    detail: str,
+    moved: Path | None,
+) -> None:
+    """Write the flux report (93) of a set-aside flux whose original is already at ``moved``
+    (``var/error``, or None when it is nowhere), mark the row ``done`` / ``inadmissible`` and
+    log ``flux.set_aside`` then ``flux.done`` (protocol step 5, also finished at start-up).
+
+    Raises:
+        StateError: the row could not be updated.
+    """
     rule, reason, message = why
     text = f"{message} ({detail})" if detail else message
-    moved = _move_to_error(config, claim)
     report = _write_report(config, claim, rule, reason, text)
     store.update_flux(
         claim.id_flux,
@@ -76,7 +96,6 @@ def set_aside(
     with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
         log.warning("flux.set_aside", rule=rule, reason=reason, message=text)
         log.info("flux.done", verdict=str(Verdict.INADMISSIBLE), error_count=1, reason=rule)
-    return moved
 
 
 def _move_to_error(config: Config, claim: Claim) -> Path | None:
@@ -170,7 +189,7 @@ def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
             claims.append(claim_of(row, path))
     for row in store.fluxes(state="claimed"):
         if row["id_flux"] not in found:
-            close_lost(store, row)
+            close_lost(config, store, row)
     return sorted(claims, key=lambda c: c.id_flux)
 
 
@@ -198,11 +217,36 @@ def claim_of(row: sqlite3.Row, path: Path) -> Claim:
     )
 
 
-def close_lost(store: Store, row: sqlite3.Row) -> None:
-    """A ``claimed`` row whose original is no longer in ``var/work``: close it, say why."""
-    get = row.__getitem__
-    store.update_flux(
-        get("id_flux"), state="done", reason="GW-DAEMON-04", error_count=1, finished_at=utc_now()
-    )
-    with logs.bound_flux(get("id_flux"), get("original_name"), get("channel")):
-        logs.get_logger().error("flux.failed", reason="original missing from var/work at start-up")
+def close_lost(config: Config, store: Store, row: sqlite3.Row) -> None:
+    """A ``claimed`` row whose original is no longer in ``var/work``: give it a status.
+
+    Found as ``<IdFlux>__*`` in ``var/error``: a crash between the move and the report of
+    :func:`set_aside`; the set-aside is finished (93 report, ``inadmissible``, ``flux.done``),
+    with the reason read from the file kind (link, special file, else GW-DAEMON-03). Elsewhere or
+    nowhere: closed as :data:`LOST` (GW-DAEMON-04) with a 93 report, so every flux has a status.
+
+    Raises:
+        StateError: the row could not be updated.
+    """
+    in_error = _find_put_away(config.error_dir, row["id_flux"])
+    if in_error is not None:
+        why = why_not_regular(in_error) or FAILED
+        claim = claim_of(row, in_error)
+        finish_set_aside(config, store, claim, why, "set-aside finished after a restart", in_error)
+        return
+    elsewhere = _find_put_away(config.archive_dir, row["id_flux"])
+    with logs.bound_flux(row["id_flux"], row["original_name"], row["channel"]):
+        logs.get_logger().error("flux.failed", reason="original missing from var/work")
+    claim = claim_of(row, config.work_dir / outputs.archive_name(row["id_flux"], "x"))
+    finish_set_aside(config, store, claim, LOST, "", elsewhere)
+
+
+def _find_put_away(folder: Path, id_flux: str) -> Path | None:
+    """The first ``<IdFlux>__*`` entry of ``folder`` (None when absent or unreadable)."""
+    prefix = f"{id_flux}__"
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.startswith(prefix))
+    except OSError:
+        return None
+    return folder / names[0] if names else None

@@ -236,3 +236,36 @@ def test_non_utf8_bytes_of_a_name_are_kept_in_the_archive(tmp_path):
         id_flux.encode() + b"__bad\xff\xfeutf8.xml"
     ]
     assert archived.read_bytes() == b"x"
+
+
+def _flux_report_of(config, id_flux):
+    """The flux report file written for ``id_flux`` in outbound/canaux/<code>/ (one expected)."""
+    return [p for p in config.outbound.rglob(f"*{id_flux}*") if p.is_file()]
+
+
+def test_recovery_finishes_a_set_aside_cut_by_a_crash(gateway):
+    """A claimed row whose original is already in var/error (crash between the move and the
+    report) gets its 93 report, verdict inadmissible and flux.done at start-up."""
+    config, store, claimer = gateway
+    (config.channels[0].folder / "a.xml").write_bytes(b"<a/>")
+    claim = claimer.claim(str(config.channels[0].folder / "a.xml"), config.channels[0])
+    moved = outputs.move_original(claim.work_path, config.error_dir, claim.id_flux, "a.xml")
+    assert recovery.recover(config, store, claimer) == []
+    row = store.flux(claim.id_flux)
+    assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "GW-DAEMON-03")
+    assert moved.read_bytes() == b"<a/>"
+    [report] = _flux_report_of(config, claim.id_flux)
+    assert etree.parse(str(report)).findtext(".//IdStatut") == "93"
+
+
+def test_recovery_gives_a_lost_original_a_status_and_a_report(gateway):
+    """A claimed row whose original is nowhere is closed GW-DAEMON-04 with a flux report."""
+    config, store, claimer = gateway
+    (config.channels[0].folder / "a.xml").write_bytes(b"<a/>")
+    claim = claimer.claim(str(config.channels[0].folder / "a.xml"), config.channels[0])
+    claim.work_path.unlink()
+    assert recovery.recover(config, store, claimer) == []
+    row = store.flux(claim.id_flux)
+    assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "GW-DAEMON-04")
+    [report] = _flux_report_of(config, claim.id_flux)
+    assert etree.parse(str(report)).findtext(".//IdStatut") == "93"
