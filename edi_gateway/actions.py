@@ -343,6 +343,7 @@ def _commit(
             outputs.write_atomic(
                 folder / outputs.flow_name(INTERFACE, code, id_flux or ""),
                 lifecycle_flows.flow(row, request, moment, id_flux or "", code),
+                root=request.outbound,
             )
             for folder, code in sides
         )

@@ -72,7 +72,7 @@ class Delivery:
             StateError: the database failed (nothing is recorded, the outputs are removed; a
                 re-run is safe).
         """
-        plan = Plan()
+        plan = Plan(root=self.config.outbound)
         try:
             with self.store.transaction() as db:
                 a = self._recheck_duplicate(claim, a)

@@ -39,6 +39,7 @@ class Plan:
     codes: tuple[str, ...] = ()
     statuses: list[statusflow.InvoiceStatus] = field(default_factory=list)
     status_file: Path | None = None
+    root: Path | None = None  # the outbound folder: no symlinked folder below it is followed
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -59,7 +60,7 @@ class Plan:
         """
         for path, data in self.files:
             try:
-                outputs.write_atomic(path, data)
+                outputs.write_atomic(path, data, root=self.root)
             except OutputError as exc:
                 blocker = file_in_the_way(path.parent)
                 if blocker is None:

@@ -56,12 +56,20 @@ def hold_outbound(config: Config, log: Any) -> int | None:
 
 
 def _hold(path: Path, log: Any, taken: str) -> int | None:
-    """Open (create) ``path``, take an exclusive non-blocking flock, write our pid."""
+    """Open (create) ``path``, take an exclusive non-blocking flock, write our pid.
+
+    Opened with ``O_NOFOLLOW | O_CLOEXEC``: a symbolic link planted under the lock's name is
+    never followed (its target would be truncated); the gateway refuses to start instead.
+    """
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, flags, 0o644)
     except OSError as exc:
-        log.error("gateway.failed", message=f"{path}: cannot open: {exc.strerror or exc}")
+        why = exc.strerror or str(exc)
+        if path.is_symlink():
+            why = "it is a symbolic link, never followed: remove it, the gateway creates the file"
+        log.error("gateway.failed", message=f"{path}: cannot open: {why}")
         return None
     if fcntl is not None:
         try:

@@ -138,7 +138,8 @@ def keep_attachment(row: sqlite3.Row, request: StatusRequest, id_flux: str) -> P
         return None
     folder = outputs.recipient_folder(request.outbound, row["recipient_siret"], row["service_code"])
     name, data = request.attachment
-    return outputs.write_atomic(folder / outputs.archive_name(id_flux, name), data)
+    path = folder / outputs.archive_name(id_flux, name)
+    return outputs.write_atomic(path, data, root=request.outbound)
 
 
 def flow(

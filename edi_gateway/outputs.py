@@ -156,7 +156,7 @@ def supplier_folder(outbound: Path, seller_id: str | None, application_code: str
     return outbound / CHANNELS_DIR / safe_component(application_code)
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
+def write_atomic(path: Path, data: bytes, *, root: Path | None = None) -> Path:
     """Write ``data`` to ``path`` so that readers only ever see the whole file or the old one.
 
     Protocol: write ``.<name>.tmp`` in the same folder, flush, fsync, ``os.replace`` onto the
@@ -165,15 +165,22 @@ def write_atomic(path: Path, data: bytes) -> Path:
     :data:`NAME_MAX` bytes (an ``<IdFlux>__<name>`` cut to :data:`ARCHIVE_NAME_MAX`), the
     temporary name is ``.<sha256 of the name>.tmp`` instead (:func:`temp_name`).
 
+    With ``root`` (the ``outbound`` folder), a folder between ``root`` and ``path`` that is a
+    symbolic link is refused, before and after the folders are created: no output is ever
+    written outside ``outbound/`` through a planted link (``root`` itself may be a link).
+
     Returns:
         ``path``.
 
     Raises:
-        OutputError: the folder or file cannot be written (disk full, permissions ...).
+        OutputError: the folder or file cannot be written (disk full, permissions ...), or a
+            folder below ``root`` is a symbolic link.
     """
     temp = path.with_name(temp_name(path.name))
     try:
+        _refuse_linked_folders(path.parent, root)
         path.parent.mkdir(parents=True, exist_ok=True)
+        _refuse_linked_folders(path.parent, root)
         with temp.open("wb") as handle:
             handle.write(data)
             handle.flush()
@@ -185,6 +192,21 @@ def write_atomic(path: Path, data: bytes) -> Path:
             temp.unlink()
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     return path
+
+
+def _refuse_linked_folders(folder: Path, root: Path | None) -> None:
+    """Raise OutputError when a component of ``folder`` below ``root`` is a symbolic link."""
+    if root is None:
+        return
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        return
+    current = root
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            raise OutputError(f"{current}: symbolic link inside the outbound folder, not followed")
 
 
 def temp_name(name: str) -> str:

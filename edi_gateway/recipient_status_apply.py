@@ -312,7 +312,7 @@ def answer(
     )
     folder = outputs.supplier_folder(config.outbound, None, channel.application_code)
     name = outputs.flow_name(REPORT_INTERFACE, channel.application_code, id_flux)
-    path = outputs.write_atomic(folder / name, report)
+    path = outputs.write_atomic(folder / name, report, root=config.outbound)
     flows = tuple(flow for a in applied for flow in a.flows)
     return StatusFileOutcome(
         verdict=verdict,

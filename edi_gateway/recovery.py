@@ -131,7 +131,7 @@ def _write_report(
         folder = outputs.supplier_folder(config.outbound, None, code)
         interface = outputs.report_interface(outputs.inbound_interface(None))  # CSO1100A
         name = outputs.flow_name(interface, code, claim.id_flux)
-        return outputs.write_atomic(folder / name, data)
+        return outputs.write_atomic(folder / name, data, root=config.outbound)
     except Exception as exc:  # the verdict is still recorded in the store
         logs.get_logger().error("status.failed", error=type(exc).__name__, message=str(exc))
         return None

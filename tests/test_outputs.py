@@ -234,3 +234,17 @@ def test_a_long_dropped_name_is_written_to_outbound_cut_with_its_extension(
     assert target.suffix == raw_name[-4:].decode()
     target.name.encode("utf-8")  # whole characters only: never a cut sequence
     assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_write_atomic_refuses_a_symlinked_folder_inside_outbound(tmp_path: Path) -> None:
+    """outbound/fournisseurs/<seller> as a link elsewhere: OutputError, nothing written there."""
+    outbound = tmp_path / "outbound"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (outbound / "fournisseurs").mkdir(parents=True)
+    (outbound / "fournisseurs" / "SELLER").symlink_to(elsewhere)
+    target = outbound / "fournisseurs" / "SELLER" / "flow.xml"
+    with pytest.raises(OutputError, match="symbolic link"):
+        write_atomic(target, b"data", root=outbound)
+    assert list(elsewhere.iterdir()) == []
+    assert write_atomic(outbound / "canaux" / "X" / "f.xml", b"ok", root=outbound).exists()
