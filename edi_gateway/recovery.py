@@ -24,10 +24,36 @@ from edi_gateway.config import Config
 from edi_gateway.model import Finding, Layer, Severity, Verdict
 from edi_gateway.store import Store, utc_now
 
-SYMLINK = ("GW-DAEMON-01", "IRR_TYPE_F", "symbolic link: never followed, set aside")
-NOT_REGULAR = ("GW-DAEMON-02", "IRR_TYPE_F", "not a regular file (FIFO, socket, device ...)")
-FAILED = ("GW-DAEMON-03", None, "processing failed on every attempt; please send it again")
-LOST = ("GW-DAEMON-04", None, "original missing from var/work; please send it again")
+SYMLINK = (
+    "GW-DAEMON-01",
+    "IRR_TYPE_F",
+    "lien symbolique : jamais suivi, mis de côté | EN: symbolic link: never followed, set aside",
+)
+NOT_REGULAR = (
+    "GW-DAEMON-02",
+    "IRR_TYPE_F",
+    "pas un fichier ordinaire (FIFO, socket, périphérique ...) | EN: not a regular file "
+    "(FIFO, socket, device ...)",
+)
+FAILED = (
+    "GW-DAEMON-03",
+    None,
+    "incident de traitement de la passerelle à chaque tentative ; merci de redéposer le flux "
+    "| EN: processing failed on every attempt; please send it again",
+)
+LOST = (
+    "GW-DAEMON-04",
+    None,
+    "original absent de var/work ; merci de redéposer le flux | EN: original missing from "
+    "var/work; please send it again",
+)
+#: ``Commentaire`` of a flux the gateway itself could not process (no ``IRR_*`` reason): an
+#: incident (CPP deposit-flux state ``IN_INCIDENTE``), not a verdict on the file's content.
+INCIDENT_COMMENT = (
+    "Incident de traitement (IN_INCIDENTE) : la passerelle n'a pas pu traiter ce flux ; "
+    "merci de le redéposer | EN: processing incident: the gateway could not process this flux; "
+    "please send it again"
+)
 
 
 def why_not_regular(path: Path) -> tuple[str, str | None, str] | None:
@@ -127,6 +153,7 @@ def _write_report(
             verdict=Verdict.INADMISSIBLE,
             reason=reason,
             findings=(finding,),
+            comment=INCIDENT_COMMENT if reason is None else None,
         )
         folder = outputs.supplier_folder(config.outbound, None, code)
         interface = outputs.report_interface(outputs.inbound_interface(None))  # CSO1100A

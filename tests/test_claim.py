@@ -269,3 +269,19 @@ def test_recovery_gives_a_lost_original_a_status_and_a_report(gateway):
     assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "GW-DAEMON-04")
     [report] = _flux_report_of(config, claim.id_flux)
     assert etree.parse(str(report)).findtext(".//IdStatut") == "93"
+
+
+def test_a_gateway_failure_report_is_an_incident_in_french_and_english(gateway):
+    """A GW-DAEMON-03 set-aside report names an incident (IN_INCIDENTE), never IRR_SYNTAX, and
+    its LibelleErreur is French then ``| EN:`` English."""
+    config, store, claimer = gateway
+    (config.channels[0].folder / "a.xml").write_bytes(b"<a/>")
+    claim = claimer.claim(str(config.channels[0].folder / "a.xml"), config.channels[0])
+    recovery.set_aside(config, store, claim, recovery.FAILED, "3 attempts")
+    [report] = _flux_report_of(config, claim.id_flux)
+    tree = etree.parse(str(report))
+    assert "IRR_SYNTAX" not in report.read_text(encoding="utf-8")
+    assert tree.findtext(".//Note") == "IN_INCIDENTE"
+    assert tree.findtext(".//Commentaire").startswith("Incident de traitement")
+    libelle = tree.findtext(".//LibelleErreur")
+    assert libelle.startswith("incident de traitement") and " | EN: processing failed" in libelle
