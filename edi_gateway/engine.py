@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import structlog
+from lxml import etree
 
 from edi_gateway import (
     detect,
@@ -33,6 +34,7 @@ from edi_gateway import (
     reception,
     statusflow,
     user_claim,
+    xmlsafe,
 )
 from edi_gateway.claim import Claim
 from edi_gateway.config import Channel, Config
@@ -264,7 +266,11 @@ class Engine:
 
     def _receive(self, claim: Claim, report: ValidationReport) -> Analysis:
         xml = report.detection.xml or b""
-        env = envelope.extract(xml, report.detection.syntax)
+        try:
+            tree: etree._ElementTree | None = xmlsafe.parse(xml)  # once for both stages below
+        except xmlsafe.XmlProblem:
+            tree = None
+        env = envelope.extract(tree if tree is not None else xml, report.detection.syntax)
         result = reception.check(
             xml,
             report.detection.syntax,
@@ -273,6 +279,7 @@ class Engine:
             deposit_date=received_day(claim.received_at),
             store=self.store,
             id_flux=claim.id_flux,
+            tree=tree,
         )
         if any(f.rule == reception.DUPLICATE_INVOICE for f in result.findings):
             self.log.warning("flux.duplicate", rule=reception.DUPLICATE_INVOICE, kind="invoice")

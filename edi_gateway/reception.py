@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
+from lxml import etree
+
 from edi_gateway import schematron, xmlsafe
 from edi_gateway.model import Envelope, Finding, Layer, Severity, Syntax
 from edi_gateway.store import Store
@@ -130,6 +132,7 @@ def check(
     deposit_date: date,
     store: Store | None,
     id_flux: str | None,
+    tree: etree._ElementTree | None = None,
 ) -> ReceptionResult:
     """Run the CPP reception rules and, with a store, the duplicate-invoice rule.
 
@@ -155,10 +158,11 @@ def check(
         "deposit-date": deposit_date.isoformat(),
         "billing-framework": envelope.billing_framework,
     }
-    try:
-        tree = xmlsafe.parse(xml)
-    except xmlsafe.XmlProblem:
-        tree = None
+    if tree is None:
+        try:
+            tree = xmlsafe.parse(xml)
+        except xmlsafe.XmlProblem:
+            tree = None
     result = ruleset().run(xml, params, tree=tree)
     findings = list(result.findings)
     if store is not None:

@@ -201,8 +201,30 @@ def _to_xdm(processor: Any, tree: etree._ElementTree) -> Any:
 
 def _param_value(processor: Any, value: str | bytes) -> Any:
     if isinstance(value, bytes):
-        return _to_xdm(processor, xmlsafe.parse(value))
+        return _document_param(processor, value)
     return processor.make_string_value(value)
+
+
+_DOCUMENT_PARAMS: dict[tuple[int, int, bytes], Any] = {}
+_DOCUMENT_PARAMS_MAX = 4
+
+
+def _document_param(processor: Any, value: bytes) -> Any:
+    """A document parameter as an XDM node, built once per process for the same bytes.
+
+    The same document is passed on every run (the structures directory, which only changes on
+    reload): parsing it safely, re-serialising it and handing it to Saxon once per flux is
+    wasted work. A few recent documents are kept, keyed by the process, the processor and the
+    bytes, so an edited directory is a new key and takes effect at once.
+    """
+    key = (os.getpid(), id(processor), value)
+    node = _DOCUMENT_PARAMS.get(key)
+    if node is None:
+        node = _to_xdm(processor, xmlsafe.parse(value))
+        if len(_DOCUMENT_PARAMS) >= _DOCUMENT_PARAMS_MAX:
+            _DOCUMENT_PARAMS.pop(next(iter(_DOCUMENT_PARAMS)))
+        _DOCUMENT_PARAMS[key] = node
+    return node
 
 
 def _one_line(text: str) -> str:

@@ -258,3 +258,16 @@ def test_doctype_never_reaches_saxon(tmp_path: Path) -> None:
     assert not result.completed
     assert "TOPSECRET" not in result.findings[0].message
     assert "GW-XML-02" in result.findings[0].message
+
+
+def test_document_parameters_are_converted_once_per_content() -> None:
+    """The same document parameter (the structures directory) is handed to Saxon as one node;
+    other bytes (an edited directory) give a new node."""
+    from edi_gateway import schematron as sch
+
+    processor, _xslt = sch._processor()
+    first = sch._document_param(processor, b"<annuaire><structure/></annuaire>")
+    again = sch._document_param(processor, b"<annuaire><structure/></annuaire>")
+    edited = sch._document_param(processor, b"<annuaire/>")
+    assert first is again
+    assert edited is not first
