@@ -11,7 +11,8 @@ can (write to ``.name.part`` then rename, as a careful sender does), waits until
   p50 / p95 / p99 in ms (includes ``settle_seconds``, printed too);
 - peak RSS (VmHWM) of the daemon and of each worker process, MiB (Linux /proc).
 
-Then the raw cost of the same validation in-process (``edi_gateway.validate.Validator``, one
+Then the raw cost of the same validation in-process
+(``edi_gateway.validation.validator.Validator``, one
 process, warm caches) on the same files, for comparison.
 
 Usage: ``python benchmarks/gateway.py [--files 1000] [--workers 1 2] [--settle 0.2]``
@@ -188,7 +189,7 @@ def _figures(
 
 def run_inprocess(files: list[tuple[str, bytes]]) -> dict[str, float]:
     """Validate the same files with one in-process Validator (caches warmed on a first pass)."""
-    from edi_gateway.validate import Validator
+    from edi_gateway.validation.validator import Validator
 
     validator = Validator()
     for name, data in files[:60]:

@@ -48,7 +48,9 @@ def _ms(values: list[float]) -> str:
 
 def per_layer(files: dict[str, list[bytes]], rounds: int) -> None:
     """Time detect / parse / xsd / schematron separately, in this process (already warm)."""
-    from edi_gateway import artefacts, detect, validate, xmlsafe, xsd
+    from edi_gateway.core import xmlsafe
+    from edi_gateway.validation import artefacts, detect, xsd
+    from edi_gateway.validation import validator as validate
 
     for group, docs in files.items():
         layers: dict[str, list[float]] = {"detect": [], "parse": [], "xsd": [], "schematron": []}
@@ -82,7 +84,7 @@ def per_layer(files: dict[str, list[bytes]], rounds: int) -> None:
 
 def _init() -> None:
     global _validator
-    from edi_gateway.validate import Validator
+    from edi_gateway.validation.validator import Validator
 
     _validator = Validator()
     _validator.warm_up()
@@ -99,9 +101,9 @@ def _ready(common_only: bool) -> tuple[float, dict[str, float], int]:
     common_only: warm up only the UBL and CII EN 16931 artefacts instead of all 18.
     """
     start = time.perf_counter()
-    from edi_gateway import artefacts
-    from edi_gateway.model import Syntax
-    from edi_gateway.validate import Validator
+    from edi_gateway.core.model import Syntax
+    from edi_gateway.validation import artefacts
+    from edi_gateway.validation.validator import Validator
 
     only = None
     if common_only:

@@ -13,10 +13,11 @@ import pytest
 from lxml import etree
 from structlog.testing import capture_logs
 
-from edi_gateway import actions, lifecycle
-from edi_gateway.config import Config
-from edi_gateway.lifecycle import Refusal
-from edi_gateway.store import Store
+from edi_gateway.core.config import Config
+from edi_gateway.lifecycle import actions
+from edi_gateway.lifecycle import table as lifecycle
+from edi_gateway.lifecycle.table import Refusal
+from edi_gateway.store.database import Store
 from tests.fixtures.lifecycle.builders import (
     NO_PAYMENT,
     SELLER_SIRET,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edi_gateway import artefacts
-from edi_gateway.model import Layer, Syntax
+from edi_gateway.core.model import Layer, Syntax
+from edi_gateway.validation import artefacts
 
 
 def test_every_artefact_exists_in_the_installed_package() -> None:

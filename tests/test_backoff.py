@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from edi_gateway import backoff
-from edi_gateway.backoff import DeathWatch, RetryQueue, retry_delay
+from edi_gateway.runtime import backoff
+from edi_gateway.runtime.backoff import DeathWatch, RetryQueue, retry_delay
 
 
 def test_retry_delay_follows_the_list_then_repeats_its_last_value():

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from edi_gateway import config as config_module
-from edi_gateway import outputs, recovery
-from edi_gateway.claim import (
+from edi_gateway.core import config as config_module
+from edi_gateway.core import names as outputs
+from edi_gateway.ingest.claim import (
     Claimer,
     Settler,
     is_temporary,
@@ -18,7 +18,8 @@ from edi_gateway.claim import (
     split_work_name,
     work_name,
 )
-from edi_gateway.store import Store
+from edi_gateway.pipeline import recovery
+from edi_gateway.store.database import Store
 from tests.conftest import STATUT_XSD, need_shared
 from tests.fixtures.daemon import support
 

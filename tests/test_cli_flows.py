@@ -7,9 +7,9 @@ import json
 import pytest
 
 from edi_gateway import cli
-from edi_gateway import config as config_module
-from edi_gateway.commands.flows import since_bound
-from edi_gateway.store import Store
+from edi_gateway.cli.flows import since_bound
+from edi_gateway.core import config as config_module
+from edi_gateway.store.database import Store
 from tests.fixtures.daemon import support
 
 
@@ -121,8 +121,8 @@ def test_a_database_that_cannot_be_read_is_a_state_error(tmp_path, database):
     StateError (a clear message and exit 2 in the CLI), never a bare OSError / sqlite3 error."""
     import argparse
 
-    from edi_gateway.commands import flows
-    from edi_gateway.errors import StateError
+    from edi_gateway.cli import flows
+    from edi_gateway.core.errors import StateError
 
     path = support.write_config(tmp_path)
     path.write_text(path.read_text().replace('"var/gateway.sqlite3"', f'"{database}"'))
@@ -137,7 +137,7 @@ def test_a_database_that_cannot_be_read_is_a_state_error(tmp_path, database):
 
 def test_text_escapes_control_characters_in_names() -> None:
     """A stored file name with ESC and a newline prints as visible escapes, on one line."""
-    from edi_gateway.commands.flows import render_text
+    from edi_gateway.cli.flows import render_text
 
     row = {
         "id_flux": "EDIGW11100000000000000001",

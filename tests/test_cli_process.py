@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from edi_gateway.cli import main
-from edi_gateway.pivot import PivotBuilder, PivotError
-from edi_gateway.store import Store
+from edi_gateway.outputs.pivot import PivotBuilder, PivotError
+from edi_gateway.store.database import Store
 from tests.conftest import ROOT
 from tests.test_examples import tmp_config
 

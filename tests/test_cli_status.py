@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from edi_gateway.cli import main
-from edi_gateway.config import Config
-from edi_gateway.store import Store
+from edi_gateway.core.config import Config
+from edi_gateway.store.database import Store
 from tests.fixtures.lifecycle.builders import (
     NO_PAYMENT,
     SELLER_SIREN,
@@ -190,7 +190,7 @@ def test_show_names_the_recipient_like_invoices_does(
 
 def test_invoices_text_escapes_control_characters() -> None:
     """`invoices` prints a seller id carrying a C1 CSI and a line separator as escapes."""
-    from edi_gateway.commands.invoices import render_text
+    from edi_gateway.cli.invoices import render_text
 
     item = {
         "id": 1,
@@ -203,7 +203,7 @@ def test_invoices_text_escapes_control_characters() -> None:
         "status_name": "MISE_A_DISPOSITION",
         "updated_at": "2026-11-29T22:00:00.000+00:00",
     }
-    from edi_gateway.commands import invoices
+    from edi_gateway.cli import invoices
 
     cells = {key: item.get(key, "x") for key, _, _ in invoices.COLUMNS}
     out = render_text([{**item, **cells}])

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from edi_gateway.cli import main
-from edi_gateway.commands.validate import collect
+from edi_gateway.cli.validate import collect
 
 from .conftest import CORPUS, need_shared
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import config
-from edi_gateway.errors import ConfigError
+from edi_gateway.core import config
+from edi_gateway.core.errors import ConfigError
 
 
 def test_shipped_config_loads() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway.detect import detect
-from edi_gateway.model import Container, Detection, Severity, Syntax
+from edi_gateway.core.model import Container, Detection, Severity, Syntax
+from edi_gateway.validation.detect import detect
 from tests.conftest import CORPUS, need_shared
 
 pytestmark = pytest.mark.corpus

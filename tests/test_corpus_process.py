@@ -12,9 +12,9 @@ import csv
 import pytest
 from lxml import etree
 
-from edi_gateway import config as config_module
-from edi_gateway.engine import Engine, Outcome
-from edi_gateway.model import Verdict
+from edi_gateway.core import config as config_module
+from edi_gateway.core.model import Verdict
+from edi_gateway.pipeline.engine import Engine, Outcome
 from tests.conftest import CORPUS, STATUT_XSD
 from tests.test_examples import tmp_config
 

@@ -15,8 +15,8 @@ import csv
 
 import pytest
 
-from edi_gateway.model import ValidationReport, Verdict
-from edi_gateway.validate import Validator
+from edi_gateway.core.model import ValidationReport, Verdict
+from edi_gateway.validation.validator import Validator
 
 from .conftest import CORPUS, need_shared
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import xmlsafe
+from edi_gateway.core import xmlsafe
 from tests.conftest import CORPUS, ROOT, need_shared
 from tests.fixtures.daemon import support
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from edi_gateway import backoff
-from edi_gateway import config as config_module
-from edi_gateway.channel_observer import ChannelObserver
-from edi_gateway.daemon import Gateway
-from edi_gateway.store import Store
+from edi_gateway.core import config as config_module
+from edi_gateway.ingest.observer import ChannelObserver
+from edi_gateway.runtime import backoff
+from edi_gateway.runtime.daemon import Gateway
+from edi_gateway.store.database import Store
 from tests.fixtures.daemon import support
 
 pytestmark = pytest.mark.slow

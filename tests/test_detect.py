@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import detect as detect_module
-from edi_gateway.detect import classify, detect, normalise_profile, sniff
-from edi_gateway.model import Container, Layer, Severity, Syntax
+from edi_gateway.core.model import Container, Layer, Severity, Syntax
+from edi_gateway.validation import detect as detect_module
+from edi_gateway.validation.detect import classify, detect, normalise_profile, sniff
 from tests.conftest import REFERENCE, need_shared
 
 FIXTURES = Path(__file__).parent / "fixtures" / "detect"

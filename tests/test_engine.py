@@ -13,16 +13,19 @@ import structlog
 from lxml import etree
 from structlog.testing import capture_logs
 
-from edi_gateway import config as config_module
-from edi_gateway import fluxid, logs, recovery, svrl
-from edi_gateway.claim import Claim, readable, work_name
-from edi_gateway.delivery_plan import Plan
-from edi_gateway.engine import Engine
-from edi_gateway.errors import GatewayError, StateError
-from edi_gateway.model import Finding, Layer, Severity, Verdict
-from edi_gateway.outcome import Outcome
-from edi_gateway.outputs import OutputError
-from edi_gateway.store import utc_now
+from edi_gateway.core import config as config_module
+from edi_gateway.core import logs
+from edi_gateway.core.errors import GatewayError, StateError
+from edi_gateway.core.model import Finding, Layer, Severity, Verdict
+from edi_gateway.core.names import OutputError
+from edi_gateway.ingest.claim import Claim, readable, work_name
+from edi_gateway.outputs.delivery_plan import Plan
+from edi_gateway.pipeline import recovery
+from edi_gateway.pipeline.engine import Engine
+from edi_gateway.pipeline.outcome import Outcome
+from edi_gateway.store import fluxid
+from edi_gateway.store.database import utc_now
+from edi_gateway.validation import svrl
 from tests.conftest import CORPUS, PIVOT_XSD, ROOT, STATUT_XSD, need_shared
 from tests.test_examples import tmp_config
 
@@ -507,7 +510,7 @@ def test_oversize_file_on_another_filesystem_keeps_only_its_head(
     def no_link(*args: object, **kwargs: object) -> None:
         raise OSError(18, "Invalid cross-device link")
 
-    monkeypatch.setattr("edi_gateway.user_claim._hard_link", no_link)
+    monkeypatch.setattr("edi_gateway.ingest.user_claim._hard_link", no_link)
     try:
         big = tmp_path / "sparse.pdf"
         with big.open("wb") as handle:

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from edi_gateway import detect, envelope, xmlsafe
-from edi_gateway.model import Envelope, Syntax
+from edi_gateway.core import xmlsafe
+from edi_gateway.core.model import Envelope, Syntax
+from edi_gateway.reception import envelope
+from edi_gateway.validation import detect
 from tests.conftest import CORPUS, need_shared
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "reception"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from edi_gateway.detect import detect
+from edi_gateway.validation.detect import detect
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import config as config_module
-from edi_gateway.errors import ConfigError
-from edi_gateway.fluxid import instance_in, is_id_flux, new_id_flux
-from edi_gateway.store import Store
+from edi_gateway.core import config as config_module
+from edi_gateway.core.errors import ConfigError
+from edi_gateway.store.database import Store
+from edi_gateway.store.fluxid import instance_in, is_id_flux, new_id_flux
 from tests.fixtures.daemon import support
 
 

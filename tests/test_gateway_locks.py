@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from edi_gateway import config as config_module
-from edi_gateway import gateway_locks
+from edi_gateway.core import config as config_module
+from edi_gateway.runtime import locks as gateway_locks
 from tests.fixtures.daemon import support
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import lifecycle
-from edi_gateway.errors import ConfigError
-from edi_gateway.lifecycle import Actor
+from edi_gateway.core.errors import ConfigError
+from edi_gateway.lifecycle import table as lifecycle
+from edi_gateway.lifecycle.table import Actor
 from tests.conftest import STATUT_XSD, need_shared
 
 TABLE = lifecycle.default()

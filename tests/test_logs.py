@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import structlog
 
-from edi_gateway import config as config_module
-from edi_gateway import logs
+from edi_gateway.core import config as config_module
+from edi_gateway.core import logs
 
 ROOT = Path(__file__).resolve().parent.parent
 IBAN = "FR7630006000011234567890189"  # checksum-valid example IBAN (ISO 13616 shape)
@@ -167,7 +167,7 @@ def test_invoice_values_in_the_log_go_through_the_iban_net(config):
 
 def test_a_log_file_that_is_a_folder_is_a_config_error(config, tmp_path):
     """log_file naming a folder (``/etc``) raises ConfigError naming the key, no traceback."""
-    from edi_gateway.errors import ConfigError
+    from edi_gateway.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"gateway\.log_file .*Is a directory"):
         logs.configure(replace(config, log_file=tmp_path), console=False)

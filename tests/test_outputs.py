@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import outputs
-from edi_gateway.outputs import (
+from edi_gateway.core import names as outputs
+from edi_gateway.core.names import (
     NO_SERVICE,
     OutputError,
     archive_name,
@@ -156,8 +156,8 @@ def test_archive_name_strips_separators() -> None:
 
 def test_interfaces_from_detection() -> None:
     """PDF -> FSO1117A, CII -> FSO1106A, UBL and undetected -> FSO1100A; reports use C."""
-    from edi_gateway.model import Container, Detection, Syntax
-    from edi_gateway.outputs import inbound_interface, report_interface
+    from edi_gateway.core.model import Container, Detection, Syntax
+    from edi_gateway.core.names import inbound_interface, report_interface
 
     pdf = Detection(container=Container.PDF, syntax=Syntax.CII, kind="Factur-X")
     cii = Detection(container=Container.XML, syntax=Syntax.CII, kind="CII")

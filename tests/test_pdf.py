@@ -22,9 +22,9 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from edi_gateway import pdf
-from edi_gateway.detect import detect
-from edi_gateway.model import Container, Layer, Severity, Syntax
+from edi_gateway.core.model import Container, Layer, Severity, Syntax
+from edi_gateway.validation import pdf
+from edi_gateway.validation.detect import detect
 
 FIXTURES = Path(__file__).parent / "fixtures" / "detect"
 CII = (FIXTURES / "cii-minimum.xml").read_bytes()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from edi_gateway.model import Envelope, Syntax
-from edi_gateway.pivot import PivotBuilder, PivotError, PivotInput, pj_name
+from edi_gateway.core.model import Envelope, Syntax
+from edi_gateway.outputs.pivot import PivotBuilder, PivotError, PivotInput, pj_name
 from tests.conftest import CORPUS, PIVOT_XSD, need_shared
 
 UBL = CORPUS / "cen-en16931" / "ubl" / "examples" / "ubl-tc434-example1.xml"

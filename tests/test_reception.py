@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import envelope, reception, structures
-from edi_gateway.model import Layer, Severity, Syntax
-from edi_gateway.store import Store
+from edi_gateway.core.model import Layer, Severity, Syntax
+from edi_gateway.reception import envelope, structures
+from edi_gateway.reception import rules as reception
+from edi_gateway.store.database import Store
 from tests.conftest import CORPUS, need_shared
 from tests.fixtures.reception.variants import invoice
 

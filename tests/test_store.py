@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway.errors import StateError
-from edi_gateway.store import Store
+from edi_gateway.core.errors import StateError
+from edi_gateway.store.database import Store
 
 
 def test_sequence_counts_per_name(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 from structlog.testing import capture_logs
 
-from edi_gateway import structures
-from edi_gateway.errors import ConfigError
+from edi_gateway.core.errors import ConfigError
+from edi_gateway.reception import structures
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "rules" / "structures.toml"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import locations, xmlsafe
+from edi_gateway.core import xmlsafe
+from edi_gateway.validation import locations
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:"

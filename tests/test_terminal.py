@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway.terminal import printable
+from edi_gateway.core.terminal import printable
 
 
 @pytest.mark.parametrize(

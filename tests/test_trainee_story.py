@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from edi_gateway.cli import main
-from edi_gateway.config import Config
-from edi_gateway.engine import Engine
-from edi_gateway.model import Verdict
+from edi_gateway.core.config import Config
+from edi_gateway.core.model import Verdict
+from edi_gateway.pipeline.engine import Engine
 from tests.fixtures.lifecycle.builders import HERE, make_config, valid_statut
 
 SELLER = "99910000600018"  # BT-29 of facture-mairie.xml (fictitious)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import artefacts, schematron
-from edi_gateway.errors import ArtefactError
-from edi_gateway.model import Layer, Severity, Verdict
-from edi_gateway.validate import Validator
+from edi_gateway.core.errors import ArtefactError
+from edi_gateway.core.model import Layer, Severity, Verdict
+from edi_gateway.validation import artefacts, schematron
+from edi_gateway.validation.validator import Validator
 
 from .conftest import CORPUS, need_shared
 

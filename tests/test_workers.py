@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import config as config_module
-from edi_gateway.claim import Claimer
-from edi_gateway.store import Store
-from edi_gateway.workers import Died, Finished, WorkerPool, WorkerSpec, summarize
+from edi_gateway.core import config as config_module
+from edi_gateway.ingest.claim import Claimer
+from edi_gateway.runtime.workers import Died, Finished, WorkerPool, WorkerSpec, summarize
+from edi_gateway.store.database import Store
 from tests.fixtures.daemon import support
 
 pytestmark = pytest.mark.slow
@@ -144,8 +144,8 @@ def test_workers_die_with_a_killed_parent(tmp_path):
             f"""
             import sys, time
             sys.path.insert(0, {str(Path.cwd())!r})
-            from edi_gateway import config
-            from edi_gateway.workers import WorkerPool, WorkerSpec
+            from edi_gateway.core import config
+            from edi_gateway.runtime.workers import WorkerPool, WorkerSpec
             if __name__ == "__main__":
                 spec = WorkerSpec(config=config.load({str(config_path)!r}),
                                   factory="fake_engine:FakeEngine",

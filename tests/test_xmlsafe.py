@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import xmlsafe
+from edi_gateway.core import xmlsafe
 
 
 def _problem(data: bytes) -> xmlsafe.XmlProblem:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway import artefacts, xmlsafe, xsd
-from edi_gateway.errors import ArtefactError
-from edi_gateway.model import Layer, Severity, Syntax
+from edi_gateway.core import xmlsafe
+from edi_gateway.core.errors import ArtefactError
+from edi_gateway.core.model import Layer, Severity, Syntax
+from edi_gateway.validation import artefacts, xsd
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 UBL = artefacts.plan_for(Syntax.UBL_INVOICE, "en16931").xsd

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from edi_gateway import xmlsafe
+from edi_gateway.core import xmlsafe
 
 from .conftest import REFERENCE, ROOT, STATUT_XSD, need_shared
 

@@ -1,0 +1,301 @@
+"""Reads ``config.toml`` into frozen records. The only module that reads the gateway config.
+
+Paths in the file are relative to the file itself and come back absolute. Unknown keys, wrong
+types and bad values raise :class:`~edi_gateway.core.errors.ConfigError` naming the file and key.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edi_gateway.core.errors import ConfigError
+
+ACCEPTS = ("invoices", "recipient-status")
+APPLICATION_CODE = re.compile(r"^[A-Z0-9]{6}$")
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channel:
+    """One inbound folder.
+
+    Attributes:
+        name: short name used in logs and the database.
+        folder: absolute path of the watched folder (not recursive).
+        application_code: the partner's 6-character CPP application code; the first 6 characters
+            of every IdFlux received on this channel (``../shared/domain/chorus-pro.md`` §1.3).
+        accepts: ``invoices`` or ``recipient-status``.
+    """
+
+    name: str
+    folder: Path
+    application_code: str
+    accepts: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """The whole gateway configuration. Sizes in bytes, durations in seconds."""
+
+    path: Path
+    root: Path
+    state_dir: Path
+    database: Path
+    log_file: Path
+    log_level: str
+    outbound: Path
+    structures: Path
+    workers: int
+    observer: str
+    poll_seconds: float
+    settle_seconds: float
+    sweep_seconds: float
+    max_file_bytes: int
+    fr_ctc: bool
+    channels: tuple[Channel, ...]
+    instance: int = 0
+    max_attempts: int = 3
+    retry_seconds: tuple[float, ...] = (2.0, 10.0)
+
+    @property
+    def worker_count(self) -> int:
+        """Worker processes to start: ``workers``, or the CPU count when it is 0."""
+        return self.workers or os.cpu_count() or 1
+
+    def channel(self, name: str) -> Channel:
+        """Return the channel called ``name``.
+
+        Raises:
+            ConfigError: no channel has that name.
+        """
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        raise ConfigError(f"{self.path}: no channel named {name!r}")
+
+    @property
+    def work_dir(self) -> Path:
+        """Folder files are claimed into while being processed."""
+        return self.state_dir / "work"
+
+    @property
+    def archive_dir(self) -> Path:
+        """Originals of accepted and rejected fluxes, named with their IdFlux."""
+        return self.state_dir / "archive"
+
+    @property
+    def error_dir(self) -> Path:
+        """Originals of inadmissible fluxes and of files set aside, named with their IdFlux."""
+        return self.state_dir / "error"
+
+
+_GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
+    "state_dir": str,
+    "database": str,
+    "log_file": str,
+    "log_level": str,
+    "outbound": str,
+    "structures": str,
+    "workers": int,
+    "observer": str,
+    "poll_seconds": (int, float),
+    "settle_seconds": (int, float),
+    "sweep_seconds": (int, float),
+    "instance": int,
+    "max_attempts": int,
+    "retry_seconds": list,
+}
+#: Keys a config file may leave out, and their values then.
+_GATEWAY_DEFAULTS: dict[str, Any] = {"instance": 0, "max_attempts": 3, "retry_seconds": [2.0, 10.0]}
+_VALIDATION_KEYS: dict[str, type | tuple[type, ...]] = {"max_file_bytes": int, "fr_ctc": bool}
+_CHANNEL_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "folder": str,
+    "application_code": str,
+    "accepts": str,
+}
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Read and check a gateway configuration.
+
+    Args:
+        path: the TOML file; the shipped ``config.toml`` when None.
+
+    Returns:
+        The configuration with every path absolute.
+
+    Raises:
+        ConfigError: the file is missing, not TOML, has unknown keys, or a bad value.
+    """
+    file = Path(path or DEFAULT_CONFIG).resolve()
+    data = read_toml(file)
+    _check_keys(file, "", data, {"gateway": dict, "validation": dict, "channel": list})
+    gateway = _section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
+    validation = _section(file, data, "validation", _VALIDATION_KEYS)
+    root = file.parent
+    channels = tuple(_channel(file, root, i, c) for i, c in enumerate(data.get("channel", [])))
+    config = Config(
+        path=file,
+        root=root,
+        state_dir=root / gateway["state_dir"],
+        database=root / gateway["database"],
+        log_file=root / gateway["log_file"],
+        log_level=gateway["log_level"],
+        outbound=root / gateway["outbound"],
+        structures=root / gateway["structures"],
+        workers=gateway["workers"],
+        observer=gateway["observer"],
+        poll_seconds=float(gateway["poll_seconds"]),
+        settle_seconds=float(gateway["settle_seconds"]),
+        sweep_seconds=float(gateway["sweep_seconds"]),
+        max_file_bytes=validation["max_file_bytes"],
+        fr_ctc=validation["fr_ctc"],
+        channels=channels,
+        instance=gateway["instance"],
+        max_attempts=gateway["max_attempts"],
+        retry_seconds=_seconds(file, "gateway.retry_seconds", gateway["retry_seconds"]),
+    )
+    _check_values(config)
+    return config
+
+
+def read_toml(file: Path) -> dict[str, Any]:
+    """Read a UTF-8 TOML file (config.toml or a rules/ table) into a dict.
+
+    Raises:
+        ConfigError: the file cannot be read, is not UTF-8, or is not TOML; the message names
+            the file (and the line and column for a syntax error).
+    """
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+
+
+def _check_keys(file: Path, where: str, table: dict[str, Any], known: dict[str, Any]) -> None:
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{file}: unknown key {where}{key!r}")
+        if not isinstance(value, known[key]) or isinstance(value, bool) != (known[key] is bool):
+            raise ConfigError(f"{file}: {where}{key} has the wrong type ({type(value).__name__})")
+
+
+def _section(
+    file: Path,
+    data: dict[str, Any],
+    name: str,
+    keys: dict[str, type | tuple[type, ...]],
+    defaults: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    table = data.get(name)
+    if table is None:
+        raise ConfigError(f"{file}: missing section [{name}]")
+    _check_keys(file, f"{name}.", table, keys)
+    missing = sorted(set(keys) - set(table) - set(defaults or {}))
+    if missing:
+        raise ConfigError(f"{file}: [{name}] is missing {', '.join(missing)}")
+    return {**(defaults or {}), **table}
+
+
+def _seconds(file: Path, key: str, values: list[Any]) -> tuple[float, ...]:
+    """A list of durations in seconds (numbers >= 0) as a tuple of floats."""
+    if not values or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < math.inf for v in values
+    ):
+        raise ConfigError(f"{file}: {key} must be a non-empty list of seconds (finite, >= 0)")
+    return tuple(float(v) for v in values)
+
+
+def _channel(file: Path, root: Path, index: int, table: Any) -> Channel:
+    where = f"channel[{index}]."
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: {where[:-1]} must be a table")
+    _check_keys(file, where, table, _CHANNEL_KEYS)
+    missing = sorted(set(_CHANNEL_KEYS) - set(table))
+    if missing:
+        raise ConfigError(f"{file}: {where[:-1]} is missing {', '.join(missing)}")
+    if not APPLICATION_CODE.match(table["application_code"]):
+        raise ConfigError(f"{file}: {where}application_code must be 6 characters A-Z 0-9")
+    if table["accepts"] not in ACCEPTS:
+        raise ConfigError(f"{file}: {where}accepts must be one of {', '.join(ACCEPTS)}")
+    return Channel(
+        name=table["name"],
+        folder=root / table["folder"],
+        application_code=table["application_code"],
+        accepts=table["accepts"],
+    )
+
+
+def _check_values(config: Config) -> None:
+    file = config.path
+    if config.observer not in ("native", "polling"):
+        raise ConfigError(f"{file}: gateway.observer must be 'native' or 'polling'")
+    if config.workers < 0:
+        raise ConfigError(f"{file}: gateway.workers must be 0 (CPU count) or more")
+    if not 0 <= config.instance <= 99:
+        raise ConfigError(f"{file}: gateway.instance must be 0 to 99 (two digits of every IdFlux)")
+    if config.max_attempts < 1:
+        raise ConfigError(f"{file}: gateway.max_attempts must be 1 or more")
+    if config.max_file_bytes <= 0:
+        raise ConfigError(f"{file}: validation.max_file_bytes must be positive")
+    if config.log_level not in ("debug", "info", "warning", "error"):
+        raise ConfigError(f"{file}: gateway.log_level must be debug, info, warning or error")
+    for key in ("poll_seconds", "settle_seconds", "sweep_seconds"):
+        if not math.isfinite(getattr(config, key)):  # nan would silently stop every take
+            raise ConfigError(f"{file}: gateway.{key} must be a finite number of seconds")
+        if getattr(config, key) < 0:
+            raise ConfigError(f"{file}: gateway.{key} must not be negative")
+    if config.sweep_seconds == 0 or config.poll_seconds == 0:
+        raise ConfigError(f"{file}: gateway.sweep_seconds and poll_seconds must be positive")
+    _check_channels(config)
+
+
+def _check_channels(config: Config) -> None:
+    """Channels: at least one, unique names, folders and application codes; outputs apart."""
+    file = config.path
+    if not config.channels:
+        raise ConfigError(f"{file}: no [[channel]]: the gateway would have nothing to watch")
+    for attribute, what in (
+        ("name", "names"),
+        ("folder", "folders"),
+        ("application_code", "application codes"),
+    ):
+        values = [getattr(c, attribute) for c in config.channels]
+        if len(set(values)) != len(values):
+            raise ConfigError(f"{file}: channel {what} must be unique")
+    outputs = {"outbound": config.outbound, "state_dir": config.state_dir}
+    for channel in config.channels:
+        for key, folder in outputs.items():
+            if _within(channel.folder, folder):
+                raise ConfigError(
+                    f"{file}: channel {channel.name!r} folder {channel.folder} must not be "
+                    f"gateway.{key} ({folder}) or inside it: outputs would be taken as inbound"
+                )
+
+
+def _within(folder: Path, other: Path) -> bool:
+    """Tell whether ``folder`` is ``other`` or lies inside it (paths resolved)."""
+    folder, other = folder.resolve(), other.resolve()
+    return folder == other or other in folder.parents
+
+
+def add_config_argument(parser: Any) -> None:
+    """Add the ``--config FILE`` option every command shares to an argparse ``parser``.
+
+    The help names the real default: the ``config.toml`` shipped beside the package (for an
+    editable install, the repository's), not a ``config.toml`` in the current directory.
+    """
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"gateway configuration (default: {DEFAULT_CONFIG})",
+    )

@@ -1,0 +1,353 @@
+"""Files the gateway writes: atomic writes, outbound layout and names, moves of the originals.
+
+Layout of ``outbound/`` (see ``docs/outputs.md``)::
+
+    outbound/<recipient SIRET>/<service code | _SANS_SERVICE>/  accepted invoice: original + pivot
+    outbound/fournisseurs/<seller id>/                         status flows, known seller
+    outbound/canaux/<channel application code>/                status flows, unknown seller
+
+Every name is built from the IdFlux (Chorus Pro envelope convention
+``<CodeInterface>_<CodeApplication>_<IdFlux>``, ``../shared/domain/chorus-pro.md`` §1.3), so a
+re-run after a crash rewrites the same files instead of adding new ones. No value read from an
+invoice can leave ``outbound/``: each folder name goes through :func:`safe_component`, which keeps
+a safe value as it is and gives any other value a readable form plus a hash of the original, so
+two different values never share a folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import filecmp
+import hashlib
+import os
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+from edi_gateway.core.errors import GatewayError
+from edi_gateway.core.model import Container, Detection, Syntax
+
+SUPPLIERS_DIR = "fournisseurs"  # never 14 digits, so never a SIRET folder
+CHANNELS_DIR = "canaux"
+NO_SERVICE = "_SANS_SERVICE"
+UNKNOWN = "_INCONNU"
+MAX_COMPONENT = 100  # CodeService maxLength in CPPFacturePivot: every valid service code fits
+NAME_MAX = 255  # bytes in one path component (Linux, most filesystems)
+#: Longest ``<IdFlux>__<name>``: room is kept for the ``.N`` (up to ``.999``) of a taken name.
+ARCHIVE_NAME_MAX = NAME_MAX - 4
+MAX_EXTENSION = 16  # bytes of the extension kept when a name is cut (``.xml``, ``.pdf`` ...)
+HASH_SEPARATOR = "~"  # never kept by safe_component: a hashed name never equals a kept one
+HASH_DIGITS = 8
+#: Names the gateway gives itself in outbound/: a value equal to one of them is hashed.
+RESERVED_NAMES = frozenset({SUPPLIERS_DIR, CHANNELS_DIR, NO_SERVICE, UNKNOWN})
+_KEPT = re.compile(r"[A-Za-z0-9_@][A-Za-z0-9._@-]*")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
+_UNSAFE_IN_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]+")
+
+
+# Chorus Pro interface codes (``../shared/domain/chorus-pro.md`` §1.2-1.3).
+UBL_INTERFACE = "FSO1100A"  # IN_DP_E1_UBL_INVOICE; also the default for undetected files
+CII_INTERFACE = "FSO1106A"  # IN_DP_E1_CII_16B
+FACTURX_INTERFACE = "FSO1117A"  # IN_DP_E2_CII_FACTURX (any PDF deposit)
+INVOICE_STATUS_INTERFACE = "FEN1200A"  # invoice lifecycle flow to the supplier (CPPStatut)
+PIVOT_INTERFACE = "FEN0036A"  # pivot invoice flow to an EDI-connected public recipient
+
+
+def inbound_interface(detection: Detection | None) -> str:
+    """Interface code of a received flux from its detected content.
+
+    A PDF is Factur-X (FSO1117A), CII XML is FSO1106A, anything else (UBL, undetected, empty,
+    not XML) is FSO1100A: the UBL E1 interface is the gateway's default deposit interface.
+    """
+    if detection is None:
+        return UBL_INTERFACE
+    if detection.container is Container.PDF:
+        return FACTURX_INTERFACE
+    if detection.syntax is Syntax.CII:
+        return CII_INTERFACE
+    return UBL_INTERFACE
+
+
+def report_interface(inbound: str) -> str:
+    """Interface of the integration report about a flux: the inbound code with F turned into C
+    (``FSO1100A`` -> ``CSO1100A``, §1.3)."""
+    return "C" + inbound[1:] if inbound.startswith("F") else inbound
+
+
+class OutputError(GatewayError):
+    """An output file or folder cannot be written, or an original cannot be put away."""
+
+
+def is_safe_component(value: str | None, *, limit: int = MAX_COMPONENT) -> bool:
+    """Tell whether ``value`` is used unchanged as a folder name by :func:`safe_component`.
+
+    True for 1 to ``limit`` characters of ``A-Z a-z 0-9 . _ - @`` (the PPF routing-code set
+    without ``/``, plus ``.``) that do not start with ``.`` or ``-`` and are not one of the
+    gateway's own folder names (:data:`RESERVED_NAMES`).
+    """
+    return (
+        bool(value)
+        and len(value or "") <= limit
+        and _KEPT.fullmatch(value or "") is not None
+        and value not in RESERVED_NAMES
+    )
+
+
+def safe_component(
+    value: str | None, *, fallback: str = UNKNOWN, limit: int = MAX_COMPONENT
+) -> str:
+    """Turn an identifier read from an invoice into one safe, unique folder or file name component.
+
+    A value that :func:`is_safe_component` accepts is kept as it is. Any other value is made
+    readable (accents folded to ASCII, every character outside ``A-Z a-z 0-9 . _ - @`` turned
+    into ``_``, leading ``.`` and ``-`` dropped, ``fallback`` when nothing usable is left), cut,
+    and followed by ``~`` and the first 8 hex digits of the SHA-256 of the original value: two
+    different values never share a folder (``A/B`` -> ``A_B~…`` while ``A_B`` stays ``A_B``),
+    and the same value always gives the same name.
+
+    Args:
+        value: the raw value (SIRET, service code, seller id) or None.
+        fallback: returned for None or ``""``; the readable part of a value with nothing usable.
+        limit: maximum length in characters, hash included (at least 20).
+
+    Returns:
+        A non-empty name, never ``.``, ``..``, nor starting with ``.`` or ``-``, that can never
+        climb out of its parent folder.
+    """
+    if not value:
+        return fallback
+    if is_safe_component(value, limit=limit):
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    tag = HASH_SEPARATOR + digest[:HASH_DIGITS]
+    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    text = _UNSAFE.sub("_", text).lstrip(".-")
+    if not text.strip("_"):
+        text = fallback
+    return text[: limit - len(tag)] + tag
+
+
+def flow_name(
+    interface_code: str, application_code: str, id_flux: str, suffix: str = ".xml"
+) -> str:
+    """Return the CPP envelope file name ``<CodeInterface>_<CodeApplication>_<IdFlux><suffix>``.
+
+    Example: ``CSO1100A_EDIGW1_EDIGW11100000000000000042.xml`` (§1.3 of the domain facts).
+    """
+    return f"{interface_code}_{application_code}_{id_flux}{suffix}"
+
+
+def recipient_folder(outbound: Path, siret: str, service_code: str | None) -> Path:
+    """Folder of an accepted invoice: ``outbound/<SIRET>/<service code or _SANS_SERVICE>/``."""
+    service = safe_component(service_code) if service_code else NO_SERVICE
+    return outbound / safe_component(siret) / service
+
+
+def supplier_folder(outbound: Path, seller_id: str | None, application_code: str) -> Path:
+    """Folder of the status flows of a flux.
+
+    ``outbound/fournisseurs/<seller id>/`` when the seller is known (BT-29, else BT-30), else
+    ``outbound/canaux/<application code of the depositing channel>/`` (an inadmissible file).
+    """
+    if seller_id:
+        return outbound / SUPPLIERS_DIR / safe_component(seller_id)
+    return outbound / CHANNELS_DIR / safe_component(application_code)
+
+
+def write_atomic(path: Path, data: bytes, *, root: Path | None = None) -> Path:
+    """Write ``data`` to ``path`` so that readers only ever see the whole file or the old one.
+
+    Protocol: write ``.<name>.tmp`` in the same folder, flush, fsync, ``os.replace`` onto the
+    final name, fsync the folder. The folder is created when missing. Writing the same path twice
+    replaces it (re-runs after a crash rewrite the same names). When ``.<name>.tmp`` would pass
+    :data:`NAME_MAX` bytes (an ``<IdFlux>__<name>`` cut to :data:`ARCHIVE_NAME_MAX`), the
+    temporary name is ``.<sha256 of the name>.tmp`` instead (:func:`temp_name`).
+
+    With ``root`` (the ``outbound`` folder), a folder between ``root`` and ``path`` that is a
+    symbolic link is refused, before and after the folders are created: no output is ever
+    written outside ``outbound/`` through a planted link (``root`` itself may be a link).
+
+    Returns:
+        ``path``.
+
+    Raises:
+        OutputError: the folder or file cannot be written (disk full, permissions ...), or a
+            folder below ``root`` is a symbolic link.
+    """
+    temp = path.with_name(temp_name(path.name))
+    try:
+        _refuse_linked_folders(path.parent, root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _refuse_linked_folders(path.parent, root)
+        with temp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.replace(path)
+        fsync_folder(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    return path
+
+
+def _refuse_linked_folders(folder: Path, root: Path | None) -> None:
+    """Raise OutputError when a component of ``folder`` below ``root`` is a symbolic link."""
+    if root is None:
+        return
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        return
+    current = root
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            raise OutputError(f"{current}: symbolic link inside the outbound folder, not followed")
+
+
+def temp_name(name: str) -> str:
+    """The temporary name :func:`write_atomic` writes ``name`` under: ``.<name>.tmp``, or
+    ``.<sha256 hex of name>.tmp`` when that would pass :data:`NAME_MAX` bytes (a long name
+    already cut to fit once, whose temporary form would be ``File name too long``)."""
+    temp = f".{name}.tmp"
+    if len(os.fsencode(temp)) <= NAME_MAX:
+        return temp
+    return f".{hashlib.sha256(os.fsencode(name)).hexdigest()}.tmp"
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder entry to disk (after a rename or a create); ignored where unsupported."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def safe_file_name(name: str, *, fallback: str = "fichier", max_bytes: int = NAME_MAX) -> str:
+    """Keep a dropped file's own name, minus path separators, control characters and leading
+    dots, cut to ``max_bytes`` bytes with its extension kept (:func:`cut_name`). Spaces, accents
+    and bytes that are not UTF-8 (``os.fsdecode`` surrogates) are kept: it is the sender's name.
+    """
+    text = _UNSAFE_IN_FILE_NAME.sub("_", name).lstrip(".")
+    return cut_name(text, max_bytes) if text.strip("_ ") else fallback
+
+
+def cut_name(name: str, max_bytes: int) -> str:
+    """Cut ``name`` to at most ``max_bytes`` bytes (file system encoding), keeping its extension
+    (the last ``.xxx``, up to 16 bytes) and never cutting a UTF-8 character in half."""
+    raw = os.fsencode(name)
+    if len(raw) <= max_bytes:
+        return name
+    stem, dot, extension = raw.rpartition(b".")
+    suffix = dot + extension if dot and stem and len(extension) < MAX_EXTENSION else b""
+    head = _whole_characters(raw[: max_bytes - len(suffix)])
+    return os.fsdecode(head + suffix)
+
+
+def _whole_characters(raw: bytes) -> bytes:
+    """Drop a UTF-8 sequence cut short at the end of ``raw`` (other bytes are left alone)."""
+    for back in range(1, min(4, len(raw)) + 1):
+        byte = raw[-back]
+        if byte < 0x80:
+            return raw
+        if byte >= 0xC0:  # lead byte of a sequence of 2, 3 or 4 bytes
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return raw if needed <= back else raw[:-back]
+    return raw
+
+
+def archive_name(id_flux: str, original_name: str) -> str:
+    """Name of an original once claimed or put away: ``<IdFlux>__<original name>``, at most
+    :data:`ARCHIVE_NAME_MAX` bytes (the name cut with its extension kept, :func:`cut_name`)."""
+    prefix = f"{id_flux}__"
+    room = ARCHIVE_NAME_MAX - len(os.fsencode(prefix))
+    return prefix + safe_file_name(original_name, max_bytes=room)
+
+
+def _own_name(src: Path, id_flux: str, original_name: str) -> str:
+    """The name to archive ``src`` under: a ``var/work`` entry ``<IdFlux>__<name>`` of this
+    flux keeps its own ``<name>`` (the bytes of the dropped name, already made safe and cut by
+    :func:`archive_name`, while ``original_name`` may be their readable ``\\xNN`` form);
+    any other file gets ``original_name``."""
+    prefix = f"{id_flux}__"
+    own = src.name[len(prefix) :] if src.name.startswith(prefix) else ""
+    return own or original_name
+
+
+def move_original(src: Path, folder: Path, id_flux: str, original_name: str) -> Path:
+    """Move an original file into ``var/archive`` or ``var/error`` as ``<IdFlux>__<name>``.
+
+    Never overwrites and never deletes: when the name is taken, ``.1``, ``.2`` ... is appended.
+    When ``src`` is named ``<IdFlux>__<that same name>`` (a ``var/work`` entry), its own bytes
+    are kept, including bytes that are not UTF-8 (``original_name`` is then their readable
+    ``\\xNN`` form). A move across filesystems copies, fsyncs, then removes the source.
+
+    Args:
+        src: the file to move (normally in ``var/work/``).
+        folder: the destination folder (created when missing).
+        id_flux: the flux IdFlux.
+        original_name: the name the file had when it was dropped.
+
+    Returns:
+        The new path.
+
+    Raises:
+        OutputError: the file cannot be moved.
+    """
+    base = archive_name(id_flux, _own_name(src, id_flux, original_name))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for index in range(1000):
+            target = folder / (base if index == 0 else f"{base}.{index}")
+            if _already_moved(src, target) or _link_or_copy(src, target):
+                src.unlink()
+                fsync_folder(folder)
+                fsync_folder(src.parent)
+                return target
+    except OSError as exc:
+        raise OutputError(f"{src}: cannot move into {folder}: {exc.strerror or exc}") from exc
+    raise OutputError(f"{src}: no free name left in {folder}")
+
+
+def _link_or_copy(src: Path, target: Path) -> bool:
+    """Create ``target`` with the content of ``src`` without replacing anything; False if taken."""
+    try:
+        os.link(src, target)
+        return True
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+            raise
+    part = target.with_name(f".{target.name}.part-{os.getpid()}")
+    with src.open("rb") as source, part.open("wb") as handle:
+        shutil.copyfileobj(source, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(part, target)  # never replaces; a partial copy is never under the final name
+    except FileExistsError:
+        return False
+    finally:
+        part.unlink()
+    return True
+
+
+def _already_moved(src: Path, target: Path) -> bool:
+    """Tell whether ``target`` already holds ``src``: a move interrupted after the link (same
+    inode) or after the copy (same bytes) is completed instead of adding a ``.1`` copy."""
+    try:
+        if not target.is_file() or target.stat().st_size != src.stat().st_size:
+            return False
+        return src.samefile(target) or filecmp.cmp(src, target, shallow=False)
+    except OSError:
+        return False

@@ -1,0 +1,384 @@
+"""Apply a status to an invoice: check it against the lifecycle table, store it, emit the flows.
+
+One call = one status change (Chorus Pro ``factures/v1/traiter/recue`` for the recipient,
+"compléter" for the supplier; ``../shared/domain/chorus-pro.md`` §3.2-§3.3):
+
+1. the request is checked against ``rules/lifecycle.toml`` (transition, actor, motif, mandate
+   number, completing file); a refusal comes back as :class:`~edi_gateway.lifecycle.Refusal`;
+2. one store transaction moves the invoice (optimistic check on ``invoice.version``), appends the
+   event (time, actor, motif, comment, mandate, reform code, IdFlux, flow file) and, inside that
+   transaction, writes the CPPStatut status flow (interface ``FEN1200A``) atomically: to the
+   supplier's folder, and also to the recipient's folder when the supplier acted;
+3. when another writer changed the invoice in between, the request is checked again against the
+   new status and applied after it, or refused (never half-applied).
+
+The history stays in time order: a status given a time (``at``) earlier than the invoice's latest
+event is refused (``GW-LC-10``), and a status stamped "now" is stamped no earlier than that
+event, so ordering the history by time (then event id) is always the order it was applied in.
+
+This module owns the transaction; where the flows go, what they say and the completing file copy
+are :mod:`edi_gateway.lifecycle.flows`. It never parses files or decides transitions itself (the
+table in :mod:`edi_gateway.lifecycle.table` does).
+
+A structure with ``statutMiseEnPaiementNestPasRemonte`` does not report MISE_EN_PAIEMENT to the
+supplier: the event is stored, no supplier flow is written (``docs/lifecycle.md``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from edi_gateway.core import names as outputs
+from edi_gateway.core.config import Config
+from edi_gateway.core.readlimit import read_bounded
+from edi_gateway.lifecycle import flows as lifecycle_flows
+from edi_gateway.lifecycle.flows import INTERFACE as INTERFACE
+from edi_gateway.lifecycle.flows import INTERFACE_NUMBER as INTERFACE_NUMBER
+from edi_gateway.lifecycle.flows import STRUCTURE_FLAGS as STRUCTURE_FLAGS
+from edi_gateway.lifecycle.flows import StatusRequest
+from edi_gateway.lifecycle.table import (
+    Actor,
+    Lifecycle,
+    Refusal,
+    Status,
+    unknown_actor,
+    unknown_status,
+)
+from edi_gateway.lifecycle.table import default as default_table
+from edi_gateway.reception import structures
+from edi_gateway.store import fluxid
+from edi_gateway.store.database import Store
+
+ATTEMPTS = 5  # optimistic retries when another writer moved the invoice first
+
+log = structlog.get_logger("edi_gateway.lifecycle.actions")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Applied:
+    """A status that was applied.
+
+    Attributes:
+        invoice_id: CPP invoice id.
+        status: the new status.
+        previous: the status it replaced.
+        event_id: the ``status_event`` row.
+        at: when the status was set (ISO 8601 UTC).
+        id_flux: IdFlux of the status flow, None when no flow was written.
+        flows: status flow files written (supplier side first).
+        attachment: where the completing file was kept, if any.
+        reported_to_supplier: False when a structure flag withheld the supplier flow.
+    """
+
+    invoice_id: int
+    status: Status
+    previous: Status
+    event_id: int
+    at: str
+    id_flux: str | None
+    flows: tuple[Path, ...] = ()
+    attachment: Path | None = None
+    reported_to_supplier: bool = True
+
+
+def apply(
+    store: Store,
+    config: Config,
+    invoice_id: int,
+    target: str,
+    *,
+    actor: Actor | str,
+    motif: str | None = None,
+    comment: str | None = None,
+    mandate: str | None = None,
+    at: datetime | None = None,
+    attachment: Path | None = None,
+    table: Lifecycle | None = None,
+    directory: structures.Directory | None = None,
+    recipient_code: str | None = None,
+) -> Applied | Refusal:
+    """Apply status ``target`` to invoice ``invoice_id`` on behalf of ``actor``.
+
+    Args:
+        store: an open store (each process or thread its own).
+        config: gateway configuration (outbound folder, channels, structures file).
+        invoice_id: CPP invoice id (``invoice.id``).
+        target: status code (``"06"``) or name (``"SUSPENDUE"``).
+        actor: ``recipient``, ``supplier`` or ``platform``.
+        motif: motif code (REJETEE, SUSPENDUE: required; A_RECYCLER: optional).
+        comment: free text, cut at 255 characters.
+        mandate: mandate / payment-request number (IdMandatDP), MANDATEE only.
+        at: when the status was set (timezone-aware; naive is UTC); now when None.
+        attachment: completing file (COMPLETEE: required), copied beside the invoice's outputs.
+        table: lifecycle table (the shipped one when None).
+        directory: structures directory (read from ``config.structures`` when None).
+        recipient_code: application code of the recipient-side partner (the recipient-status
+            channel the file came in on); the first ``recipient-status`` channel when None.
+
+    Returns:
+        :class:`Applied`, or a :class:`Refusal` (``20002`` transition, ``GW-LC-0n`` details,
+        ``GW-LC-07`` invoice unknown, ``GW-LC-08`` completing file unreadable, no regular
+        file or larger than ``validation.max_file_bytes`` (checked before it is read), ``GW-LC-10``
+        ``at`` earlier than the invoice's latest event).
+
+    Raises:
+        ConfigError: a broken structures file or an unknown structure flag in the table.
+        StateError / OutputError: the store or a flow file could not be written (nothing stored).
+    """
+    table = table or default_table()
+    request = _request(
+        table,
+        config,
+        target,
+        actor=actor,
+        motif=motif,
+        comment=comment,
+        mandate=mandate,
+        at=at,
+        attachment=attachment,
+        recipient_code=recipient_code,
+    )
+    if isinstance(request, Refusal):
+        return request
+    wanted = request.target
+    id_flux: str | None = None
+    for _ in range(ATTEMPTS):
+        row = store.invoice(invoice_id)
+        if row is None:
+            return Refusal(
+                code="GW-LC-07",
+                message=f"no invoice with id {invoice_id}",
+                message_fr=f"aucune facture d'identifiant {invoice_id}",
+            )
+        latest = latest_event_time(store, invoice_id)
+        refusal = _check(table, row, request) or _time_order(table, row, request, latest)
+        if refusal is not None:  # the sender's problem: warning (docs/operations.md)
+            log.warning(
+                "status.refused",
+                invoice_id=invoice_id,
+                code=refusal.code,
+                current=refusal.current,
+                target=refusal.target,
+                actor=str(request.actor),
+            )
+            return refusal
+        reported = lifecycle_flows.reported_to_supplier(config, row, wanted, directory)
+        sides = lifecycle_flows.sides(config, row, request, reported)
+        if sides and id_flux is None:
+            id_flux = fluxid.new_id_flux(
+                store, sides[0][1], INTERFACE_NUMBER, instance=config.instance
+            )
+        applied = _commit(store, table, row, request, sides, id_flux, reported, latest)
+        if applied is not None:
+            log.info(
+                "status.applied",
+                invoice_id=invoice_id,
+                status=wanted.name,
+                actor=str(request.actor),
+                id_flux=applied.id_flux,
+                flows=len(applied.flows),
+            )
+            return applied
+    return Refusal(
+        code="GW-LC-09",
+        message=f"invoice {invoice_id} kept changing under this request; try again",
+        message_fr=f"la facture {invoice_id} a changé pendant la demande ; réessayer",
+        target=wanted.name,
+    )
+
+
+def _request(
+    table: Lifecycle,
+    config: Config,
+    target: str,
+    *,
+    actor: Actor | str,
+    motif: str | None,
+    comment: str | None,
+    mandate: str | None,
+    at: datetime | None,
+    attachment: Path | None,
+    recipient_code: str | None,
+) -> StatusRequest | Refusal:
+    """Normalise the arguments of :func:`apply` into a request; GW-LC-01 / GW-LC-08 refusals."""
+    wanted = table.find(target)
+    if wanted is None:
+        return unknown_status(target)
+    if actor not in set(Actor):
+        return unknown_actor(actor, wanted.name)
+    attached = _completing_file(attachment, config.max_file_bytes, wanted.name)
+    if isinstance(attached, Refusal):
+        return attached
+    request = StatusRequest(
+        target=wanted,
+        actor=Actor(actor),
+        motif=motif.strip().upper() if motif else None,
+        comment=table.clip_comment(comment.strip() if comment else None) or None,
+        mandate=mandate.strip() if mandate else None,
+        at=at.replace(tzinfo=UTC) if at and at.tzinfo is None else at,
+        attachment=attached,
+        recipient_code=recipient_code,
+        outbound=config.outbound,
+    )
+    return request
+
+
+def _completing_file(
+    path: Path | None, limit: int, target: str
+) -> tuple[str, bytes] | Refusal | None:
+    """``(name, bytes)`` of the completing file, read with a bound before anything else.
+
+    GW-LC-08 when it cannot be read, is no regular file (``/dev/zero``, a FIFO, a folder: never
+    read) or is larger than ``limit`` (config ``validation.max_file_bytes``; never read beyond).
+    """
+    if path is None:
+        return None
+    try:
+        read = read_bounded(path, limit)
+    except OSError as exc:
+        why = exc.strerror or exc
+        return Refusal(
+            code="GW-LC-08",
+            message=f"{path}: cannot read the completing file: {why}",
+            message_fr=f"{path} : pièce complémentaire illisible : {why}",
+            target=target,
+        )
+    if not read.complete:
+        return Refusal(
+            code="GW-LC-08",
+            message=f"{path}: the completing file is {read.size} bytes, more than the {limit} "
+            "accepted (validation.max_file_bytes)",
+            message_fr=f"{path} : la pièce complémentaire fait {read.size} octets, plus que les "
+            f"{limit} acceptés (validation.max_file_bytes)",
+            target=target,
+        )
+    return path.name, read.data
+
+
+def _check(table: Lifecycle, row: sqlite3.Row, request: StatusRequest) -> Refusal | None:
+    refusal = table.can_move(row["status_code"], request.target.code, request.actor)
+    if refusal is None:
+        refusal = table.check_details(
+            request.target,
+            motif=request.motif,
+            mandate=request.mandate,
+            attachment=request.attachment is not None,
+        )
+    if refusal is not None and refusal.current is None:
+        current = table.find(row["status_code"])
+        return replace(refusal, current=current.name if current else row["status_code"])
+    return refusal
+
+
+def event_time(text: str) -> datetime:
+    """A ``status_event.at`` value (ISO 8601) as an aware datetime (naive values are UTC).
+
+    Raises:
+        ValueError: not an ISO 8601 date-time.
+    """
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def latest_event_time(store: Store, invoice_id: int) -> datetime | None:
+    """Time of the invoice's latest status event (aware), or None when it has no event (or no
+    readable time)."""
+    times = []
+    for event in store.events(invoice_id):
+        try:
+            times.append(event_time(event["at"]))
+        except (TypeError, ValueError):
+            continue
+    return max(times, default=None)
+
+
+def _time_order(
+    table: Lifecycle, row: sqlite3.Row, request: StatusRequest, latest: datetime | None
+) -> Refusal | None:
+    """GW-LC-10 when the request's explicit time is earlier than the latest event's."""
+    if request.at is None or latest is None or request.at >= latest:
+        return None
+    current = table.find(row["status_code"])
+    return Refusal(
+        code="GW-LC-10",
+        message=f"status time {_utc(request.at)} is earlier than the invoice's latest status "
+        f"event ({_utc(latest)}); the history must stay in time order",
+        message_fr=f"heure du statut {_utc(request.at)} antérieure au dernier événement de la "
+        f"facture ({_utc(latest)}) ; l'historique doit rester dans l'ordre chronologique",
+        current=current.name if current else row["status_code"],
+        target=request.target.name,
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _commit(
+    store: Store,
+    table: Lifecycle,
+    row: sqlite3.Row,
+    request: StatusRequest,
+    sides: list[tuple[Path, str]],
+    id_flux: str | None,
+    reported: bool,
+    latest: datetime | None,
+) -> Applied | None:
+    """One transaction: optimistic update, flow files, attachment, event. None = lost race.
+
+    Without an explicit time the status is stamped now, or at ``latest`` (the invoice's latest
+    event) when that is later (an event a recipient dated a little ahead of our clock).
+    """
+    with store.transaction() as db:
+        now = datetime.now(UTC)
+        moment = request.at or (max(now, latest) if latest else now)
+        at = _utc(moment)
+        moved = store.set_invoice_status(
+            db,
+            row["id"],
+            version=row["version"],
+            status_code=request.target.code,
+            status_name=request.target.name,
+            updated_at=at,
+        )
+        if not moved:
+            return None
+        kept = lifecycle_flows.keep_attachment(row, request, id_flux or "")
+        flows = tuple(
+            outputs.write_atomic(
+                folder / outputs.flow_name(INTERFACE, code, id_flux or ""),
+                lifecycle_flows.flow(row, request, moment, id_flux or "", code),
+                root=request.outbound,
+            )
+            for folder, code in sides
+        )
+        event_id = store.add_event(
+            db,
+            invoice_id=row["id"],
+            status_code=request.target.code,
+            status_name=request.target.name,
+            at=at,
+            actor=str(request.actor),
+            motif=request.motif,
+            comment=request.comment,
+            mandate=request.mandate,
+            reform_code=request.target.reform_code,
+            id_flux=id_flux if flows else None,
+            flow_file=str(flows[0]) if flows else None,
+        )
+    return Applied(
+        invoice_id=row["id"],
+        status=request.target,
+        previous=table.status(row["status_code"]),
+        event_id=event_id,
+        at=at,
+        id_flux=id_flux if flows else None,
+        flows=flows,
+        attachment=kept,
+        reported_to_supplier=reported,
+    )

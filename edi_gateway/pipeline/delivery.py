@@ -1,0 +1,340 @@
+"""Write the outputs of one analysed flux and record it, in ONE store transaction.
+
+Job: protocol steps 2-3 of ``docs/architecture.md``. Inside one ``BEGIN IMMEDIATE`` transaction:
+re-check the duplicate-invoice rule (no other writer can slip in meanwhile), compute every output
+in memory (the flux report, CPPFluxStatuts, to the supplier side; for an accepted invoice the
+original and its CPPFacturePivot to the recipient folder and the invoice statuses 01, 02, 03,
+CPPFactureStatuts, to the supplier side), then write them with :func:`outputs.write_atomic` under
+names derived from the IdFlux; then record the invoice, its status events and the flux verdict
+(state ``done``).
+
+Delivery is all-or-nothing: when a write or the transaction fails, every output of this flux's
+plan already on disk is removed before the error rises (they are named from the IdFlux, so they
+are this flux's files only), so a retry or a set-aside starts clean and the supplier never sees
+a 90 and a 93 for one flux. Only a hard crash (the process killed) can leave them; the re-run
+then rewrites the same names. Input: the claim, its channel, the original bytes and the
+:class:`~edi_gateway.outcome.Analysis` -> output: the :class:`~edi_gateway.outcome.Outcome`. It
+never validates and never moves the original (the engine puts it away after the commit).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from edi_gateway.core import names as outputs
+from edi_gateway.core.config import Channel, Config
+from edi_gateway.core.model import Envelope, Verdict
+from edi_gateway.ingest.claim import Claim
+from edi_gateway.lifecycle.table import Lifecycle
+from edi_gateway.outputs import statusflow
+from edi_gateway.outputs.delivery_plan import Plan, received_moment, seller_folder_key
+from edi_gateway.outputs.delivery_plan import received_day as received_day
+from edi_gateway.outputs.pivot import PivotBuilder, PivotInput
+from edi_gateway.pipeline.outcome import (
+    PLATFORM_STATUSES,
+    Analysis,
+    Outcome,
+    flux_status,
+    log_rules,
+)
+from edi_gateway.reception import rules as reception
+from edi_gateway.store.database import Store, utc_now
+
+ACTOR = "platform"
+
+
+class Delivery:
+    """Writes and records analysed fluxes; one instance per engine (per worker process).
+
+    Args:
+        config: the gateway configuration (``outbound`` folder).
+        store: the engine's store connection.
+        pivots: the pivot builder (compiled stylesheets).
+        lifecycle: the status table (names, labels, reform codes of 01, 02, 03).
+        log: the engine's structlog logger (events ``flux.duplicate``, ``flux.routed``,
+            ``flux.rejected``, ``flux.inadmissible``, ``status.emitted``). ``status.emitted``
+            names the written flow ``output``: ``file`` stays the bound inbound file name.
+    """
+
+    def __init__(
+        self, *, config: Config, store: Store, pivots: PivotBuilder, lifecycle: Lifecycle, log: Any
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.pivots = pivots
+        self.lifecycle = lifecycle
+        self.log = log
+
+    def commit(self, claim: Claim, channel: Channel, data: bytes, a: Analysis) -> Outcome:
+        """Protocol steps 2-3: re-check the duplicate rule, compute then write every output,
+        record, in one transaction. A duplicate that appeared meanwhile turns the verdict into a
+        rejection.
+
+        Raises:
+            OutputError: an output cannot be written (the transaction is rolled back and the
+                outputs of this flux already written are removed).
+            StateError: the database failed (nothing is recorded, the outputs are removed; a
+                re-run is safe).
+        """
+        plan = Plan(root=self.config.outbound)
+        try:
+            with self.store.transaction() as db:
+                a = self._recheck_duplicate(claim, a)
+                self._log_verdict(a)
+                invoice_id = (
+                    self._add_invoice(db, claim, a) if a.verdict is Verdict.ACCEPTED else None
+                )
+                self._plan(plan, claim, channel, data, a, invoice_id)
+                plan.write_all()
+                if plan.statuses and invoice_id is not None:
+                    self._record_events(db, claim, plan.statuses, invoice_id, plan.status_file)
+                self._log_emitted(plan, a)
+                outcome = self._outcome(claim, a, invoice_id, plan.codes, plan.paths)
+                self._record_flux(db, claim, a, outcome, plan.paths)
+        except BaseException:
+            plan.remove_all()
+            raise
+        return outcome
+
+    def _recheck_duplicate(self, claim: Claim, a: Analysis) -> Analysis:
+        """CPP-DUP-01 again inside the write transaction: another writer may have accepted the
+        same invoice since the analysis."""
+        if a.verdict is not Verdict.ACCEPTED or a.envelope is None:
+            return a
+        late = reception.duplicate_invoice(self.store, a.envelope, claim.id_flux)
+        if late is None:
+            return a
+        self.log.warning("flux.duplicate", rule=late.rule, kind="invoice")
+        findings = (*a.findings, late)
+        codes = reception.reason_for(findings)
+        return replace(
+            a, verdict=Verdict.REJECTED, findings=findings, reason=codes.reason if codes else None
+        )
+
+    def _record_flux(
+        self,
+        db: sqlite3.Connection,
+        claim: Claim,
+        a: Analysis,
+        outcome: Outcome,
+        written: tuple[Path, ...],
+    ) -> None:
+        """Protocol step 3: the flux verdict, state ``done``, in the caller's transaction."""
+        self.store.update_flux(
+            claim.id_flux,
+            db=db,
+            state="done",
+            syntax=a.report.detection.label,
+            flux_syntax=a.report.detection.flux_syntax,
+            profile=a.report.detection.profile,
+            verdict=str(a.verdict),
+            reason=a.reason,
+            recipient_siret=outcome.recipient_siret,
+            service_code=outcome.service_code,
+            seller_id=seller_folder_key(a.envelope),
+            error_count=a.errors,
+            outputs=list(written),
+            finished_at=utc_now(),
+        )
+
+    def _log_verdict(self, a: Analysis) -> None:
+        rules = log_rules(a.findings)
+        if a.verdict is Verdict.ACCEPTED:
+            env = a.envelope or Envelope()
+            self.log.info("flux.routed", recipient=env.buyer_siret, service_code=env.service_code)
+        elif a.verdict is Verdict.REJECTED:
+            self.log.warning("flux.rejected", reason=a.reason, error_count=a.errors, rules=rules)
+        else:
+            self.log.warning(
+                "flux.inadmissible", reason=a.reason, error_count=a.errors, rules=rules
+            )
+
+    def _add_invoice(self, db: sqlite3.Connection, claim: Claim, a: Analysis) -> int:
+        env = a.envelope or Envelope()
+        last = self.lifecycle.status(PLATFORM_STATUSES[-1])
+        return self.store.add_invoice(
+            db,
+            id_flux=claim.id_flux,
+            seller_key=env.seller_key or "",
+            seller_id=env.seller_id,
+            seller_scheme=env.seller_id_scheme,
+            seller_name=env.seller_name,
+            number=env.number or "",
+            issue_date=env.issue_date.isoformat() if env.issue_date else None,
+            issue_year=env.issue_date.year if env.issue_date else None,
+            type_code=env.type_code,
+            recipient_siret=(env.buyer_siret or "").strip(),
+            service_code=env.service_code,
+            engagement=env.engagement,
+            currency=env.currency,
+            amount_due=str(env.amount_due) if env.amount_due is not None else None,
+            status_code=last.code,
+            status_name=last.name,
+        )
+
+    def _plan(
+        self,
+        plan: Plan,
+        claim: Claim,
+        channel: Channel,
+        data: bytes,
+        a: Analysis,
+        invoice_id: int | None,
+    ) -> None:
+        """Compute every output of the flux into ``plan`` (nothing written): the flux report, and
+        for an accepted invoice the original, the pivot and the invoice statuses."""
+        app = channel.application_code
+        inbound = outputs.inbound_interface(a.report.detection)
+        supplier_dir = outputs.supplier_folder(
+            self.config.outbound, seller_folder_key(a.envelope), app
+        )
+        report = statusflow.flux_report(
+            id_flux=claim.id_flux,
+            receiver_id=app,
+            verdict=a.verdict,
+            reason=a.reason,
+            findings=a.findings,
+        )
+        name = outputs.flow_name(outputs.report_interface(inbound), app, claim.id_flux)
+        plan.add(supplier_dir / name, report)
+        if a.verdict is not Verdict.ACCEPTED or invoice_id is None or a.envelope is None:
+            return
+        self._recipient_outputs(plan, claim, app, data, a, invoice_id)
+        self._invoice_statuses(plan, claim, app, supplier_dir, a, invoice_id)
+        plan.codes = PLATFORM_STATUSES
+
+    def _log_emitted(self, plan: Plan, a: Analysis) -> None:
+        """``status.emitted`` once the flows are on disk (``output``: the flow's file name)."""
+        self.log.info(
+            "status.emitted", kind="flux", status=flux_status(a.verdict), output=plan.paths[0].name
+        )
+        if plan.status_file is not None:
+            self.log.info(
+                "status.emitted",
+                kind="invoice",
+                statuses=list(plan.codes),
+                output=plan.status_file.name,
+            )
+
+    def _recipient_outputs(
+        self, plan: Plan, claim: Claim, app: str, data: bytes, a: Analysis, invoice_id: int
+    ) -> None:
+        """The original and its CPPFacturePivot in the recipient's (SIRET, service) folder."""
+        env = a.envelope or Envelope()
+        siret = (env.buyer_siret or "").strip()
+        service = (
+            a.structure.service(env.service_code) if a.structure and env.service_code else None
+        )
+        recipient_dir = outputs.recipient_folder(self.config.outbound, siret, env.service_code)
+        plan.add(recipient_dir / outputs.archive_name(claim.id_flux, claim.original_name), data)
+        pivot = self.pivots.build(
+            PivotInput(
+                id_flux=claim.id_flux,
+                syntax=a.report.detection.syntax,
+                invoice_xml=a.report.detection.xml or b"",
+                original=data,
+                original_name=claim.original_name,
+                envelope=env,
+                siret=siret,
+                recipient_name=a.structure.name if a.structure else None,
+                service_code=env.service_code,
+                service_name=service.label if service else None,
+                invoice_id=invoice_id,
+                received=received_day(claim.received_at),
+            )
+        )
+        pivot_name = outputs.flow_name(outputs.PIVOT_INTERFACE, app, claim.id_flux)
+        plan.add(recipient_dir / pivot_name, pivot)
+
+    def _invoice_statuses(
+        self,
+        plan: Plan,
+        claim: Claim,
+        app: str,
+        folder: Path,
+        a: Analysis,
+        invoice_id: int,
+    ) -> None:
+        """FEN1200A flow with 01, 02, 03 (its events are recorded once it is written)."""
+        env = a.envelope or Envelope()
+        received = received_moment(claim.received_at)
+        now = datetime.now(UTC)
+        moments = (received, now, now)
+        supplier = statusflow.supplier_from_envelope(env)
+        debtor = statusflow.Debtor(
+            siret=(env.buyer_siret or "").strip(),
+            name=a.structure.name if a.structure else env.buyer_name,
+            service_code=env.service_code,
+        )
+        plan.statuses = [
+            statusflow.InvoiceStatus(
+                supplier=supplier,
+                debtor=debtor,
+                code=code,
+                at=moment,
+                invoice_number=env.number or "",
+                invoice_date=env.issue_date,
+                comment=f"{self.lifecycle.status(code).label_fr} (facture CPP {invoice_id})",
+                producer=statusflow.PLATFORM_ID,
+            )
+            for code, moment in zip(PLATFORM_STATUSES, moments, strict=True)
+        ]
+        name = outputs.flow_name(outputs.INVOICE_STATUS_INTERFACE, app, claim.id_flux)
+        plan.status_file = plan.add(
+            folder / name,
+            statusflow.invoice_statuses(plan.statuses, id_flux=claim.id_flux, receiver_id=app),
+        )
+
+    def _record_events(
+        self,
+        db: sqlite3.Connection,
+        claim: Claim,
+        statuses: list[statusflow.InvoiceStatus],
+        invoice_id: int,
+        path: Path | None,
+    ) -> None:
+        """One status event per status written (actor platform, 2026 reform code if any)."""
+        for status in statuses:
+            entry = self.lifecycle.status(status.code)
+            self.store.add_event(
+                db,
+                invoice_id=invoice_id,
+                status_code=entry.code,
+                status_name=entry.name,
+                at=status.at.isoformat(timespec="milliseconds"),
+                actor=ACTOR,
+                reform_code=entry.reform_code or None,
+                id_flux=claim.id_flux,
+                flow_file=str(path) if path else None,
+            )
+
+    def _outcome(
+        self,
+        claim: Claim,
+        a: Analysis,
+        invoice_id: int | None,
+        statuses: tuple[str, ...],
+        written: tuple[Path, ...],
+    ) -> Outcome:
+        env = a.envelope or Envelope()
+        return Outcome(
+            id_flux=claim.id_flux,
+            file=claim.original_name,
+            channel=claim.channel,
+            syntax=a.report.detection.label,
+            verdict=a.verdict,
+            reason=a.reason,
+            recipient_siret=(env.buyer_siret or "").strip() or None,
+            service_code=env.service_code,
+            invoice_number=env.number,
+            invoice_id=invoice_id,
+            flux_status=flux_status(a.verdict),
+            statuses=statuses,
+            outputs=written,
+            findings=a.findings,
+            error_count=a.errors,
+        )

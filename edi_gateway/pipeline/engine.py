@@ -1,0 +1,329 @@
+"""The pipeline for one flux: validate, route, emit the CPP flows, record, put the original away.
+
+:class:`Engine` is built once per worker process (validator, structures watcher, pivot
+stylesheets, store connection). :meth:`Engine.process_claimed` follows the crash-safety protocol
+of ``docs/architecture.md``: everything is computed first (duplicate flux, validation, envelope,
+CPP reception rules -> :class:`~edi_gateway.outcome.Analysis`); then
+:meth:`edi_gateway.pipeline.delivery.Delivery.commit` writes every output and records the flux in
+ONE store transaction; last, the original moves to ``var/archive`` or ``var/error``. A re-run after
+a crash rewrites the same names; a flux already ``done`` is only put away. Input: a claimed file
+-> output: an :class:`~edi_gateway.outcome.Outcome`. It never writes outputs itself. A bad
+document never raises; our own failures (disk, configuration, artefacts, database) raise
+:class:`~edi_gateway.errors.GatewayError` subclasses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import sqlite3
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import structlog
+from lxml import etree
+
+from edi_gateway.core import names as outputs
+from edi_gateway.core import xmlsafe
+from edi_gateway.core.config import Channel, Config
+from edi_gateway.core.errors import GatewayError
+from edi_gateway.core.model import Detection, Syntax, ValidationReport, Verdict
+from edi_gateway.core.names import OutputError
+from edi_gateway.core.readlimit import HEAD, Bounded, read_bounded
+from edi_gateway.ingest import user_claim
+from edi_gateway.ingest.claim import Claim
+from edi_gateway.lifecycle import table as lifecycle
+from edi_gateway.outputs import statusflow
+from edi_gateway.outputs.pivot import PivotBuilder
+from edi_gateway.pipeline.delivery import Delivery, received_day
+from edi_gateway.pipeline.outcome import PLATFORM_STATUSES, Analysis, Outcome, flux_status
+from edi_gateway.reception import envelope
+from edi_gateway.reception import rules as reception
+from edi_gateway.reception.structures import Watcher
+from edi_gateway.store import fluxid
+from edi_gateway.store.database import Store
+from edi_gateway.validation import detect
+from edi_gateway.validation.validator import Validator
+
+__all__ = ["Claim", "Engine", "Outcome"]
+
+
+class Engine:
+    """The processing pipeline, one instance per worker process.
+
+    Args:
+        config: the gateway configuration.
+
+    Raises:
+        ConfigError: the structures directory or the lifecycle table is missing or invalid.
+        ArtefactError: the pivot stylesheets cannot be compiled.
+        StateError: the database cannot be opened.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.validator = Validator(fr_ctc=config.fr_ctc, max_file_bytes=config.max_file_bytes)
+        self.structures = Watcher(config.structures)
+        self.pivots = PivotBuilder()
+        self.lifecycle = lifecycle.default()
+        self.store = Store(config.database)
+        self.log = structlog.get_logger("edi_gateway.pipeline.engine")
+        self.delivery = Delivery(
+            config=config,
+            store=self.store,
+            pivots=self.pivots,
+            lifecycle=self.lifecycle,
+            log=self.log,
+        )
+
+    def close(self) -> None:
+        """Close the store connection."""
+        self.store.close()
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def process_path(self, path: Path, channel: str | Channel) -> Outcome:
+        """Run one user file through the pipeline without touching it: :meth:`claim_path` then
+        :meth:`process_claimed`.
+
+        Raises:
+            OutputError / ConfigError / StateError: as those two methods.
+        """
+        return self.process_claimed(self.claim_path(path, channel))
+
+    def claim_path(self, path: Path, channel: str | Channel) -> Claim:
+        """Copy a user file into ``var/work/<IdFlux>__<name>`` and record it as a claimed flux
+        (attempt 1), the one-shot ``process`` command's protocol step 1.
+
+        The user's file is never moved nor changed, and never read beyond
+        ``validation.max_file_bytes``: a larger file is hard-linked into ``var/work`` (nothing
+        copied), or where a link is impossible only its first 4 KiB are copied there; its
+        sha256 stays empty (the daemon does the same). The flux row and the claim carry the
+        name's readable form (``claim.readable``: undecodable bytes as ``\\xNN``), as the
+        daemon's claims do.
+
+        Raises:
+            OutputError: the file cannot be read or the copy cannot be written.
+            ConfigError: unknown channel. StateError: the database failed.
+        """
+        chan = channel if isinstance(channel, Channel) else self.config.channel(channel)
+        read = self._read_bounded(Path(path))
+        return user_claim.record(
+            self.config, self.store, Path(path), chan, read, self._new_id_flux(chan)
+        )
+
+    def process_claimed(self, claim: Claim) -> Outcome:
+        """Process a flux already claimed into ``var/work`` (its ``flux`` row exists).
+
+        Returns:
+            The outcome; a bad document gives a rejected or inadmissible outcome, never raises.
+
+        Raises:
+            OutputError: an output or the original cannot be written or moved.
+            StateError: the database failed (nothing is recorded; a re-run is safe).
+            ArtefactError: a schema or stylesheet cannot be compiled.
+            ConfigError: the channel is unknown.
+        """
+        start = time.perf_counter()
+        channel = self.config.channel(claim.channel)
+        with structlog.contextvars.bound_contextvars(
+            id_flux=claim.id_flux, file=claim.original_name, channel=claim.channel
+        ):
+            if channel.accepts == "recipient-status":
+                return self._recipient_status(claim)
+            row = self.store.flux(claim.id_flux)
+            if row is not None and row["state"] == "done":
+                return self._already_done(claim, row, start)
+            read = self._read_claimed(claim)
+            data = read.data
+            analysis = self._analyse(claim, read)
+            outcome = self.delivery.commit(claim, channel, data, analysis)
+            moved = self._put_away(claim, outcome.verdict)
+            outcome = replace(
+                outcome,
+                outputs=(*outcome.outputs, moved),
+                duration_ms=round((time.perf_counter() - start) * 1000, 1),
+            )
+            self.log.info(
+                "flux.done",
+                verdict=str(outcome.verdict),
+                recipient=outcome.recipient_siret,
+                service_code=outcome.service_code,
+                reason=outcome.reason,
+                error_count=outcome.error_count,
+                first_rules=outcome.first_rules,
+                duration_ms=outcome.duration_ms,
+            )
+            return outcome
+
+    # -- dispatch point for recipient status files -------------------------------------------
+
+    def _recipient_status(self, claim: Claim) -> Outcome:
+        """Channels with ``accepts = "recipient-status"``: CPPStatut files dropped by recipients,
+        handled by ``edi_gateway.lifecycle.recipient_status.process_claimed(engine, claim) ->
+        Outcome``.
+
+        Raises:
+            GatewayError: that module is not installed in this build.
+        """
+        try:
+            module = importlib.import_module("edi_gateway.lifecycle.recipient_status")
+        except ModuleNotFoundError as exc:
+            raise GatewayError("recipient-status channels are not handled by this build") from exc
+        outcome: Outcome = module.process_claimed(self, claim)
+        return outcome
+
+    # -- stages ------------------------------------------------------------------------------
+
+    def _new_id_flux(self, channel: Channel) -> str:
+        return fluxid.new_id_flux(
+            self.store, channel.application_code, instance=self.config.instance
+        )
+
+    def _read_claimed(self, claim: Claim) -> Bounded:
+        """The claimed file, bounded; a claim recorded over the limit stays over it (the
+        one-shot ``var/work`` entry of such a file may be its head only)."""
+        read = self._read_bounded(Path(claim.work_path))
+        if read.complete and claim.size > self.config.max_file_bytes:
+            return Bounded(read.data[:HEAD], claim.size, complete=False)
+        return read
+
+    def _read_bounded(self, path: Path) -> Bounded:
+        """The file's bytes, or only its head when over ``validation.max_file_bytes``."""
+        try:
+            return read_bounded(path, self.config.max_file_bytes)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+    def _analyse(self, claim: Claim, read: Bounded) -> Analysis:
+        """Duplicate flux, validation, envelope, reception rules: the verdict, nothing written.
+
+        A file over ``validation.max_file_bytes`` is judged on its size and head alone
+        (GW-XML-04, IRR_TAILLE_F): no digest, no duplicate check, never read further."""
+        if not read.complete:
+            too_large = Detection(
+                container=detect.sniff(read.data), syntax=Syntax.OTHER, kind="file too large"
+            )
+            report = self.validator.validate_detected(too_large, claim.original_name, read.size)
+            self._log_validation(report)
+            return Analysis(
+                report=report,
+                verdict=Verdict.INADMISSIBLE,
+                findings=report.findings,
+                reason=statusflow.inadmissible_reason(report.findings),
+            )
+        data = read.data
+        sha256 = claim.sha256 or hashlib.sha256(data).hexdigest()
+        duplicate = reception.duplicate_flux(self.store, sha256, claim.id_flux)
+        report = self.validator.validate(data, claim.original_name)
+        self._log_validation(report)
+        if duplicate is not None:
+            # First, so the first error and the reason (IRR_UNCITE) agree whatever the layers
+            # found in the bytes already processed.
+            self.log.warning("flux.duplicate", rule=duplicate.rule, kind="flux")
+            findings = (duplicate, *report.findings)
+            return Analysis(
+                report=report,
+                verdict=Verdict.INADMISSIBLE,
+                findings=findings,
+                reason=statusflow.inadmissible_reason(findings),
+            )
+        if report.verdict is Verdict.INADMISSIBLE or report.detection.xml is None:
+            return Analysis(
+                report=report,
+                verdict=Verdict.INADMISSIBLE,
+                findings=report.findings,
+                reason=statusflow.inadmissible_reason(report.findings),
+            )
+        return self._receive(claim, report)
+
+    def _log_validation(self, report: ValidationReport) -> None:
+        """``flux.detected`` (what the file is) then ``flux.validated``, whose ``validation`` key is
+        the verdict of the validation layers alone (detect, xml, xsd, schematron, fr-ctc): an
+        invoice valid there may still be rejected by the CPP reception rules, which only
+        ``flux.rejected`` / ``flux.done`` (key ``verdict``) say."""
+        detection = report.detection
+        self.log.info(
+            "flux.detected",
+            container=str(detection.container),
+            syntax=detection.label,
+            kind=detection.kind,
+            profile=detection.profile,
+            flux_syntax=detection.flux_syntax,
+            attachment=detection.attachment,
+        )
+        self.log.info(
+            "flux.validated",
+            syntax=report.detection.label,
+            profile=report.detection.profile,
+            validation=str(report.verdict),
+            error_count=len(report.errors),
+            layers=list(report.layers_run),
+        )
+
+    def _receive(self, claim: Claim, report: ValidationReport) -> Analysis:
+        xml = report.detection.xml or b""
+        try:
+            tree: etree._ElementTree | None = xmlsafe.parse(xml)  # once for both stages below
+        except xmlsafe.XmlProblem:
+            tree = None
+        env = envelope.extract(tree if tree is not None else xml, report.detection.syntax)
+        result = reception.check(
+            xml,
+            report.detection.syntax,
+            env,
+            self.structures.current(),
+            deposit_date=received_day(claim.received_at),
+            store=self.store,
+            id_flux=claim.id_flux,
+            tree=tree,
+        )
+        if any(f.rule == reception.DUPLICATE_INVOICE for f in result.findings):
+            self.log.warning("flux.duplicate", rule=reception.DUPLICATE_INVOICE, kind="invoice")
+        findings = (*report.findings, *result.findings)
+        accepted = report.verdict is Verdict.ACCEPTED and result.accepted
+        codes = reception.reason_for(findings)
+        return Analysis(
+            report=report,
+            verdict=Verdict.ACCEPTED if accepted else Verdict.REJECTED,
+            findings=findings,
+            reason=None if accepted else (codes.reason if codes else None),
+            envelope=env,
+            structure=result.structure,
+        )
+
+    def _put_away(self, claim: Claim, verdict: Verdict) -> Path:
+        """Protocol step 4: accepted and rejected to ``var/archive``, the rest to ``var/error``."""
+        keep = verdict in (Verdict.ACCEPTED, Verdict.REJECTED)
+        folder = self.config.archive_dir if keep else self.config.error_dir
+        return outputs.move_original(
+            Path(claim.work_path), folder, claim.id_flux, claim.original_name
+        )
+
+    def _already_done(self, claim: Claim, row: sqlite3.Row, start: float) -> Outcome:
+        """A re-run of a flux already recorded: only put the original away (protocol step 4)."""
+        written = tuple(Path(p) for p in json.loads(row["outputs"] or "[]"))
+        verdict = Verdict(row["verdict"]) if row["verdict"] else Verdict.INADMISSIBLE
+        if Path(claim.work_path).exists():
+            written = (*written, self._put_away(claim, verdict))
+        outcome = Outcome(
+            id_flux=claim.id_flux,
+            file=claim.original_name,
+            channel=claim.channel,
+            syntax=row["syntax"] or "other",
+            verdict=verdict,
+            reason=row["reason"],
+            recipient_siret=row["recipient_siret"],
+            service_code=row["service_code"],
+            flux_status=flux_status(verdict),
+            statuses=PLATFORM_STATUSES if verdict is Verdict.ACCEPTED else (),
+            outputs=written,
+            error_count=row["error_count"] or 0,
+            duration_ms=round((time.perf_counter() - start) * 1000, 1),
+        )
+        self.log.info(
+            "flux.done", verdict=str(verdict), again=True, error_count=outcome.error_count
+        )
+        return outcome

@@ -1,0 +1,281 @@
+"""The daemon's share of steps 4 and 5 of the crash-safety protocol (``docs/architecture.md``).
+
+- :func:`recover` runs at start-up, before any new file is taken: a file in ``var/work/`` with
+  no row gets one (crash between rename and insert); a ``claimed`` row is returned to be
+  processed again; a ``done`` row whose original is still in ``var/work/`` is only put away.
+- :func:`set_aside` ends a flux the engine could not process in ``gateway.max_attempts``
+  attempts (retried after ``gateway.retry_seconds``, :mod:`edi_gateway.runtime.backoff`), or a file
+  that is no regular file: the original goes to ``var/error/``, a flux report (CPPFluxStatuts,
+  status 93, IN_INCIDENTE) goes to ``outbound/canaux/<application code>/``, the row becomes
+  ``done`` / ``inadmissible`` with the reason. Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+from edi_gateway.core import logs
+from edi_gateway.core import names as outputs
+from edi_gateway.core.config import Config
+from edi_gateway.core.model import Finding, Layer, Severity, Verdict
+from edi_gateway.ingest.claim import Claim, Claimer, is_regular, readable, split_work_name
+from edi_gateway.outputs import statusflow
+from edi_gateway.store.database import Store, utc_now
+
+SYMLINK = (
+    "GW-DAEMON-01",
+    "IRR_TYPE_F",
+    "lien symbolique : jamais suivi, mis de côté | EN: symbolic link: never followed, set aside",
+)
+NOT_REGULAR = (
+    "GW-DAEMON-02",
+    "IRR_TYPE_F",
+    "pas un fichier ordinaire (FIFO, socket, périphérique ...) | EN: not a regular file "
+    "(FIFO, socket, device ...)",
+)
+FAILED = (
+    "GW-DAEMON-03",
+    None,
+    "incident de traitement de la passerelle à chaque tentative ; merci de redéposer le flux "
+    "| EN: processing failed on every attempt; please send it again",
+)
+LOST = (
+    "GW-DAEMON-04",
+    None,
+    "original absent de var/work ; merci de redéposer le flux | EN: original missing from "
+    "var/work; please send it again",
+)
+#: ``Commentaire`` of a flux the gateway itself could not process (no ``IRR_*`` reason): an
+#: incident (CPP deposit-flux state ``IN_INCIDENTE``), not a verdict on the file's content.
+INCIDENT_COMMENT = (
+    "Incident de traitement (IN_INCIDENTE) : la passerelle n'a pas pu traiter ce flux ; "
+    "merci de le redéposer | EN: processing incident: the gateway could not process this flux; "
+    "please send it again"
+)
+
+
+def why_not_regular(path: Path) -> tuple[str, str | None, str] | None:
+    """The set-aside reason for a path that is not a regular file, or None when it is one."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):
+        return SYMLINK
+    return None if stat.S_ISREG(mode) else NOT_REGULAR
+
+
+def set_aside(
+    config: Config, store: Store, claim: Claim, why: tuple[str, str | None, str], detail: str = ""
+) -> Path | None:
+    """Give a flux its terminal status without the engine (protocol step 5).
+
+    Args:
+        config: gateway configuration (``error_dir``, ``outbound``, channels).
+        store: a store connection.
+        claim: the flux (its row exists, state ``claimed``).
+        why: ``(rule id, CPP reason code or None, message)``, e.g. :data:`SYMLINK`.
+        detail: extra text for the log and the report (exception type, attempts ...).
+
+    Returns:
+        Where the original is now in ``var/error/`` (None when it had vanished).
+
+    Raises:
+        StateError: the row could not be updated (the flux stays ``claimed``, retried later).
+    """
+    moved = _move_to_error(config, claim)
+    finish_set_aside(config, store, claim, why, detail, moved)
+    return moved
+
+
+def finish_set_aside(
+    config: Config,
+    store: Store,
+    claim: Claim,
+    why: tuple[str, str | None, str],
+    detail: str,
+    moved: Path | None,
+) -> None:
+    """Write the flux report (93) of a set-aside flux whose original is already at ``moved``
+    (``var/error``, or None when it is nowhere), mark the row ``done`` / ``inadmissible`` and
+    log ``flux.set_aside`` then ``flux.done`` (protocol step 5, also finished at start-up).
+
+    Raises:
+        StateError: the row could not be updated.
+    """
+    rule, reason, message = why
+    text = f"{message} ({detail})" if detail else message
+    report = _write_report(config, claim, rule, reason, text)
+    store.update_flux(
+        claim.id_flux,
+        state="done",
+        verdict=str(Verdict.INADMISSIBLE),
+        reason=reason or rule,
+        error_count=1,
+        work_path=None,
+        outputs=[readable(str(p)) for p in (moved, report) if p is not None],
+        finished_at=utc_now(),
+    )
+    log = logs.get_logger()
+    with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+        log.warning("flux.set_aside", rule=rule, reason=reason, message=text)
+        log.info("flux.done", verdict=str(Verdict.INADMISSIBLE), error_count=1, reason=rule)
+
+
+def _move_to_error(config: Config, claim: Claim) -> Path | None:
+    """Move the original from ``var/work`` to ``var/error``; a link or special file is renamed
+    as it is (never opened, never followed)."""
+    source = claim.work_path
+    if not os.path.lexists(source):
+        return None
+    if is_regular(source):
+        return outputs.move_original(source, config.error_dir, claim.id_flux, claim.original_name)
+    config.error_dir.mkdir(parents=True, exist_ok=True)
+    target = config.error_dir / source.name
+    source.rename(target)
+    return target
+
+
+def _write_report(
+    config: Config, claim: Claim, rule: str, reason: str | None, text: str
+) -> Path | None:
+    """Write the flux report (93, IN_INCIDENTE) of a set-aside flux; None if it failed."""
+    code = _application_code(config, claim.channel)
+    finding = Finding(
+        layer=Layer.DETECT, rule=rule, severity=Severity.ERROR, message=text, source="gateway"
+    )
+    try:
+        data = statusflow.flux_report(
+            id_flux=claim.id_flux,
+            receiver_id=code,
+            verdict=Verdict.INADMISSIBLE,
+            reason=reason,
+            findings=(finding,),
+            comment=INCIDENT_COMMENT if reason is None else None,
+        )
+        folder = outputs.supplier_folder(config.outbound, None, code)
+        interface = outputs.report_interface(outputs.inbound_interface(None))  # CSO1100A
+        name = outputs.flow_name(interface, code, claim.id_flux)
+        return outputs.write_atomic(folder / name, data, root=config.outbound)
+    except Exception as exc:  # the verdict is still recorded in the store
+        logs.get_logger().error("status.failed", error=type(exc).__name__, message=str(exc))
+        return None
+
+
+def _application_code(config: Config, channel_name: str) -> str:
+    for channel in config.channels:
+        if channel.name == channel_name:
+            return channel.application_code
+    return config.channels[0].application_code if config.channels else "EDIGW0"
+
+
+def put_away(config: Config, path: Path, id_flux: str, verdict: str | None) -> Path:
+    """Move the original of a ``done`` flux out of ``var/work``: ``var/archive`` for accepted and
+    rejected, ``var/error`` otherwise (protocol step 4, done again at start-up)."""
+    parsed = split_work_name(path.name)
+    name = parsed[1] if parsed else path.name
+    keep = verdict in (str(Verdict.ACCEPTED), str(Verdict.REJECTED))
+    folder = config.archive_dir if keep else config.error_dir
+    if not is_regular(path):
+        folder.mkdir(parents=True, exist_ok=True)
+        path.rename(folder / path.name)
+        return folder / path.name
+    return outputs.move_original(path, folder, id_flux, name)
+
+
+def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
+    """Start-up recovery; returns the claims to process again (oldest first).
+
+    Raises:
+        StateError: the database cannot be read or written.
+    """
+    log = logs.get_logger()
+    config.work_dir.mkdir(parents=True, exist_ok=True)
+    found: dict[str, Path] = {}
+    for entry in sorted(os.scandir(config.work_dir), key=lambda e: e.name):
+        parsed = split_work_name(entry.name)
+        if parsed is None:
+            log.warning("work.unknown_file", file=readable(entry.name))
+            continue
+        found[parsed[0]] = Path(entry.path)
+    claims: list[Claim] = []
+    for id_flux, path in found.items():
+        row = store.flux(id_flux)
+        name = split_work_name(path.name)[1]  # type: ignore[index]
+        if row is None:
+            claim = claimer.record(id_flux, claimer.channel_of(id_flux), path, name)
+            log.info("flux.claimed", id_flux=id_flux, file=claim.original_name, recovered=True)
+            claims.append(claim)
+        elif row["state"] == "done":
+            with contextlib.suppress(OSError, outputs.OutputError):
+                put_away(config, path, id_flux, row["verdict"])
+                log.info("flux.put_away", id_flux=id_flux, verdict=row["verdict"])
+        else:
+            claims.append(claim_of(row, path))
+    for row in store.fluxes(state="claimed"):
+        if row["id_flux"] not in found:
+            close_lost(config, store, row)
+    return sorted(claims, key=lambda c: c.id_flux)
+
+
+def find_work_file(config: Config, id_flux: str) -> Path | None:
+    """The ``var/work`` entry of ``id_flux`` (its name may hold bytes the row shows as \\xNN)."""
+    prefix = f"{id_flux}__"
+    with os.scandir(config.work_dir) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix):
+                return Path(entry.path)
+    return None
+
+
+def claim_of(row: sqlite3.Row, path: Path) -> Claim:
+    """The claim of a ``claimed`` flux row whose original is at ``path``."""
+    get = row.__getitem__
+    return Claim(
+        id_flux=get("id_flux"),
+        channel=get("channel"),
+        work_path=path,
+        original_name=get("original_name"),
+        sha256=get("sha256"),
+        size=get("size"),
+        received_at=get("received_at"),
+    )
+
+
+def close_lost(config: Config, store: Store, row: sqlite3.Row) -> None:
+    """A ``claimed`` row whose original is no longer in ``var/work``: give it a status.
+
+    Found as ``<IdFlux>__*`` in ``var/error``: a crash between the move and the report of
+    :func:`set_aside`; the set-aside is finished (93 report, ``inadmissible``, ``flux.done``),
+    with the reason read from the file kind (link, special file, else GW-DAEMON-03). Elsewhere or
+    nowhere: closed as :data:`LOST` (GW-DAEMON-04) with a 93 report, so every flux has a status.
+
+    Raises:
+        StateError: the row could not be updated.
+    """
+    in_error = _find_put_away(config.error_dir, row["id_flux"])
+    if in_error is not None:
+        why = why_not_regular(in_error) or FAILED
+        claim = claim_of(row, in_error)
+        finish_set_aside(config, store, claim, why, "set-aside finished after a restart", in_error)
+        return
+    elsewhere = _find_put_away(config.archive_dir, row["id_flux"])
+    with logs.bound_flux(row["id_flux"], row["original_name"], row["channel"]):
+        logs.get_logger().error("flux.failed", reason="original missing from var/work")
+    claim = claim_of(row, config.work_dir / outputs.archive_name(row["id_flux"], "x"))
+    finish_set_aside(config, store, claim, LOST, "", elsewhere)
+
+
+def _find_put_away(folder: Path, id_flux: str) -> Path | None:
+    """The first ``<IdFlux>__*`` entry of ``folder`` (None when absent or unreadable)."""
+    prefix = f"{id_flux}__"
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.startswith(prefix))
+    except OSError:
+        return None
+    return folder / names[0] if names else None

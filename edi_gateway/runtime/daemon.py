@@ -1,0 +1,310 @@
+"""The file-drop gateway: watch the inbound channels, claim complete files, feed the workers.
+
+One process watches; :mod:`edi_gateway.runtime.workers` processes. The main loop (one thread) does,
+every tick (0.1 s): take the observer's hints, sweep the channel folders every ``sweep_seconds``
+(the folder is the truth, events are only hints), claim the files that settled
+(:mod:`edi_gateway.ingest.claim`) while a worker is idle, and handle results and dead workers. The
+observer thread only queues paths (:mod:`edi_gateway.ingest.observer`). Start-up recovery and
+set-aside follow the crash-safety protocol (:mod:`edi_gateway.pipeline.recovery`); a failed attempt
+waits ``gateway.retry_seconds`` before the next one (:mod:`edi_gateway.runtime.backoff`). SIGTERM /
+SIGINT: stop taking files, wait up to ``stop_grace`` seconds for the files in progress, hand the
+others back (left ``claimed``, retried at the next start), log ``gateway.stopped``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import queue
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from edi_gateway import __version__
+from edi_gateway.core import logs
+from edi_gateway.core.config import Channel, Config
+from edi_gateway.core.errors import GatewayError, StateError
+from edi_gateway.ingest.claim import Claim, Claimer, Settler, readable, work_name
+from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
+from edi_gateway.ingest.observer import ChannelObserver
+from edi_gateway.pipeline import recovery
+from edi_gateway.runtime import locks as gateway_locks
+from edi_gateway.runtime.backoff import FailurePolicy
+from edi_gateway.runtime.workers import Died, Finished, WorkerPool, WorkerSpec
+from edi_gateway.store import fluxid
+from edi_gateway.store.database import Store
+
+TICK_SECONDS = 0.1
+
+
+class Gateway:
+    """The daemon.
+
+    Args:
+        config: gateway configuration.
+        spec: what workers build (default: the real engine, console logging off).
+        new_id: IdFlux source (default ``fluxid.new_id_flux``).
+        stop_grace: seconds to wait for files in progress after SIGTERM / SIGINT.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        spec: WorkerSpec | None = None,
+        new_id: Callable[[Store, str], str] = fluxid.new_id_flux,
+        stop_grace: float = 30.0,
+    ) -> None:
+        self.config = config
+        self.spec = spec or WorkerSpec(config=config)
+        # Claims draw ids with this gateway's instance unless a test gives its own source.
+        self.new_id = (
+            functools.partial(fluxid.new_id_flux, instance=config.instance)
+            if new_id is fluxid.new_id_flux
+            else new_id
+        )
+        self.stop_grace = stop_grace
+        self.stopping = False
+        self.stop_reason = "requested"
+        self.log = logs.get_logger()
+        self.hints: queue.SimpleQueue[tuple[str, Channel]] = queue.SimpleQueue()
+        self.settler = Settler(config.settle_seconds)
+        self.ready: deque[tuple[str, Channel]] = deque()
+        self.backlog: deque[Claim] = deque()
+        self.observer = ChannelObserver(config, self.hints)
+        self.next_sweep = 0.0
+        self.taken = 0
+        self.channel_folders = {str(c.folder) for c in config.channels}
+        self.subfolders_seen: set[str] = set()
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
+        """Ask the main loop to stop (signal handler; safe to call from any thread)."""
+        self.stopping = True
+        if signum is not None:
+            self.stop_reason = signal.Signals(signum).name
+
+    def run(self) -> int:
+        """Run until :meth:`request_stop` (or a signal). Returns the exit code: 0 after a clean
+        stop, 2 when another gateway holds the state folder, another gateway with the same
+        ``gateway.instance`` writes to the same outbound folder (:mod:`gateway_locks`), or the
+        database cannot be opened."""
+        lock = gateway_locks.hold_state_folder(self.config, self.log)
+        if lock is None:
+            return 2
+        outbound_lock = gateway_locks.hold_outbound(self.config, self.log)
+        if outbound_lock is None:
+            os.close(lock)
+            return 2
+        store = self._open_store()
+        if store is None:
+            os.close(outbound_lock)
+            os.close(lock)
+            return 2
+        with contextlib.suppress(ValueError):  # not the main thread (tests): no signals
+            signal.signal(signal.SIGTERM, self.request_stop)
+            signal.signal(signal.SIGINT, self.request_stop)
+        try:
+            self._serve(store)
+        finally:
+            store.close()
+            os.close(outbound_lock)
+            os.close(lock)
+        return 0
+
+    def _open_store(self, attempts: int = 20) -> Store | None:
+        """Open the database, retrying while another process holds a lock (a reader of a
+        database being created gets ``database is locked`` at once); None after ~10 s."""
+        for attempt in range(attempts):
+            try:
+                return Store(self.config.database)
+            except StateError as exc:
+                if attempt == attempts - 1:
+                    self.log.error("gateway.failed", message=str(exc))
+                time.sleep(0.5)
+        return None
+
+    def _serve(self, store: Store) -> None:
+        self.store = store
+        self.claimer = Claimer(self.config, store, self.new_id)
+        self.failures = FailurePolicy(self.config, store)
+        for channel in self.config.channels:
+            channel.folder.mkdir(parents=True, exist_ok=True)
+        self.backlog.extend(recovery.recover(self.config, store, self.claimer))
+        self.pool = WorkerPool(self.spec, self.config.worker_count)
+        self.pool.start()
+        self.log.info(
+            "gateway.started",
+            version=__version__,
+            pid=os.getpid(),
+            workers=len(self.pool.slots),
+            observer=self.config.observer,
+            channels=[c.name for c in self.config.channels],
+            recovered=len(self.backlog),
+        )
+        self.observer.start()
+        while not self.stopping:
+            try:
+                self._tick()
+            except Exception as exc:  # one bad moment never stops the gateway
+                self.log.error("gateway.error", error=type(exc).__name__, message=str(exc))
+                time.sleep(TICK_SECONDS)
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        self.log.info(
+            "gateway.stopping", reason=self.stop_reason, in_progress=len(self.pool.busy())
+        )
+        self.observer.stop()
+        events, handed_back = self.pool.stop(self.stop_grace)
+        for event in events:
+            self._handle(event)
+        for claim in handed_back:
+            with contextlib.suppress(GatewayError):
+                row = self.store.flux(claim.id_flux)
+                if row is not None and row["state"] == "claimed" and row["attempts"] > 0:
+                    self.store.update_flux(claim.id_flux, attempts=row["attempts"] - 1)
+        self.log.info(
+            "gateway.stopped",
+            reason=self.stop_reason,
+            taken=self.taken,
+            handed_back=len(handed_back) + len(self.backlog) + len(self.failures.retries),
+        )
+
+    # -- sweeps ----------------------------------------------------------------------------------
+
+    def sweep(self) -> int:
+        """Note every entry directly in each channel folder; returns how many were noted.
+
+        Sub-folders are never taken; one that is not itself a channel folder is logged once per
+        name (``channel.subfolder_ignored``, warning), not on every sweep."""
+        noted = 0
+        for channel in self.config.channels:
+            try:
+                with os.scandir(channel.folder) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            self._subfolder(channel, entry.path)
+                        else:
+                            self.settler.note(entry.path, channel)
+                            noted += 1
+            except OSError as exc:
+                self.log.error("channel.swept", channel=channel.name, message=str(exc))
+        self.log.debug("channel.swept", files=noted, pending=len(self.settler))
+        return noted
+
+    def _subfolder(self, channel: Channel, path: str) -> None:
+        """Log a sub-folder of a channel folder the first time it is seen (channel folders of
+        other channels, such as ``inbound/recipient-status``, are expected and not logged)."""
+        if path in self.subfolders_seen or path in self.channel_folders:
+            return
+        self.subfolders_seen.add(path)
+        self.log.warning(
+            "channel.subfolder_ignored",
+            channel=channel.name,
+            folder=readable(Path(path).name),
+            message="sub-folders are not watched: drop files directly in the channel folder",
+        )
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                path, channel = self.hints.get_nowait()
+                self.settler.note(path, channel)
+        if now >= self.next_sweep:
+            self.sweep()
+            self._reconcile()
+            self.next_sweep = now + self.config.sweep_seconds
+        self.ready.extend(self.settler.ripe())
+        self.backlog.extend(self.failures.retries.due())
+        paused = self.failures.deaths.paused()  # a systemic fault: take no file for a while
+        while not paused and self.pool.idle_count() and (self.backlog or self.ready):
+            claim = self.backlog.popleft() if self.backlog else self._take(*self.ready.popleft())
+            if claim is not None:
+                self._dispatch(claim)
+        # claim ahead, one spare per worker, while they work (the claim costs ~3 commits)
+        while not paused and self.ready and len(self.backlog) < self.pool.started_count():
+            claim = self._take(*self.ready.popleft())
+            if claim is not None:
+                self.backlog.append(claim)
+        for event in self.pool.wait(TICK_SECONDS):
+            self._handle(event)
+        self.observer.check()
+
+    def _reconcile(self) -> None:
+        """Claimed rows neither in progress nor queued (a dispatch that failed) are queued
+        again, so no claim waits for the next start."""
+        waiting = [*self.backlog, *self.pool.busy(), *self.failures.retries.claims()]
+        known = {c.id_flux for c in waiting}
+        for row in self.store.fluxes(state="claimed"):
+            if row["id_flux"] not in known:
+                path = self.config.work_dir / work_name(row["id_flux"], row["original_name"])
+                found = recovery.find_work_file(self.config, row["id_flux"]) or path
+                self.backlog.append(recovery.claim_of(row, found))
+
+    def _take(self, path: str, channel: Channel) -> Claim | None:
+        """Claim one settled file; log and defer it when the claim fails."""
+        self.settler.release(path)
+        try:
+            claim = self.claimer.claim(path, channel)
+        except (OSError, GatewayError) as exc:
+            name = readable(Path(path).name)
+            with logs.bound_flux("", name, channel.name):
+                self.log.error(
+                    "flux.failed", stage="claim", error=type(exc).__name__, message=str(exc)
+                )
+            self.settler.defer(path, self.config.sweep_seconds)
+            return None
+        if claim is not None:
+            self.taken += 1
+            with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+                self.log.info("flux.claimed", size=claim.size, sha256=claim.sha256[:16])
+        return claim
+
+    def _dispatch(self, claim: Claim) -> None:
+        """Send a claim to an idle worker, or end it here (set aside) per protocol step 5."""
+        row = self.store.flux(claim.id_flux)
+        if row is None or row["state"] != "claimed":
+            return
+        why = recovery.why_not_regular(Path(claim.work_path))
+        if why is not None:
+            recovery.set_aside(self.config, self.store, claim, why)
+            return
+        if not os.path.lexists(claim.work_path):
+            recovery.close_lost(self.config, self.store, row)
+            return
+        if row["attempts"] >= self.config.max_attempts:
+            detail = f"{row['attempts']} attempts"
+            recovery.set_aside(self.config, self.store, claim, recovery.FAILED, detail)
+            return
+        self.store.update_flux(claim.id_flux, attempts=row["attempts"] + 1)
+        self.pool.submit(claim)
+
+    def _handle(self, event: Finished | Died) -> None:
+        """A worker finished or died: check the row, put away or retry (protocol steps 4-5)."""
+        claim = event.claim
+        if isinstance(event, Finished) and event.ok:
+            self.failures.deaths.success()
+        if claim is None or (isinstance(event, Finished) and event.ok and self._is_done(claim)):
+            return
+        row = self.store.flux(claim.id_flux)
+        if row is not None and row["state"] == "done":
+            if os.path.lexists(claim.work_path):
+                recovery.put_away(self.config, Path(claim.work_path), claim.id_flux, row["verdict"])
+            return
+        if not self.stopping:  # retried after retry_seconds, or set aside (backoff.py)
+            died_on = event.worker if isinstance(event, Died) else None
+            if self.failures.failed(claim, died_on) is not None:
+                self.backlog.append(claim)
+
+    def _is_done(self, claim: Claim) -> bool:
+        row = self.store.flux(claim.id_flux)
+        return row is not None and row["state"] == "done" and not os.path.lexists(claim.work_path)

@@ -1,0 +1,84 @@
+"""The two locks a running gateway holds, so that two gateways never step on each other.
+
+- ``var/gateway.lock`` (:func:`hold_state_folder`): one gateway per state folder. Start-up
+  recovery takes back every ``claimed`` flux of ``var/``: a second gateway there would steal the
+  claims of the first.
+- ``outbound/.gateway-<instance>.lock`` (:func:`hold_outbound`): one gateway per
+  ``(outbound folder, gateway.instance)``. Two gateways with separate ``var/`` may share the
+  inbound and outbound folders, but each draws its IdFlux from its own database, counting from 1:
+  only ``gateway.instance`` (two digits of every IdFlux, :mod:`edi_gateway.store.fluxid`) keeps
+  their output names apart. A dot-file: whoever reads ``outbound/`` skips it.
+
+Both are ``flock`` locks (released by the kernel when the process dies, even by SIGKILL); the
+file holds the pid of the holder, for the operator. Each function returns the open file
+descriptor to keep (close it to release), or None after logging ``gateway.failed`` with what to
+do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+from edi_gateway.core.config import Config
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+STATE_LOCK = "gateway.lock"
+OUTBOUND_LOCK = ".gateway-{instance:02d}.lock"
+
+
+def outbound_lock_path(config: Config) -> Path:
+    """``outbound/.gateway-<instance, 2 digits>.lock``."""
+    return config.outbound / OUTBOUND_LOCK.format(instance=config.instance)
+
+
+def hold_state_folder(config: Config, log: Any) -> int | None:
+    """Hold ``var/gateway.lock``; None (logged) when another gateway uses this state folder."""
+    return _hold(config.state_dir / STATE_LOCK, log, "another gateway uses this state folder")
+
+
+def hold_outbound(config: Config, log: Any) -> int | None:
+    """Hold ``outbound/.gateway-<instance>.lock``; None (logged) when another gateway with the
+    same ``gateway.instance`` writes into the same outbound folder."""
+    path = outbound_lock_path(config)
+    taken = (
+        f"another gateway with gateway.instance = {config.instance} writes to "
+        f"{config.outbound} (it holds {path.name}): give each gateway that shares this outbound "
+        "folder its own gateway.instance (0-99) in its config.toml"
+    )
+    return _hold(path, log, taken)
+
+
+def _hold(path: Path, log: Any, taken: str) -> int | None:
+    """Open (create) ``path``, take an exclusive non-blocking flock, write our pid.
+
+    Opened with ``O_NOFOLLOW | O_CLOEXEC``: a symbolic link planted under the lock's name is
+    never followed (its target would be truncated); the gateway refuses to start instead.
+    """
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        if path.is_symlink():
+            why = "it is a symbolic link, never followed: remove it, the gateway creates the file"
+        log.error("gateway.failed", message=f"{path}: cannot open: {why}")
+        return None
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            log.error("gateway.failed", message=taken)
+            return None
+    with contextlib.suppress(OSError):
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd

@@ -1,0 +1,85 @@
+"""IdFlux: the 25-character identifier Chorus Pro gives every EDI flux.
+
+Shape (``../shared/domain/chorus-pro.md`` §1.3, AIFE "Dossier de spécifications externes FE -
+Dossier général" §3.4.5): the sender's 6-character application code followed by a 19-character
+sequence, recommended as ``<4-digit interface number><15 digits>``. **Choice**: the 15 digits are
+``<2-digit gateway instance><13-digit counter>``, so the whole IdFlux is::
+
+    EDIGW1   1100        00                 0000000000042
+    app code interface   gateway.instance   counter (store sequence idflux:<app code>)
+
+= ``EDIGW11100000000000000042``. The counter comes from the store's ``sequence`` table, one
+counter per application code, so two worker processes of one gateway never draw the same IdFlux;
+the instance (``gateway.instance`` in config.toml, 0-99) keeps two gateways with separate
+``var/`` but one ``outbound/`` apart: their counters both start at 1, their instances differ.
+Instance 0 gives the same ids as before the instance existed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from edi_gateway.core.config import APPLICATION_CODE
+from edi_gateway.core.errors import ConfigError
+from edi_gateway.store.database import Store
+
+ID_FLUX = re.compile(r"^[A-Z0-9]{6}[0-9]{4}[0-9]{15}$")
+INTERFACE_NUMBER = re.compile(r"^[0-9]{4}$")
+SEQUENCE_DIGITS = 15  # instance + counter
+INSTANCE_DIGITS = 2
+COUNTER_DIGITS = SEQUENCE_DIGITS - INSTANCE_DIGITS  # 13
+
+
+def sequence_name(application_code: str) -> str:
+    """Return the store counter name used for ``application_code`` (``idflux:<code>``)."""
+    return f"idflux:{application_code}"
+
+
+def new_id_flux(
+    store: Store,
+    application_code: str,
+    interface_number: str = "1100",
+    instance: int = 0,
+) -> str:
+    """Draw a new IdFlux for a flux received on a channel (or a flow the gateway emits).
+
+    Args:
+        store: the gateway store; its counter ``idflux:<application_code>`` is incremented
+            atomically (safe across processes).
+        application_code: the channel's 6-character application code (``[A-Z0-9]{6}``).
+        interface_number: the 4 digits of the interface code (``1100`` for FSO1100A).
+        instance: the gateway instance, 0-99; None: the ``gateway.instance`` of the
+            ``gateway.instance`` of the configuration (0 when not given).
+
+    Returns:
+        A 25-character IdFlux: code (6) + interface (4) + instance (2) + counter (13).
+
+    Raises:
+        ConfigError: the application code, interface number or instance has the wrong shape,
+            or the counter went past 13 digits.
+        StateError: the store could not be written.
+    """
+    if not APPLICATION_CODE.match(application_code):
+        raise ConfigError(f"application code {application_code!r} must be 6 characters A-Z 0-9")
+    if not INTERFACE_NUMBER.match(interface_number):
+        raise ConfigError(f"interface number {interface_number!r} must be 4 digits")
+    number = instance
+    if not 0 <= number < 10**INSTANCE_DIGITS:
+        raise ConfigError(f"gateway instance {number!r} must be 0 to 99")
+    value = store.next_value(sequence_name(application_code))
+    if value >= 10**COUNTER_DIGITS:
+        raise ConfigError(f"IdFlux sequence of {application_code} is exhausted")
+    return (
+        f"{application_code}{interface_number}"
+        f"{number:0{INSTANCE_DIGITS}d}{value:0{COUNTER_DIGITS}d}"
+    )
+
+
+def instance_in(id_flux: str) -> int:
+    """The gateway instance written in an IdFlux this gateway drew (characters 11-12)."""
+    return int(id_flux[10:12])
+
+
+def is_id_flux(value: str) -> bool:
+    """Tell whether ``value`` has the IdFlux shape this gateway draws (25 characters)."""
+    return bool(ID_FLUX.match(value))
