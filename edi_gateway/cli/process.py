@@ -127,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         logs.configure(config, console=False)  # the log file only: stdout stays the report
+        logs.log_config_in_force(config)
     except OSError:
         logs.configure(None, console=False)
     engine = Engine(config)

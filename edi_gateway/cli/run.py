@@ -35,4 +35,5 @@ def run(args: argparse.Namespace) -> int:
     """
     config = config_module.load(args.config)
     logs.configure(config, console=True)
+    logs.log_config_in_force(config)
     return Gateway(config, spec=WorkerSpec(config=config, console=True)).run()

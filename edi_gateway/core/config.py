@@ -2,6 +2,11 @@
 
 Paths in the file are relative to the file itself and come back absolute. Unknown keys, wrong
 types and bad values raise :class:`~edi_gateway.core.errors.ConfigError` naming the file and key.
+
+Which file is in force (:func:`choose`): ``--config FILE`` when given; else ``./config.toml`` when
+the current folder has one; else the packaged demo config (:func:`resources.demo_config`). The
+demo config is read-only where it is installed, so its state, inbound and outbound paths are taken
+relative to the current folder instead (its ``structures`` file stays the packaged one).
 """
 
 from __future__ import annotations
@@ -14,11 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edi_gateway.core import resources
 from edi_gateway.core.errors import ConfigError
 
 ACCEPTS = ("invoices", "recipient-status")
 APPLICATION_CODE = re.compile(r"^[A-Z0-9]{6}$")
-DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
+DEFAULT_CONFIG = resources.demo_config()
+#: Where the configuration in force came from (:attr:`Config.source`).
+FROM_OPTION = "--config"
+FROM_CURRENT_FOLDER = "./config.toml"
+FROM_PACKAGED_DEMO = "packaged demo"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +72,7 @@ class Config:
     instance: int = 0
     max_attempts: int = 3
     retry_seconds: tuple[float, ...] = (2.0, 10.0)
+    source: str = FROM_OPTION
 
     @property
     def worker_count(self) -> int:
@@ -122,24 +133,41 @@ _CHANNEL_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def load(path: Path | str | None = None) -> Config:
+def choose(path: Path | str | None, cwd: Path | None = None) -> tuple[Path, str]:
+    """The configuration file in force and where it came from (one of ``FROM_*``).
+
+    ``path`` (the ``--config`` option) wins; else ``<cwd>/config.toml`` when it is a file; else
+    the packaged demo config. ``cwd`` defaults to the current folder.
+    """
+    if path:
+        return Path(path).resolve(), FROM_OPTION
+    here = (cwd or Path.cwd()) / "config.toml"
+    if here.is_file():
+        return here.resolve(), FROM_CURRENT_FOLDER
+    return DEFAULT_CONFIG, FROM_PACKAGED_DEMO
+
+
+def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
     """Read and check a gateway configuration.
 
     Args:
-        path: the TOML file; the shipped ``config.toml`` when None.
+        path: the TOML file (``--config``); None = :func:`choose` (``./config.toml``, then the
+            packaged demo config).
+        cwd: the current folder (for tests); None = :func:`Path.cwd`.
 
     Returns:
-        The configuration with every path absolute.
+        The configuration with every path absolute and ``source`` saying which file it is.
 
     Raises:
         ConfigError: the file is missing, not TOML, has unknown keys, or a bad value.
     """
-    file = Path(path or DEFAULT_CONFIG).resolve()
+    file, source = choose(path, cwd)
     data = read_toml(file)
     _check_keys(file, "", data, {"gateway": dict, "validation": dict, "channel": list})
     gateway = _section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
     validation = _section(file, data, "validation", _VALIDATION_KEYS)
-    root = file.parent
+    # The packaged demo config lives where the package is installed: its state goes here.
+    root = (cwd or Path.cwd()).resolve() if source == FROM_PACKAGED_DEMO else file.parent
     channels = tuple(_channel(file, root, i, c) for i, c in enumerate(data.get("channel", [])))
     config = Config(
         path=file,
@@ -149,7 +177,7 @@ def load(path: Path | str | None = None) -> Config:
         log_file=root / gateway["log_file"],
         log_level=gateway["log_level"],
         outbound=root / gateway["outbound"],
-        structures=root / gateway["structures"],
+        structures=file.parent / gateway["structures"],
         workers=gateway["workers"],
         observer=gateway["observer"],
         poll_seconds=float(gateway["poll_seconds"]),
@@ -161,6 +189,7 @@ def load(path: Path | str | None = None) -> Config:
         instance=gateway["instance"],
         max_attempts=gateway["max_attempts"],
         retry_seconds=_seconds(file, "gateway.retry_seconds", gateway["retry_seconds"]),
+        source=source,
     )
     _check_values(config)
     return config
@@ -291,11 +320,12 @@ def _within(folder: Path, other: Path) -> bool:
 def add_config_argument(parser: Any) -> None:
     """Add the ``--config FILE`` option every command shares to an argparse ``parser``.
 
-    The help names the real default: the ``config.toml`` shipped beside the package (for an
-    editable install, the repository's), not a ``config.toml`` in the current directory.
+    The help names the real default (:func:`choose`): ``./config.toml`` when the current folder
+    has one, else the packaged demo config, whose path it prints.
     """
     parser.add_argument(
         "--config",
         metavar="FILE",
-        help=f"gateway configuration (default: {DEFAULT_CONFIG})",
+        help="gateway configuration (default: ./config.toml when the current folder has one, "
+        f"else the packaged demo config {DEFAULT_CONFIG}, with its state in the current folder)",
     )

@@ -355,3 +355,12 @@ def stage(name: str, **fields: Any) -> Iterator[MutableMapping[str, Any]]:
 def elapsed_ms(start: float) -> float:
     """Milliseconds since ``start`` (a ``time.perf_counter()`` value), rounded to 0.1 ms."""
     return round((time.perf_counter() - start) * 1000, 1)
+
+
+def log_config_in_force(config: Config) -> None:
+    """Log ``gateway.config``: the configuration file in force and where it came from
+    (``--config``, ``./config.toml`` or the packaged demo config). Commands that log call it
+    right after :func:`configure`, so it is their first line."""
+    structlog.get_logger("edi_gateway").info(
+        "gateway.config", config=str(config.path), source=config.source
+    )

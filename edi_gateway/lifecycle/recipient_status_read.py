@@ -18,17 +18,16 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from lxml import etree
 
-from edi_gateway.core import xmlsafe
+from edi_gateway.core import resources, xmlsafe
 from edi_gateway.core.model import Finding, Layer, Severity
 from edi_gateway.lifecycle.table import EN
 
 UNIT = "CPPFactureStatutUnitaire"
 #: Our own schema of what a recipient may send (a stricter subset of AIFE's CPPStatut V1_19).
-SCHEMA = Path(__file__).resolve().parents[2] / "xsd" / "cpp-statut-destinataire.xsd"
+SCHEMA = resources.data_file("xsd", "cpp-statut-destinataire.xsd")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,10 +17,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from edi_gateway.core import resources
 from edi_gateway.core.config import read_toml
 from edi_gateway.core.errors import ConfigError
 
-DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "rules" / "lifecycle.toml"
+DEFAULT_TABLE = resources.data_file("rules", "lifecycle.toml")
 _MOTIF_RULES = ("required", "optional", "none")
 _ATTACHMENT_RULES = ("required", "none")
 _STATUS_KEYS: dict[str, type] = {

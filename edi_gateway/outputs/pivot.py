@@ -21,13 +21,13 @@ from typing import Any
 
 from lxml import etree
 
-from edi_gateway.core import xmlsafe
+from edi_gateway.core import resources, xmlsafe
 from edi_gateway.core.errors import ArtefactError
 from edi_gateway.core.model import Envelope, Syntax
 from edi_gateway.core.xmltext import xml_compatible
 from edi_gateway.outputs.statusflow import PLATFORM_ID, PLATFORM_LABEL, supplier_from_envelope
 
-XSLT_DIR = Path(__file__).resolve().parents[2] / "xslt"
+XSLT_DIR = resources.data_root() / "xslt"
 STYLESHEETS = {
     Syntax.UBL_INVOICE: "pivot-ubl.xsl",
     Syntax.UBL_CREDIT_NOTE: "pivot-ubl.xsl",

@@ -12,14 +12,13 @@ import functools
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from lxml import etree
 
-from edi_gateway.core import xmlsafe
+from edi_gateway.core import resources, xmlsafe
 from edi_gateway.core.model import Envelope, Syntax
 
-ENVELOPE_XSL = Path(__file__).resolve().parents[2] / "xslt" / "envelope.xsl"
+ENVELOPE_XSL = resources.data_file("xslt", "envelope.xsl")
 
 # BT-23 values kept as they are: historic CPP cadres (CPPFacturePivot: A1..A10, A12..A25; the API
 # adds A11) and the 2026 reform billing frameworks (FNFE-MPE Flux 2 schematron v1.4, BR-FR-08).

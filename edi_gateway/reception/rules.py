@@ -19,18 +19,17 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from types import MappingProxyType
 
 from lxml import etree
 
-from edi_gateway.core import xmlsafe
+from edi_gateway.core import resources, xmlsafe
 from edi_gateway.core.model import Envelope, Finding, Layer, Severity, Syntax
 from edi_gateway.reception.structures import Directory, Structure
 from edi_gateway.store.database import Store
 from edi_gateway.validation import schematron
 
-RULES_XSL = Path(__file__).resolve().parents[2] / "rules" / "cpp-reception.xsl"
+RULES_XSL = resources.data_file("rules", "cpp-reception.xsl")
 RULESET_NAME = "cpp-reception"
 RULESET_VERSION = "1"
 DUPLICATE_INVOICE = "CPP-DUP-01"
