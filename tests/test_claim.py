@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from edi_gateway.core import config as config_module
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files
 from edi_gateway.ingest.claim import (
     Claimer,
     Settler,
@@ -220,9 +220,7 @@ def test_a_long_name_keeps_its_extension_from_work_to_archive(tmp_path, raw):
     work = tmp_path / "work" / name
     work.parent.mkdir()
     work.write_bytes(b"x")
-    archived = outputs.move_original(
-        work, tmp_path / "archive", id_flux, readable(os.fsdecode(raw))
-    )
+    archived = files.move_original(work, tmp_path / "archive", id_flux, readable(os.fsdecode(raw)))
     assert os.fsencode(archived.name) == encoded
 
 
@@ -232,7 +230,7 @@ def test_non_utf8_bytes_of_a_name_are_kept_in_the_archive(tmp_path):
     raw = os.fsdecode(b"bad\xff\xfeutf8.xml")
     work = tmp_path / work_name(id_flux, raw)
     work.write_bytes(b"x")
-    archived = outputs.move_original(work, tmp_path / "archive", id_flux, readable(raw))
+    archived = files.move_original(work, tmp_path / "archive", id_flux, readable(raw))
     assert os.listdir(os.fsencode(tmp_path / "archive")) == [
         id_flux.encode() + b"__bad\xff\xfeutf8.xml"
     ]
@@ -250,7 +248,7 @@ def test_recovery_finishes_a_set_aside_cut_by_a_crash(gateway):
     config, store, claimer = gateway
     (config.channels[0].folder / "a.xml").write_bytes(b"<a/>")
     claim = claimer.claim(str(config.channels[0].folder / "a.xml"), config.channels[0])
-    moved = outputs.move_original(claim.work_path, config.error_dir, claim.id_flux, "a.xml")
+    moved = files.move_original(claim.work_path, config.error_dir, claim.id_flux, "a.xml")
     assert recovery.recover(config, store, claimer) == []
     row = store.flux(claim.id_flux)
     assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "GW-DAEMON-03")

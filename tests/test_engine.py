@@ -15,10 +15,10 @@ from structlog.testing import capture_logs
 
 from edi_gateway.core import config as config_module
 from edi_gateway.core import logs
-from edi_gateway.core.errors import GatewayError, StateError
+from edi_gateway.core.errors import GatewayError, OutputError, StateError
 from edi_gateway.core.model import Finding, Layer, Severity, Verdict
-from edi_gateway.core.names import OutputError
-from edi_gateway.ingest.claim import Claim, readable, work_name
+from edi_gateway.core.records import Claim
+from edi_gateway.ingest.claim import readable, work_name
 from edi_gateway.outputs.delivery_plan import Plan
 from edi_gateway.pipeline import recovery
 from edi_gateway.pipeline.engine import Engine

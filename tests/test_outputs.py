@@ -7,18 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files, names
+from edi_gateway.core.errors import OutputError
+from edi_gateway.core.files import move_original, write_atomic
 from edi_gateway.core.names import (
     NO_SERVICE,
-    OutputError,
     archive_name,
     flow_name,
     is_safe_component,
-    move_original,
     recipient_folder,
     safe_component,
     supplier_folder,
-    write_atomic,
 )
 
 
@@ -87,9 +86,9 @@ def test_safe_component_of_nothing_is_the_fallback() -> None:
 def test_different_values_never_share_a_folder() -> None:
     """'A/B' and 'A_B', ids sharing their first 100 characters, '..' and '.': all distinct."""
     values = ["A/B", "A_B", "A:B", "A" * 120 + "1", "A" * 120 + "2", "..", ".", "-rf", "rf"]
-    names = [safe_component(v) for v in values]
-    assert len(set(names)) == len(values)
-    assert all(len(n) <= 100 for n in names)
+    made = [safe_component(v) for v in values]
+    assert len(set(made)) == len(values)
+    assert all(len(n) <= 100 for n in made)
 
 
 def test_safe_component_caps_length() -> None:
@@ -177,9 +176,9 @@ def test_move_interrupted_after_the_link_is_completed_without_a_copy(tmp_path: P
     work.mkdir()
     src = work / "EDIGW11100000000000000007__f.xml"
     src.write_bytes(b"<Invoice/>")
-    first = outputs.move_original(src, archive, "EDIGW11100000000000000007", "f.xml")
+    first = files.move_original(src, archive, "EDIGW11100000000000000007", "f.xml")
     os.link(first, src)  # the work entry as the crash left it: a second link to the same file
-    again = outputs.move_original(src, archive, "EDIGW11100000000000000007", "f.xml")
+    again = files.move_original(src, archive, "EDIGW11100000000000000007", "f.xml")
     assert again == first
     assert sorted(p.name for p in archive.iterdir()) == [first.name]
     assert not src.exists()
@@ -192,9 +191,9 @@ def test_move_interrupted_after_a_copy_is_completed_without_a_copy(tmp_path: Pat
     archive.mkdir()
     src = work / "EDIGW11100000000000000008__g.xml"
     src.write_bytes(b"<Invoice>g</Invoice>")
-    name = outputs.archive_name("EDIGW11100000000000000008", "g.xml")
+    name = names.archive_name("EDIGW11100000000000000008", "g.xml")
     (archive / name).write_bytes(b"<Invoice>g</Invoice>")
-    moved = outputs.move_original(src, archive, "EDIGW11100000000000000008", "g.xml")
+    moved = files.move_original(src, archive, "EDIGW11100000000000000008", "g.xml")
     assert moved == archive / name
     assert sorted(p.name for p in archive.iterdir()) == [name]
 
@@ -206,9 +205,9 @@ def test_a_different_file_under_the_name_is_never_replaced(tmp_path: Path) -> No
     archive.mkdir()
     src = work / "EDIGW11100000000000000009__h.xml"
     src.write_bytes(b"<Invoice>new</Invoice>")
-    name = outputs.archive_name("EDIGW11100000000000000009", "h.xml")
+    name = names.archive_name("EDIGW11100000000000000009", "h.xml")
     (archive / name).write_bytes(b"<Invoice>old</Invoice>")
-    moved = outputs.move_original(src, archive, "EDIGW11100000000000000009", "h.xml")
+    moved = files.move_original(src, archive, "EDIGW11100000000000000009", "h.xml")
     assert moved.name == f"{name}.1"
     assert (archive / name).read_bytes() == b"<Invoice>old</Invoice>"
 
@@ -230,7 +229,7 @@ def test_a_long_dropped_name_is_written_to_outbound_cut_with_its_extension(
     name = archive_name("GW01-20260101-000000-000001", readable)
     target = write_atomic(tmp_path / name, b"data")
     assert target.read_bytes() == b"data"
-    assert len(os.fsencode(target.name)) <= outputs.ARCHIVE_NAME_MAX
+    assert len(os.fsencode(target.name)) <= names.ARCHIVE_NAME_MAX
     assert target.suffix == raw_name[-4:].decode()
     target.name.encode("utf-8")  # whole characters only: never a cut sequence
     assert [p.name for p in tmp_path.iterdir()] == [name]

@@ -10,7 +10,7 @@ import pytest
 
 from edi_gateway.core.config import Config
 from edi_gateway.core.model import Layer, Verdict
-from edi_gateway.ingest.claim import Claim
+from edi_gateway.core.records import Claim
 from edi_gateway.lifecycle import recipient_status
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.store.database import Store

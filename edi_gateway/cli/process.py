@@ -32,8 +32,8 @@ from edi_gateway.core import logs
 from edi_gateway.core.config import Channel, Config, add_config_argument
 from edi_gateway.core.errors import ConfigError, GatewayError
 from edi_gateway.core.model import Finding, Layer, Severity, Verdict
+from edi_gateway.core.records import Claim
 from edi_gateway.core.terminal import printable
-from edi_gateway.ingest.claim import Claim
 from edi_gateway.pipeline import recovery
 from edi_gateway.pipeline.outcome import Outcome, flux_status
 

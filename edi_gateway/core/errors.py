@@ -5,8 +5,15 @@ configuration, disk or engine is an exception::
 
     GatewayError
      ├── ConfigError        config.toml or a rules/ file is missing or invalid
+     │    └── LogFileError  the log file cannot be opened (core.logs; also an OSError)
      ├── ArtefactError      a schema or stylesheet cannot be found or compiled
-     └── StateError         the SQLite state cannot be read or written
+     │    └── PivotError    the pivot transform failed (outputs.pivot)
+     ├── StateError         the SQLite state cannot be read or written
+     └── OutputError        an output cannot be written or an original put away
+
+Outside the tree: ``readlimit.NotRegularFile`` (an ``OSError``: a path that is no regular
+file), ``lifecycle.table.UnknownStatus`` (a ``LookupError``) and ``cli.validate.UsageError``
+(bad command-line arguments, exit code 2). tests/test_layout.py checks this list is whole.
 """
 
 
@@ -23,4 +30,8 @@ class ArtefactError(GatewayError):
 
 
 class StateError(GatewayError):
-    """The gateway's SQLite state cannot be read or written."""
+    """The gateway's database (the ledger) cannot be read or written."""
+
+
+class OutputError(GatewayError):
+    """An output file or folder cannot be written, or an original cannot be put away."""

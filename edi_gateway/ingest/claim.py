@@ -23,41 +23,17 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files, names
 from edi_gateway.core.config import Channel, Config
+from edi_gateway.core.records import Claim
 from edi_gateway.store import fluxid
 from edi_gateway.store.database import Store, utc_now
 
 TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".filepart", ".swp", "~")
-NAME_MAX = outputs.NAME_MAX  # bytes in one path component (Linux, most filesystems)
+NAME_MAX = names.NAME_MAX  # bytes in one path component (Linux, most filesystems)
 SEPARATOR = "__"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Claim:
-    """A file the gateway owns: moved into ``var/work/`` and recorded (state ``claimed``).
-
-    Attributes:
-        id_flux: the 25-character IdFlux drawn for it.
-        channel: name of the channel it came from.
-        work_path: where it is now, ``var/work/<IdFlux>__<name>``.
-        original_name: its name when dropped, readable form (see :func:`readable`).
-        sha256: hex digest of its bytes ("" for a non-regular file, never opened, and for a
-            file over ``max_file_bytes``: the engine declares it inadmissible).
-        size: bytes (0 for a non-regular file).
-        received_at: ISO 8601 UTC time of the claim.
-    """
-
-    id_flux: str
-    channel: str
-    work_path: Path
-    original_name: str
-    sha256: str
-    size: int
-    received_at: str
 
 
 def is_temporary(name: str) -> bool:
@@ -72,9 +48,9 @@ def readable(name: str) -> str:
 
 
 def work_name(id_flux: str, name: str) -> str:
-    """``<IdFlux>__<name>`` (``outputs.archive_name``): the name cut so that the whole component
+    """``<IdFlux>__<name>`` (``names.archive_name``): the name cut so that the whole component
     fits in 255 bytes with room for a ``.N`` suffix; the extension is kept."""
-    return outputs.archive_name(id_flux, name)
+    return names.archive_name(id_flux, name)
 
 
 def split_work_name(name: str) -> tuple[str, str] | None:
@@ -209,7 +185,7 @@ class Claimer:
             Path(path).rename(target)
         except FileNotFoundError:
             return None
-        outputs.fsync_folder(self.config.work_dir)
+        files.fsync_folder(self.config.work_dir)
         return self.record(id_flux, channel, target, name)
 
     def record(self, id_flux: str, channel: Channel, work_path: Path, name: str) -> Claim:

@@ -15,10 +15,11 @@ import hashlib
 import os
 from pathlib import Path
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.readlimit import Bounded
-from edi_gateway.ingest.claim import Claim, readable, work_name
+from edi_gateway.core.records import Claim
+from edi_gateway.ingest.claim import readable, work_name
 from edi_gateway.store.database import Store, utc_now
 
 #: Hard-link a user file into var/work (a seam: tests simulate a cross-device link here).
@@ -43,7 +44,7 @@ def record(
     """
     work = config.work_dir / work_name(id_flux, path.name)
     if read.complete:
-        outputs.write_atomic(work, read.data)
+        files.write_atomic(work, read.data)
     else:
         link_or_head(path, work, read.data)
     claim = Claim(
@@ -79,4 +80,4 @@ def link_or_head(source: Path, work: Path, head: bytes) -> None:
         work.parent.mkdir(parents=True, exist_ok=True)
         _hard_link(source, work)
     except OSError:
-        outputs.write_atomic(work, head)
+        files.write_atomic(work, head)

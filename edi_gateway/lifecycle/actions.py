@@ -33,7 +33,7 @@ from pathlib import Path
 
 import structlog
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files, names
 from edi_gateway.core.config import Config
 from edi_gateway.core.readlimit import read_bounded
 from edi_gateway.lifecycle import flows as lifecycle_flows
@@ -350,8 +350,8 @@ def _commit(
             return None
         kept = lifecycle_flows.keep_attachment(row, request, id_flux or "")
         flows = tuple(
-            outputs.write_atomic(
-                folder / outputs.flow_name(INTERFACE, code, id_flux or ""),
+            files.write_atomic(
+                folder / names.flow_name(INTERFACE, code, id_flux or ""),
                 lifecycle_flows.flow(row, request, moment, id_flux or "", code),
                 root=request.outbound,
             )

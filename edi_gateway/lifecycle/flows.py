@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files, names
 from edi_gateway.core.config import Config
 from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Envelope
@@ -74,11 +74,9 @@ def sides(
     found: list[tuple[Path, str]] = []
     if reported:
         seller = row["seller_id"] or row["seller_key"]
-        found.append(
-            (outputs.supplier_folder(config.outbound, seller, supplier_code), supplier_code)
-        )
+        found.append((names.supplier_folder(config.outbound, seller, supplier_code), supplier_code))
     if request.actor is Actor.SUPPLIER:
-        folder = outputs.recipient_folder(
+        folder = names.recipient_folder(
             config.outbound, row["recipient_siret"], row["service_code"]
         )
         found.append((folder, request.recipient_code or _recipient_code(config, supplier_code)))
@@ -139,10 +137,10 @@ def keep_attachment(row: sqlite3.Row, request: StatusRequest, id_flux: str) -> P
     """
     if request.attachment is None:
         return None
-    folder = outputs.recipient_folder(request.outbound, row["recipient_siret"], row["service_code"])
+    folder = names.recipient_folder(request.outbound, row["recipient_siret"], row["service_code"])
     name, data = request.attachment
-    path = folder / outputs.archive_name(id_flux, name)
-    return outputs.write_atomic(path, data, root=request.outbound)
+    path = folder / names.archive_name(id_flux, name)
+    return files.write_atomic(path, data, root=request.outbound)
 
 
 def flow(

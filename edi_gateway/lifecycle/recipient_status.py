@@ -20,8 +20,7 @@ from typing import Any
 
 import structlog
 
-from edi_gateway.core import names as outputs
-from edi_gateway.core import xmlsafe
+from edi_gateway.core import files, xmlsafe
 from edi_gateway.core.config import Config
 from edi_gateway.core.model import Layer, Verdict
 from edi_gateway.lifecycle.recipient_status_apply import REPORT_INTERFACE as REPORT_INTERFACE
@@ -179,4 +178,4 @@ def _put_away(config: Config, claim: Any, verdict: Verdict) -> Path | None:
         return None
     keep = verdict in (Verdict.ACCEPTED, Verdict.REJECTED)
     folder = config.archive_dir if keep else config.error_dir
-    return outputs.move_original(work, folder, claim.id_flux, claim.original_name)
+    return files.move_original(work, folder, claim.id_flux, claim.original_name)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files, names
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.model import Finding, Layer, Verdict
 from edi_gateway.lifecycle import actions
@@ -312,9 +312,9 @@ def answer(
         findings=findings,
         comment=comment,
     )
-    folder = outputs.supplier_folder(config.outbound, None, channel.application_code)
-    name = outputs.flow_name(REPORT_INTERFACE, channel.application_code, id_flux)
-    path = outputs.write_atomic(folder / name, report, root=config.outbound)
+    folder = names.supplier_folder(config.outbound, None, channel.application_code)
+    name = names.flow_name(REPORT_INTERFACE, channel.application_code, id_flux)
+    path = files.write_atomic(folder / name, report, root=config.outbound)
     flows = tuple(flow for a in applied for flow in a.flows)
     return StatusFileOutcome(
         verdict=verdict,

@@ -1,7 +1,7 @@
 """The outputs of one flux, computed before anything is written, then written all-or-nothing.
 
 Job: hold the files :class:`edi_gateway.pipeline.delivery.Delivery` computed for one flux (path and
-bytes, in writing order), write them with :func:`edi_gateway.core.names.write_atomic`, and when a
+bytes, in writing order), write them with :func:`edi_gateway.core.files.write_atomic`, and when a
 write fails, remove the ones already on disk so that a retry or a set-aside starts clean
 (crash-safety protocol, ``docs/architecture.md``). Every planned name is derived from the
 flux's IdFlux, so removing them never touches another flux's files. It never decides what to
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files
+from edi_gateway.core.errors import OutputError
 from edi_gateway.core.model import Envelope
-from edi_gateway.core.names import OutputError
 from edi_gateway.outputs import statusflow
 
 
@@ -61,7 +61,7 @@ class Plan:
         """
         for path, data in self.files:
             try:
-                outputs.write_atomic(path, data, root=self.root)
+                files.write_atomic(path, data, root=self.root)
             except OutputError as exc:
                 blocker = file_in_the_way(path.parent)
                 if blocker is None:
@@ -81,7 +81,7 @@ class Plan:
                     path.unlink()
                     removed.append(path)
         for folder in {path.parent for path in removed}:
-            outputs.fsync_folder(folder)
+            files.fsync_folder(folder)
         return removed
 
 

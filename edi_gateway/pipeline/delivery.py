@@ -4,7 +4,7 @@ Job: protocol steps 2-3 of ``docs/architecture.md``. Inside one ``BEGIN IMMEDIAT
 re-check the duplicate-invoice rule (no other writer can slip in meanwhile), compute every output
 in memory (the flux report, CPPFluxStatuts, to the supplier side; for an accepted invoice the
 original and its CPPFacturePivot to the recipient folder and the invoice statuses 01, 02, 03,
-CPPFactureStatuts, to the supplier side), then write them with :func:`outputs.write_atomic` under
+CPPFactureStatuts, to the supplier side), then write them with :func:`files.write_atomic` under
 names derived from the IdFlux; then record the invoice, its status events and the flux verdict
 (state ``done``).
 
@@ -25,10 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import names
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.model import Envelope, Verdict
-from edi_gateway.ingest.claim import Claim
+from edi_gateway.core.records import Claim
 from edi_gateway.lifecycle.table import Lifecycle
 from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.delivery_plan import Plan, received_moment, seller_folder_key
@@ -188,8 +188,8 @@ class Delivery:
         """Compute every output of the flux into ``plan`` (nothing written): the flux report, and
         for an accepted invoice the original, the pivot and the invoice statuses."""
         app = channel.application_code
-        inbound = outputs.inbound_interface(a.report.detection)
-        supplier_dir = outputs.supplier_folder(
+        inbound = names.inbound_interface(a.report.detection)
+        supplier_dir = names.supplier_folder(
             self.config.outbound, seller_folder_key(a.envelope), app
         )
         report = statusflow.flux_report(
@@ -199,7 +199,7 @@ class Delivery:
             reason=a.reason,
             findings=a.findings,
         )
-        name = outputs.flow_name(outputs.report_interface(inbound), app, claim.id_flux)
+        name = names.flow_name(names.report_interface(inbound), app, claim.id_flux)
         plan.add(supplier_dir / name, report)
         if a.verdict is not Verdict.ACCEPTED or invoice_id is None or a.envelope is None:
             return
@@ -229,8 +229,8 @@ class Delivery:
         service = (
             a.structure.service(env.service_code) if a.structure and env.service_code else None
         )
-        recipient_dir = outputs.recipient_folder(self.config.outbound, siret, env.service_code)
-        plan.add(recipient_dir / outputs.archive_name(claim.id_flux, claim.original_name), data)
+        recipient_dir = names.recipient_folder(self.config.outbound, siret, env.service_code)
+        plan.add(recipient_dir / names.archive_name(claim.id_flux, claim.original_name), data)
         pivot = self.pivots.build(
             PivotInput(
                 id_flux=claim.id_flux,
@@ -247,7 +247,7 @@ class Delivery:
                 received=received_day(claim.received_at),
             )
         )
-        pivot_name = outputs.flow_name(outputs.PIVOT_INTERFACE, app, claim.id_flux)
+        pivot_name = names.flow_name(names.PIVOT_INTERFACE, app, claim.id_flux)
         plan.add(recipient_dir / pivot_name, pivot)
 
     def _invoice_statuses(
@@ -283,7 +283,7 @@ class Delivery:
             )
             for code, moment in zip(PLATFORM_STATUSES, moments, strict=True)
         ]
-        name = outputs.flow_name(outputs.INVOICE_STATUS_INTERFACE, app, claim.id_flux)
+        name = names.flow_name(names.INVOICE_STATUS_INTERFACE, app, claim.id_flux)
         plan.status_file = plan.add(
             folder / name,
             statusflow.invoice_statuses(plan.statuses, id_flux=claim.id_flux, receiver_id=app),

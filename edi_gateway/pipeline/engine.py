@@ -25,15 +25,13 @@ from pathlib import Path
 import structlog
 from lxml import etree
 
-from edi_gateway.core import names as outputs
-from edi_gateway.core import xmlsafe
+from edi_gateway.core import files, xmlsafe
 from edi_gateway.core.config import Channel, Config
-from edi_gateway.core.errors import GatewayError
+from edi_gateway.core.errors import GatewayError, OutputError
 from edi_gateway.core.model import Detection, Syntax, ValidationReport, Verdict
-from edi_gateway.core.names import OutputError
 from edi_gateway.core.readlimit import HEAD, Bounded, read_bounded
+from edi_gateway.core.records import Claim
 from edi_gateway.ingest import user_claim
-from edi_gateway.ingest.claim import Claim
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.pivot import PivotBuilder
@@ -298,7 +296,7 @@ class Engine:
         """Protocol step 4: accepted and rejected to ``var/archive``, the rest to ``var/error``."""
         keep = verdict in (Verdict.ACCEPTED, Verdict.REJECTED)
         folder = self.config.archive_dir if keep else self.config.error_dir
-        return outputs.move_original(
+        return files.move_original(
             Path(claim.work_path), folder, claim.id_flux, claim.original_name
         )
 

@@ -18,11 +18,12 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from edi_gateway.core import logs
-from edi_gateway.core import names as outputs
+from edi_gateway.core import files, logs, names
 from edi_gateway.core.config import Config
+from edi_gateway.core.errors import OutputError
 from edi_gateway.core.model import Finding, Layer, Severity, Verdict
-from edi_gateway.ingest.claim import Claim, Claimer, is_regular, readable, split_work_name
+from edi_gateway.core.records import Claim
+from edi_gateway.ingest.claim import Claimer, is_regular, readable, split_work_name
 from edi_gateway.outputs import statusflow
 from edi_gateway.store.database import Store, utc_now
 
@@ -133,7 +134,7 @@ def _move_to_error(config: Config, claim: Claim) -> Path | None:
     if not os.path.lexists(source):
         return None
     if is_regular(source):
-        return outputs.move_original(source, config.error_dir, claim.id_flux, claim.original_name)
+        return files.move_original(source, config.error_dir, claim.id_flux, claim.original_name)
     config.error_dir.mkdir(parents=True, exist_ok=True)
     target = config.error_dir / source.name
     source.rename(target)
@@ -157,10 +158,10 @@ def _write_report(
             findings=(finding,),
             comment=INCIDENT_COMMENT if reason is None else None,
         )
-        folder = outputs.supplier_folder(config.outbound, None, code)
-        interface = outputs.report_interface(outputs.inbound_interface(None))  # CSO1100A
-        name = outputs.flow_name(interface, code, claim.id_flux)
-        return outputs.write_atomic(folder / name, data, root=config.outbound)
+        folder = names.supplier_folder(config.outbound, None, code)
+        interface = names.report_interface(names.inbound_interface(None))  # CSO1100A
+        name = names.flow_name(interface, code, claim.id_flux)
+        return files.write_atomic(folder / name, data, root=config.outbound)
     except Exception as exc:  # the verdict is still recorded in the store
         logs.get_logger().error("status.failed", error=type(exc).__name__, message=str(exc))
         return None
@@ -184,7 +185,7 @@ def put_away(config: Config, path: Path, id_flux: str, verdict: str | None) -> P
         folder.mkdir(parents=True, exist_ok=True)
         path.rename(folder / path.name)
         return folder / path.name
-    return outputs.move_original(path, folder, id_flux, name)
+    return files.move_original(path, folder, id_flux, name)
 
 
 def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
@@ -211,7 +212,7 @@ def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
             log.info("flux.claimed", id_flux=id_flux, file=claim.original_name, recovered=True)
             claims.append(claim)
         elif row["state"] == "done":
-            with contextlib.suppress(OSError, outputs.OutputError):
+            with contextlib.suppress(OSError, OutputError):
                 put_away(config, path, id_flux, row["verdict"])
                 log.info("flux.put_away", id_flux=id_flux, verdict=row["verdict"])
         else:
@@ -266,7 +267,7 @@ def close_lost(config: Config, store: Store, row: sqlite3.Row) -> None:
     elsewhere = _find_put_away(config.archive_dir, row["id_flux"])
     with logs.bound_flux(row["id_flux"], row["original_name"], row["channel"]):
         logs.get_logger().error("flux.failed", reason="original missing from var/work")
-    claim = claim_of(row, config.work_dir / outputs.archive_name(row["id_flux"], "x"))
+    claim = claim_of(row, config.work_dir / names.archive_name(row["id_flux"], "x"))
     finish_set_aside(config, store, claim, LOST, "", elsewhere)
 
 
@@ -275,7 +276,7 @@ def _find_put_away(folder: Path, id_flux: str) -> Path | None:
     prefix = f"{id_flux}__"
     try:
         with os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries if e.name.startswith(prefix))
+            found = sorted(e.name for e in entries if e.name.startswith(prefix))
     except OSError:
         return None
-    return folder / names[0] if names else None
+    return folder / found[0] if found else None

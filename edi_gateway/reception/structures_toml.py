@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
-from edi_gateway.core import names as outputs
+from edi_gateway.core import names
 from edi_gateway.core.errors import ConfigError
 from edi_gateway.reception.structures_records import FLAG_KEYS, Directory, Service, Structure
 
@@ -203,12 +203,12 @@ def _service(file: Path, where: str, table: Any) -> Service:
     code = entry.text("codeService")
     if not 1 <= len(code) <= SERVICE_CODE_MAX:
         entry.fail("codeService", f"must be 1 to {SERVICE_CODE_MAX} characters")
-    if not outputs.is_safe_component(code):
+    if not names.is_safe_component(code):
         entry.fail(
             "codeService",
             f"{code!r} cannot be a folder name as it is: use A-Z a-z 0-9 - _ @ . only (the PPF "
             "routing-code set without '/', plus '.'), not starting with '.' or '-', and not "
-            f"one of {', '.join(sorted(outputs.RESERVED_NAMES))}",
+            f"one of {', '.join(sorted(names.RESERVED_NAMES))}",
         )
     start, end = entry.day("dateDbtService"), entry.day("dateFinService")
     if start and end and end < start:

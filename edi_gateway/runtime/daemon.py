@@ -28,7 +28,8 @@ from edi_gateway import __version__
 from edi_gateway.core import logs
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.errors import GatewayError, StateError
-from edi_gateway.ingest.claim import Claim, Claimer, Settler, readable, work_name
+from edi_gateway.core.records import Claim
+from edi_gateway.ingest.claim import Claimer, Settler, readable, work_name
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.ingest.observer import ChannelObserver
 from edi_gateway.pipeline import recovery
