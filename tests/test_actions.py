@@ -66,9 +66,9 @@ def test_suspension_is_stored_and_sent_to_the_supplier(config: Config, store: St
         )
     )
     row = store.invoice(invoice)
-    assert (row["status_code"], row["status_name"], row["version"]) == ("06", "SUSPENDUE", 1)
+    assert (row.status_code, row.status_name, row.version) == ("06", "SUSPENDUE", 1)
     event = store.events(invoice)[0]
-    assert dict(event) | {"id": 0} == dict(event) | {
+    assert event.as_dict() | {"id": 0} == event.as_dict() | {
         "id": 0,
         "status_code": "06",
         "actor": "recipient",
@@ -79,7 +79,7 @@ def test_suspension_is_stored_and_sent_to_the_supplier(config: Config, store: St
         "id_flux": result.id_flux,
     }
     files = _supplier_files(config)
-    assert files == list(result.flows) and event["flow_file"] == str(files[0])
+    assert files == list(result.flows) and event.flow_file == str(files[0])
     assert files[0].name == f"FEN1200A_EDIGW1_{result.id_flux}.xml"
     assert result.id_flux is not None and result.id_flux.startswith("EDIGW11200")
     root = valid_statut(files[0].read_bytes())
@@ -134,7 +134,7 @@ def test_refusal_leaves_no_trace(
     result = actions.apply(store, config, invoice, target, **kwargs)
     assert isinstance(result, Refusal) and result.code == code
     row = store.invoice(invoice)
-    assert (row["status_code"], row["version"]) == ("03", 0)
+    assert (row.status_code, row.version) == ("03", 0)
     assert len(store.events(invoice)) == 3
     assert not config.outbound.exists() or not any(config.outbound.rglob("*.xml"))
 
@@ -178,7 +178,7 @@ def test_completion_by_the_supplier_reaches_both_sides(config: Config, store: St
     root = valid_statut(result.flows[1].read_bytes())
     assert root.findtext(".//IdStatut") == "12"
     assert root.find(".//Producteur").get("Id") == SELLER_SIRET
-    assert store.events(invoice)[0]["reform_code"] == "209"
+    assert store.events(invoice)[0].reform_code == "209"
 
 
 def test_mandate_number_goes_into_the_flow(config: Config, store: Store) -> None:
@@ -187,7 +187,7 @@ def test_mandate_number_goes_into_the_flow(config: Config, store: Store) -> None
     result = _applied(
         actions.apply(store, config, invoice, "08", actor="recipient", mandate=" DP-2026-0042 ")
     )
-    assert store.events(invoice)[0]["mandate"] == "DP-2026-0042"
+    assert store.events(invoice)[0].mandate == "DP-2026-0042"
     assert valid_statut(result.flows[0].read_bytes()).findtext(".//IdMandatDP") == "DP-2026-0042"
 
 
@@ -197,7 +197,7 @@ def test_comment_is_cut_at_255(config: Config, store: Store) -> None:
     result = _applied(
         actions.apply(store, config, invoice, "07", actor="recipient", comment="x" * 300)
     )
-    assert store.events(invoice)[0]["comment"] == "x" * 255
+    assert store.events(invoice)[0].comment == "x" * 255
     assert valid_statut(result.flows[0].read_bytes()).findtext(".//Commentaire") == "x" * 255
 
 
@@ -207,12 +207,12 @@ def test_payment_not_reported_for_flagged_structure(config: Config, store: Store
     result = _applied(actions.apply(store, config, invoice, "11", actor="recipient"))
     assert (result.reported_to_supplier, result.flows, result.id_flux) == (False, (), None)
     event = store.events(invoice)[0]
-    assert (event["status_name"], event["reform_code"], event["flow_file"]) == (
+    assert (event.status_name, event.reform_code, event.flow_file) == (
         "MISE_EN_PAIEMENT",
         "211",
         None,
     )
-    assert store.invoice(invoice)["status_code"] == "11"
+    assert store.invoice(invoice).status_code == "11"
     assert _supplier_files(config) == []
 
 
@@ -259,11 +259,11 @@ def test_concurrent_actions_leave_a_consistent_history(config: Config) -> None:
         isinstance(r, Refusal) and r.code == "20002" for r in results.values() if r not in applied
     )
     with Store(config.database) as check:
-        events = sorted(check.events(invoice), key=lambda e: e["id"])[3:]  # applied order
+        events = sorted(check.events(invoice), key=lambda e: e.id)[3:]  # applied order
         row = check.invoice(invoice)
-    assert sorted(e["id"] for e in events) == sorted(a.event_id for a in applied)
-    assert row["version"] == len(events) and row["status_code"] == events[-1]["status_code"]
-    path = ["03", *(e["status_code"] for e in events)]
+    assert sorted(e.id for e in events) == sorted(a.event_id for a in applied)
+    assert row.version == len(events) and row.status_code == events[-1].status_code
+    path = ["03", *(e.status_code for e in events)]
     assert all(table.can_move(a, b, "recipient") is None for a, b in itertools.pairwise(path))
     assert len(_supplier_files(config)) == len(events)
 
@@ -277,7 +277,7 @@ def test_status_time_before_the_latest_event_is_refused(config: Config, store: S
     assert "2026-03-05T14:30:00.000+00:00" in early.message
     assert "2026-11-29T09:00:02.000+00:00" in early.message
     assert (early.current, early.target) == ("MISE_A_DISPOSITION", "SERVICE_FAIT")
-    assert store.invoice(invoice)["version"] == 0 and len(store.events(invoice)) == 3
+    assert store.invoice(invoice).version == 0 and len(store.events(invoice)) == 3
     same = datetime(2026, 11, 29, 9, 0, 2, tzinfo=UTC)
     _applied(actions.apply(store, config, invoice, "07", actor="recipient", at=same))
 
@@ -293,7 +293,7 @@ def test_status_stamped_now_never_goes_before_the_latest_event(
     second = _applied(actions.apply(store, config, invoice, "08", actor="recipient"))
     assert second.at == first.at
     events = store.events(invoice)
-    assert [e["status_code"] for e in events[:2]] == ["08", "07"]
+    assert [e.status_code for e in events[:2]] == ["08", "07"]
 
 
 def test_refusal_is_logged_as_a_warning_and_success_as_info(config: Config, store: Store) -> None:
@@ -333,7 +333,7 @@ def test_completing_file_that_is_no_regular_file_is_refused_unread(
     assert isinstance(result, Refusal) and result.code == "GW-LC-08"
     kind = {"/dev/zero": "character device", "fifo": "FIFO", "folder": "folder"}[special]
     assert f"not a regular file ({kind})" in result.message
-    assert store.invoice(invoice)["status_code"] == "06"
+    assert store.invoice(invoice).status_code == "06"
 
 
 def test_completing_file_over_max_file_bytes_is_refused(config: Config, store: Store) -> None:
@@ -348,4 +348,4 @@ def test_completing_file_over_max_file_bytes_is_refused(config: Config, store: S
     assert isinstance(result, Refusal) and result.code == "GW-LC-08"
     assert str(64 << 20) in result.message and "1024" in result.message
     assert "validation.max_file_bytes" in result.message
-    assert store.invoice(invoice)["status_code"] == "06"
+    assert store.invoice(invoice).status_code == "06"

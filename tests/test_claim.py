@@ -111,8 +111,8 @@ def test_claim_renames_then_records(gateway):
     assert claim.work_path == config.work_dir / "EDIGW11100000000000000001__facture 1.xml"
     assert claim.work_path.read_bytes() == b"<Invoice/>"
     row = store.flux(claim.id_flux)
-    assert (row["state"], row["original_name"], row["size"]) == ("claimed", "facture 1.xml", 10)
-    assert row["sha256"] == claim.sha256 and len(claim.sha256) == 64
+    assert (row.state, row.original_name, row.size) == ("claimed", "facture 1.xml", 10)
+    assert row.sha256 == claim.sha256 and len(claim.sha256) == 64
 
 
 def test_claim_loser_gets_none(gateway):
@@ -137,7 +137,7 @@ def test_recovery_adopts_retries_and_puts_away(gateway):
     claims = recovery.recover(config, store, claimer)
     assert [c.id_flux for c in claims] == [claimed.id_flux, "EDIGW21100000000000000009"]
     assert claims[1].channel == "statuts-destinataires"
-    assert store.flux("EDIGW21100000000000000009")["state"] == "claimed"
+    assert store.flux("EDIGW21100000000000000009").state == "claimed"
     assert not done.work_path.exists()
     assert (config.archive_dir / done.work_path.name).read_bytes() == b"<b/>"
 
@@ -150,7 +150,7 @@ def test_recovery_closes_a_claimed_row_without_its_file(gateway):
     claim.work_path.rename(config.state_dir / "elsewhere.xml")
     assert recovery.recover(config, store, claimer) == []
     row = store.flux(claim.id_flux)
-    assert (row["state"], row["reason"]) == ("done", "GW-DAEMON-04")
+    assert (row.state, row.reason) == ("done", "GW-DAEMON-04")
 
 
 def test_set_aside_symlink_moves_the_link_and_writes_a_valid_flux_report(gateway, tmp_path):
@@ -168,7 +168,7 @@ def test_set_aside_symlink_moves_the_link_and_writes_a_valid_flux_report(gateway
     assert moved.is_symlink() and moved.parent == config.error_dir
     assert target.read_text() == "secret"
     row = store.flux(claim.id_flux)
-    assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "IRR_TYPE_F")
+    assert (row.state, row.verdict, row.reason) == ("done", "inadmissible", "IRR_TYPE_F")
     report = config.outbound / "canaux" / "EDIGW1" / f"CSO1100A_EDIGW1_{claim.id_flux}.xml"
     tree = etree.parse(str(report))
     assert tree.findtext(".//IdStatut") == "93"
@@ -201,7 +201,7 @@ def test_an_oversized_file_is_claimed_without_being_read(tmp_path):
         path.write_bytes(b"<a>" + b"x" * 100 + b"</a>")
         claim = Claimer(config, store).claim(str(path), config.channels[0])
         assert (claim.size, claim.sha256) == (107, "")
-        assert store.flux(claim.id_flux)["size"] == 107
+        assert store.flux(claim.id_flux).size == 107
 
 
 @pytest.mark.parametrize(
@@ -251,7 +251,7 @@ def test_recovery_finishes_a_set_aside_cut_by_a_crash(gateway):
     moved = files.move_original(claim.work_path, config.error_dir, claim.id_flux, "a.xml")
     assert recovery.recover(config, store, claimer) == []
     row = store.flux(claim.id_flux)
-    assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "GW-DAEMON-03")
+    assert (row.state, row.verdict, row.reason) == ("done", "inadmissible", "GW-DAEMON-03")
     assert moved.read_bytes() == b"<a/>"
     [report] = _flux_report_of(config, claim.id_flux)
     assert etree.parse(str(report)).findtext(".//IdStatut") == "93"
@@ -265,7 +265,7 @@ def test_recovery_gives_a_lost_original_a_status_and_a_report(gateway):
     claim.work_path.unlink()
     assert recovery.recover(config, store, claimer) == []
     row = store.flux(claim.id_flux)
-    assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "GW-DAEMON-04")
+    assert (row.state, row.verdict, row.reason) == ("done", "inadmissible", "GW-DAEMON-04")
     [report] = _flux_report_of(config, claim.id_flux)
     assert etree.parse(str(report)).findtext(".//IdStatut") == "93"
 

@@ -132,10 +132,10 @@ def test_engine_failure_sets_the_flux_aside(
     assert "verdict     inadmissible  [GW-DAEMON-03]" in captured.out
     assert "verdict     rejected" in captured.out
     with Store(tmp_path / "var" / "gateway.sqlite3") as store:
-        rows = {row["original_name"]: row for row in store.fluxes()}
+        rows = {row.original_name: row for row in store.fluxes()}
     row = rows[accepted.name]
-    assert (row["state"], row["verdict"], row["reason"]) == ("done", "inadmissible", "GW-DAEMON-03")
-    i = row["id_flux"]
+    assert (row.state, row.verdict, row.reason) == ("done", "inadmissible", "GW-DAEMON-03")
+    i = row.id_flux
     assert (tmp_path / "var" / "error" / f"{i}__{accepted.name}").exists()
     reports = sorted(p.name for p in (tmp_path / "outbound" / "canaux").rglob("*.xml"))
     assert reports == [f"CSO1100A_EDIGW1_{i}.xml"]

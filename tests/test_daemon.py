@@ -94,7 +94,7 @@ def test_a_file_written_slowly_is_taken_once_and_complete(tmp_path, observer):
                 handle.flush()
                 time.sleep(0.25)
         [row] = _done(cfg, 1)
-    assert row["size"] == len(INVOICE)
+    assert row.size == len(INVOICE)
     assert _kept(tmp_path) == {"slow.xml": INVOICE}
 
 
@@ -122,7 +122,7 @@ def test_a_burst_of_500_files_is_taken_completely(tmp_path):
                 INVOICE + b"<!-- %d -->" % index
             )
         rows = _done(cfg, 500, timeout=240)
-    assert len({row["id_flux"] for row in rows}) == 500
+    assert len({row.id_flux for row in rows}) == 500
     assert len(_kept(tmp_path)) == 500
     _quiet(tmp_path)
 
@@ -140,12 +140,12 @@ def test_failing_and_crashing_files_do_not_stop_the_next_ones(tmp_path):
         for index in range(3):
             (inbound / f"c-good-{index}.xml").write_bytes(b"<ok/>")
         rows = _done(cfg, 5)
-    by_name = {row["original_name"]: row for row in rows}
+    by_name = {row.original_name: row for row in rows}
     for name in ("a-raise.bin", "b-kill.bin"):
-        assert by_name[name]["verdict"] == "inadmissible"
-        assert by_name[name]["reason"] == "GW-DAEMON-03"
-        assert by_name[name]["attempts"] == 2
-    assert all(by_name[f"c-good-{i}.xml"]["verdict"] == "accepted" for i in range(3))
+        assert by_name[name].verdict == "inadmissible"
+        assert by_name[name].reason == "GW-DAEMON-03"
+        assert by_name[name].attempts == 2
+    assert all(by_name[f"c-good-{i}.xml"].verdict == "accepted" for i in range(3))
     reports = list((tmp_path / "outbound" / "canaux" / "EDIGW1").glob("CSO1100A_*.xml"))
     assert len(reports) == 2
     log = (tmp_path / "var" / "log" / "gateway.jsonl").read_text()
@@ -165,10 +165,10 @@ def test_a_short_outbound_outage_is_retried_with_a_back_off(tmp_path):
         time.sleep(0.5)
         with Store(config_module.load(cfg).database) as store:
             [row] = store.fluxes()
-        assert (row["state"], row["attempts"]) == ("claimed", 1)
+        assert (row.state, row.attempts) == ("claimed", 1)
         down.unlink()
         [row] = _done(cfg, 1)
-    assert (row["verdict"], row["attempts"]) == ("accepted", 2)
+    assert (row.verdict, row.attempts) == ("accepted", 2)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     [retry] = [line for line in lines if line["event"] == "flux.retrying"]
     assert (retry["attempt"], retry["max_attempts"], retry["delay_s"]) == (1, 3, 2.0)
@@ -181,7 +181,7 @@ def test_the_retry_delays_follow_retry_seconds_then_the_file_is_set_aside(tmp_pa
     with support.running(cfg, support.FAKE):
         (tmp_path / "inbound" / "bad.bin").write_bytes(b"RAISE")
         [row] = _done(cfg, 1, timeout=30)
-    assert (row["verdict"], row["reason"], row["attempts"]) == ("inadmissible", "GW-DAEMON-03", 3)
+    assert (row.verdict, row.reason, row.attempts) == ("inadmissible", "GW-DAEMON-03", 3)
     lines = (tmp_path / "var" / "log" / "gateway.jsonl").read_text().splitlines()
     failed = [json.loads(line) for line in lines if '"flux.failed"' in line]
     times = [datetime.fromisoformat(line["timestamp"]) for line in failed]
@@ -219,7 +219,7 @@ def test_every_worker_dying_pauses_the_gateway_instead_of_burning_attempts(tmp_p
         assert support.wait_until(lambda: log.exists() and log.read_text().count("paused") >= 2)
         fault.unlink()
         rows = _done(cfg, 3, timeout=60)
-    assert [row["verdict"] for row in rows] == ["accepted"] * 3
+    assert [row.verdict for row in rows] == ["accepted"] * 3
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     pauses = [line["pause_s"] for line in lines if line["event"] == "gateway.paused"]
     assert pauses[:2] == [1.0, 2.0]
@@ -235,8 +235,8 @@ def test_a_garbage_file_does_not_stop_the_next_ones(tmp_path):
         time.sleep(0.3)
         (tmp_path / "inbound" / "next.xml").write_bytes(INVOICE)
         rows = _done(cfg, 3)
-    assert {row["original_name"] for row in rows} == {"garbage.xml", "empty.xml", "next.xml"}
-    assert all(row["verdict"] for row in rows)
+    assert {row.original_name for row in rows} == {"garbage.xml", "empty.xml", "next.xml"}
+    assert all(row.verdict for row in rows)
     _quiet(tmp_path)
 
 
@@ -262,7 +262,7 @@ def test_a_symlink_is_set_aside_not_followed(tmp_path):
     with support.running(cfg, ENGINE):
         (tmp_path / "inbound" / "link.xml").symlink_to(target)
         [row] = _done(cfg, 1)
-    assert (row["verdict"], row["reason"]) == ("inadmissible", "IRR_TYPE_F")
+    assert (row.verdict, row.reason) == ("inadmissible", "IRR_TYPE_F")
     [moved] = (tmp_path / "var" / "error").iterdir()
     assert moved.is_symlink() and os.readlink(moved) == str(target)
     assert target.read_bytes() == INVOICE
@@ -277,8 +277,8 @@ def test_a_fifo_is_set_aside_without_being_opened(tmp_path):
         os.mkfifo(tmp_path / "inbound" / "pipe.xml")
         (tmp_path / "inbound" / "after.xml").write_bytes(INVOICE)
         rows = _done(cfg, 2)
-    by_name = {row["original_name"]: row for row in rows}
-    assert by_name["pipe.xml"]["reason"] == "IRR_TYPE_F"
+    by_name = {row.original_name: row for row in rows}
+    assert by_name["pipe.xml"].reason == "IRR_TYPE_F"
 
 
 def test_non_utf8_and_spaced_names_work(tmp_path):
@@ -291,7 +291,7 @@ def test_non_utf8_and_spaced_names_work(tmp_path):
             with open(os.path.join(inbound, raw), "wb") as handle:
                 handle.write(INVOICE)
         rows = _done(cfg, 2)
-    assert {row["original_name"] for row in rows} == {"facture 2026 été.xml", "caf\\xe9 latin1.xml"}
+    assert {row.original_name for row in rows} == {"facture 2026 été.xml", "caf\\xe9 latin1.xml"}
     assert len(_kept(tmp_path)) == 2
     _quiet(tmp_path)
 
@@ -307,7 +307,7 @@ def test_names_keep_their_bytes_and_extension_from_inbound_to_var(tmp_path):
             with open(os.path.join(inbound, raw), "wb") as handle:
                 handle.write(INVOICE)
         rows = _done(cfg, 2)
-    assert "bad\\xff\\xfeutf8.xml" in {row["original_name"] for row in rows}
+    assert "bad\\xff\\xfeutf8.xml" in {row.original_name for row in rows}
     kept = [
         name.split(b"__", 1)[1]
         for folder in ("archive", "error")
@@ -326,8 +326,8 @@ def test_the_recipient_status_subfolder_is_its_own_channel(tmp_path):
     with support.running(cfg, support.FAKE):
         (tmp_path / "inbound" / "recipient-status" / "statut.xml").write_bytes(b"<CPPStatut/>")
         [row] = _done(cfg, 1)
-    assert row["channel"] == "statuts-destinataires"
-    assert row["id_flux"].startswith("EDIGW2")
+    assert row.channel == "statuts-destinataires"
+    assert row.id_flux.startswith("EDIGW2")
 
 
 def test_a_second_gateway_on_the_same_state_folder_is_refused(tmp_path):
@@ -367,12 +367,12 @@ def test_two_gateways_sharing_outbound_need_their_own_instance(tmp_path):
             (tmp_path / "c" / "inbound" / "two.xml").write_bytes(INVOICE)
             [one] = _done(first, 1)
             [two] = _done(other, 1)
-    assert one["id_flux"] == "EDIGW11100000000000000001"
-    assert two["id_flux"] == "EDIGW11100010000000000001"
+    assert one.id_flux == "EDIGW11100000000000000001"
+    assert two.id_flux == "EDIGW11100010000000000001"
     reports = sorted(p.name for p in (outbound / "canaux" / "EDIGW1").glob("CSO1100A_*.xml"))
     assert reports == [
-        f"CSO1100A_EDIGW1_{one['id_flux']}.xml",
-        f"CSO1100A_EDIGW1_{two['id_flux']}.xml",
+        f"CSO1100A_EDIGW1_{one.id_flux}.xml",
+        f"CSO1100A_EDIGW1_{two.id_flux}.xml",
     ]
     assert sorted(p.name for p in outbound.glob(".gateway-*.lock")) == [
         ".gateway-00.lock",
@@ -391,10 +391,10 @@ def test_stop_hands_back_a_file_in_progress(tmp_path):
         time.sleep(0.3)
     with Store(config_module.load(cfg).database) as store:
         [row] = store.fluxes()
-        assert (row["state"], row["attempts"]) == ("claimed", 0)
+        assert (row.state, row.attempts) == ("claimed", 0)
     with support.running(cfg, support.FAKE):
         [row] = _done(cfg, 1)
-    assert row["attempts"] == 1
+    assert row.attempts == 1
     assert not threading.current_thread().daemon
 
 

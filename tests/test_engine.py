@@ -20,7 +20,7 @@ from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import readable, work_name
 from edi_gateway.outputs.delivery_plan import Plan
-from edi_gateway.pipeline import recovery
+from edi_gateway.pipeline import finish, recovery
 from edi_gateway.pipeline.engine import Engine
 from edi_gateway.pipeline.outcome import Outcome
 from edi_gateway.store import fluxid
@@ -88,15 +88,15 @@ def test_accepted_invoice_outputs_and_rows(engine: Engine) -> None:
         f"fournisseurs/99910000600018/FEN1200A_EDIGW1_{i}.xml",
     ]
     invoice = engine.store.invoice(outcome.invoice_id)
-    assert (invoice["status_code"], invoice["number"]) == ("03", "EX-2025-002")
+    assert (invoice.status_code, invoice.number) == ("03", "EX-2025-002")
     events = engine.store.events(outcome.invoice_id)
-    assert sorted((e["status_code"], e["actor"], e["reform_code"]) for e in events) == [
+    assert sorted((e.status_code, e.actor, e.reform_code) for e in events) == [
         ("01", "platform", "202"),
         ("02", "platform", None),
         ("03", "platform", "203"),
     ]
     row = engine.store.flux(i)
-    assert (row["state"], row["verdict"], row["recipient_siret"]) == (
+    assert (row.state, row.verdict, row.recipient_siret) == (
         "done",
         "accepted",
         "99900001000010",
@@ -151,7 +151,7 @@ def test_rerun_after_a_crash_before_commit_writes_the_same_names(
     with pytest.raises(StateError):
         engine.process_claimed(claim)
     first = _tree(engine.config.outbound)
-    assert engine.store.flux(claim.id_flux)["state"] == "claimed"
+    assert engine.store.flux(claim.id_flux).state == "claimed"
     assert engine.store.invoices() == []
     monkeypatch.setattr(engine.store, "update_flux", real)
     outcome = engine.process_claimed(claim)
@@ -175,7 +175,7 @@ def test_database_failure_at_commit_removes_the_outputs(
     with pytest.raises(StateError):
         engine.process_claimed(claim)
     assert _tree(engine.config.outbound) == []
-    assert engine.store.flux(claim.id_flux)["state"] == "claimed"
+    assert engine.store.flux(claim.id_flux).state == "claimed"
 
 
 def test_rerun_after_commit_only_puts_the_original_away(
@@ -183,17 +183,17 @@ def test_rerun_after_commit_only_puts_the_original_away(
 ) -> None:
     """A crash after the commit (before the move): the re-run moves the original, adds nothing."""
     claim = _claim(engine, ACCEPTED)
-    real = engine._put_away
+    real = finish.put_away
 
     def crash(*args: object) -> Path:
         raise OutputError("simulated crash before the move")
 
-    monkeypatch.setattr(engine, "_put_away", crash)
+    monkeypatch.setattr(finish, "put_away", crash)
     with pytest.raises(OutputError):
         engine.process_claimed(claim)
-    assert engine.store.flux(claim.id_flux)["state"] == "done"
+    assert engine.store.flux(claim.id_flux).state == "done"
     assert claim.work_path.exists()
-    monkeypatch.setattr(engine, "_put_away", real)
+    monkeypatch.setattr(finish, "put_away", real)
     again = engine.process_claimed(claim)
     assert again.verdict is Verdict.ACCEPTED
     assert not claim.work_path.exists()
@@ -385,8 +385,8 @@ def test_file_name_xml_cannot_carry_is_processed_normally(
     assert nom_pj in ("a\\x1b[31mb\\x01.xml", "caf\\xe9.xml")
     assert len(_tree(engine.config.outbound)) == 4
     row = engine.store.flux(outcome.id_flux)
-    assert (row["state"], row["verdict"]) == ("done", "accepted")
-    assert row["original_name"] == outcome.file == readable(name)
+    assert (row.state, row.verdict) == ("done", "accepted")
+    assert row.original_name == outcome.file == readable(name)
 
 
 def _outbound_files(engine: Engine) -> list[str]:
@@ -404,7 +404,7 @@ def test_failed_output_write_leaves_no_output_of_the_flux(engine: Engine) -> Non
     with pytest.raises(OutputError):
         engine.process_claimed(claim)
     assert _outbound_files(engine) == []
-    assert engine.store.flux(claim.id_flux)["state"] == "claimed"
+    assert engine.store.flux(claim.id_flux).state == "claimed"
     assert engine.store.invoices() == []
     recovery.set_aside(engine.config, engine.store, claim, recovery.FAILED, "test")
     assert _outbound_files(engine) == [f"canaux/EDIGW1/CSO1100A_EDIGW1_{claim.id_flux}.xml"]
@@ -520,7 +520,7 @@ def test_oversize_file_on_another_filesystem_keeps_only_its_head(
         assert (outcome.verdict, outcome.reason) == (Verdict.INADMISSIBLE, "IRR_TAILLE_F")
         [kept] = list(built.config.error_dir.iterdir())
         assert kept.stat().st_size == 4096 and kept.read_bytes().startswith(b"%PDF-1.7")
-        assert built.store.flux(outcome.id_flux)["size"] == 8 << 20
+        assert built.store.flux(outcome.id_flux).size == 8 << 20
         assert any(p.name.startswith("CSO1117A") for p in outcome.outputs)  # sniffed as a PDF
     finally:
         built.close()

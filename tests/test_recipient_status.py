@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +13,7 @@ from edi_gateway.core.model import Layer, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.lifecycle import recipient_status
 from edi_gateway.lifecycle import table as lifecycle
+from edi_gateway.pipeline.engine import Engine
 from edi_gateway.store.database import Store
 from tests.conftest import REFERENCE, need_shared
 from tests.fixtures.lifecycle.builders import (
@@ -41,7 +42,7 @@ def store(config: Config) -> Store:
 def _handle(config: Config, store: Store, data: bytes, id_flux: str = ID_FLUX):
     """Claim ``data`` as the engine would and hand it to recipient_status.handle."""
     claim = _claim(config, store, data, id_flux)
-    return recipient_status.handle(SimpleNamespace(config=config, store=store), claim)
+    return recipient_status.handle(config, store, claim)
 
 
 def _claim(config: Config, store: Store, data: bytes, id_flux: str = ID_FLUX) -> Claim:
@@ -85,11 +86,11 @@ def test_accepted_file_applies_every_status(config: Config, store: Store) -> Non
     assert outcome.verdict is Verdict.ACCEPTED and outcome.refused == ()
     assert [a.status.name for a in outcome.applied] == ["SERVICE_FAIT", "SUSPENDUE"]
     first, second = store.events(1)[0], store.events(2)[0]
-    assert (first["at"], first["comment"]) == (
+    assert (first.at, first.comment) == (
         "2026-03-06T09:15:00.000+00:00",
         "Service fait le 5 mars",
     )
-    assert (second["motif"], second["actor"]) == ("LIVR_INCOMP", "recipient")
+    assert (second.motif, second.actor) == ("LIVR_INCOMP", "recipient")
     report = valid_statut(outcome.report.read_bytes())
     assert outcome.report == (
         config.outbound / "canaux" / "EDIGW2" / f"CSO1100A_EDIGW2_{ID_FLUX}.xml"
@@ -98,7 +99,7 @@ def test_accepted_file_applies_every_status(config: Config, store: Store) -> Non
     assert report.findtext(".//DonneesStatut/Commentaire") == "2 statut(s) appliqué(s), 0 refusé(s)"
     assert report.find(".//Details") is None
     flux = store.flux(ID_FLUX)
-    assert (flux["state"], flux["verdict"], flux["error_count"]) == ("done", "accepted", 0)
+    assert (flux.state, flux.verdict, flux.error_count) == ("done", "accepted", 0)
     assert len(outcome.outputs) == 3  # report + one supplier flow per status
 
 
@@ -130,8 +131,8 @@ def test_partly_refused_file_answers_one_line_per_refusal(config: Config, store:
     ]
     assert "statut 4 (facture F-2026-0001, IdStatut 04)" in lines[2].findtext("LibelleErreur")
     assert "CPPFactureStatutUnitaire[4]" in lines[2].findtext("DescriptionErreur")
-    assert store.invoice(2)["status_code"] == "03"  # nothing applied to F-2026-0002
-    assert store.flux(ID_FLUX)["verdict"] == "rejected"
+    assert store.invoice(2).status_code == "03"  # nothing applied to F-2026-0002
+    assert store.flux(ID_FLUX).verdict == "rejected"
 
 
 def test_file_with_no_status_applied_answers_93(config: Config, store: Store) -> None:
@@ -165,7 +166,7 @@ def test_unusable_file_is_inadmissible(
     report = valid_statut(outcome.report.read_bytes())
     assert report.findtext(".//ComplementStatut") == "IRR_SYNTAX"
     assert report.findtext(".//DonneesStatut/IdStatut") == outcome.flux_status == "93"
-    assert store.flux(ID_FLUX)["verdict"] == "inadmissible"
+    assert store.flux(ID_FLUX).verdict == "inadmissible"
 
 
 def test_malformed_units_make_the_file_inadmissible(config: Config, store: Store) -> None:
@@ -176,7 +177,7 @@ def test_malformed_units_make_the_file_inadmissible(config: Config, store: Store
     assert any("1: DonneesStatut/Horodatage is missing" in m for m in messages)
     assert any("Horodatage '2026-15-06T11:00:00' is not a date-time" in m for m in messages)
     assert all(f.line for f in outcome.findings)
-    assert store.invoice(1)["status_code"] == store.invoice(2)["status_code"] == "03"
+    assert store.invoice(1).status_code == store.invoice(2).status_code == "03"
 
 
 def test_processing_again_after_a_crash_changes_nothing(config: Config, store: Store) -> None:
@@ -213,9 +214,10 @@ def test_pastell_samples(config: Config, store: Store) -> None:
 def test_engine_dispatch_puts_the_original_away_and_survives_a_rerun(
     config: Config, store: Store
 ) -> None:
-    """process_claimed archives the original; run again on a done flux it only puts away."""
+    """The engine archives the original of a status file; run again on a done flux it only puts
+    it away."""
     data = _fixture("statuts-acceptes.xml")
-    context = SimpleNamespace(config=config, store=store)
+    engine = Engine(config)
     work = config.work_dir / f"{ID_FLUX}__statuts.xml"
     work.parent.mkdir(parents=True)
     work.write_bytes(data)
@@ -236,7 +238,7 @@ def test_engine_dispatch_puts_the_original_away_and_survives_a_rerun(
         size=len(data),
         received_at="2026-03-06T10:00:00.000+00:00",
     )
-    first = recipient_status.process_claimed(context, claim)
+    first = engine.process_claimed(claim)
     assert (first.verdict, first.statuses, first.flux_status) == (
         Verdict.ACCEPTED,
         ("07", "06"),
@@ -246,21 +248,21 @@ def test_engine_dispatch_puts_the_original_away_and_survives_a_rerun(
     assert not work.exists()
     events = len(store.events(1)) + len(store.events(2))
     work.write_bytes(data)  # a crash left the original in var/work
-    again = recipient_status.process_claimed(context, claim)
+    again = engine.process_claimed(claim)
     assert again.verdict is Verdict.ACCEPTED and not work.exists()
     assert len(store.events(1)) + len(store.events(2)) == events
 
 
 def test_engine_dispatch_reports_96_for_a_partly_applied_file(config: Config, store: Store) -> None:
-    """process_claimed gives flux_status 96 for a partly applied file, and again when a re-run
+    """The engine gives flux_status 96 for a partly applied file, and again when a re-run
     after a crash only puts the original away (read back from the report written)."""
-    context = SimpleNamespace(config=config, store=store)
+    engine = Engine(config)
     data = _fixture("statuts-partiels.xml")
     claim = _claim(config, store, data)
-    first = recipient_status.process_claimed(context, claim)
+    first = engine.process_claimed(claim)
     assert (first.verdict, first.statuses, first.flux_status) == (Verdict.REJECTED, ("07",), "96")
     Path(claim.work_path).write_bytes(data)  # a crash left the original in var/work
-    again = recipient_status.process_claimed(context, claim)
+    again = engine.process_claimed(claim)
     assert (again.verdict, again.flux_status) == (Verdict.REJECTED, "96")
 
 
@@ -277,7 +279,7 @@ def test_status_dated_before_the_latest_event_is_refused(config: Config, store: 
     message = outcome.refused[0][1].message
     assert "2026-03-06T09:15:00.000+00:00" in message
     assert "03 MISE_A_DISPOSITION at 2026-11-29T09:00:02.000+00:00" in message
-    assert store.invoice(late)["status_code"] == "03" and len(store.events(late)) == 3
+    assert store.invoice(late).status_code == "03" and len(store.events(late)) == 3
     report = valid_statut(outcome.report.read_bytes())
     assert report.findtext(".//LigneErreurDetail/CodeErreur") == "GW-RS-05"
 
@@ -294,7 +296,7 @@ def test_status_dated_in_the_future(
     data = _fixture("statuts-acceptes.xml").replace(b"2026-03-06T10:15:00.000+01:00", when)
     outcome = _handle(config, store, data)
     assert [r.code for _, r in outcome.refused] == ([code] if code else [])
-    assert store.invoice(1)["status_code"] == ("03" if code else "07")
+    assert store.invoice(1).status_code == ("03" if code else "07")
     if code:
         assert "in the future" in outcome.refused[0][1].message
 
@@ -321,7 +323,7 @@ def test_custom_table_is_used_when_processing_again(
         assert outcome.verdict is Verdict.ACCEPTED and outcome.refused == ()
         assert outcome.applied[0].status.name == "PRISE_EN_COMPTE_DESTINATAIRE"
     assert runs[1].applied[0].event_id == runs[0].applied[0].event_id  # no new event
-    assert store.invoice(1)["status_code"] == "41"
+    assert store.invoice(1).status_code == "41"
 
 
 def test_refusal_lines_are_french_then_english(config: Config, store: Store) -> None:
@@ -383,3 +385,22 @@ def test_file_outside_our_schema_is_inadmissible_with_gw_rs_07(
     rules = [(f.rule, f.layer) for f in outcome.findings]
     assert ("GW-RS-07", Layer.XSD) in rules
     assert all(f.line for f in outcome.findings if f.rule == "GW-RS-07")
+
+
+def test_status_file_over_max_file_bytes_is_inadmissible_unread(
+    config: Config, store: Store
+) -> None:
+    """A status file larger than validation.max_file_bytes is never parsed: GW-RS-07, a 93
+    report, no status applied, the flux done and the original in var/error."""
+    small = dataclasses.replace(config, max_file_bytes=1000)
+    data = _fixture("statuts-acceptes.xml") + b"<!--" + b"x" * 2000 + b"-->"
+    claim = _claim(small, store, data)
+    outcome = Engine(small).process_claimed(claim)
+    assert (outcome.verdict, outcome.flux_status) == (Verdict.INADMISSIBLE, "93")
+    assert [f.rule for f in outcome.findings] == ["GW-RS-07"]
+    assert f"{len(data)} bytes, more than the 1000" in outcome.findings[0].message
+    assert outcome.reason == "IRR_TAILLE_F"
+    assert outcome.statuses == () and store.events(1)[0].status_code == "03"
+    assert outcome.outputs[-1].parent == small.error_dir
+    row = store.flux(claim.id_flux)
+    assert row is not None and row.done and row.verdict == "inadmissible"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import sqlite3
 import threading
@@ -12,6 +13,7 @@ import pytest
 
 from edi_gateway.core.errors import StateError
 from edi_gateway.store.database import Store
+from edi_gateway.store.records import FluxRow, FluxState
 
 
 def test_sequence_counts_per_name(tmp_path: Path) -> None:
@@ -22,17 +24,27 @@ def test_sequence_counts_per_name(tmp_path: Path) -> None:
 
 
 def test_flux_roundtrip_and_filters(tmp_path: Path) -> None:
-    """A flux row is recorded, updated with outputs as JSON, and found by verdict and sha256."""
+    """A flux row is recorded, updated with outputs (stored as JSON, read back as a tuple) and
+    its state, and found by verdict and sha256; callers get frozen FluxRow records."""
     with Store(tmp_path / "db.sqlite3") as store:
         store.add_flux(
             id_flux="F1", channel="c", original_name="a b.xml", sha256="ab", size=3, work_path=None
         )
-        store.update_flux("F1", state="done", verdict="accepted", outputs=["/o/1.xml"])
+        assert store.flux("F1").state is FluxState.CLAIMED and not store.flux("F1").done
+        store.update_flux("F1", state=FluxState.DONE, verdict="accepted", outputs=["/o/1.xml"])
         row = store.flux("F1")
-        assert row is not None and row["outputs"] == '["/o/1.xml"]'
-        assert [r["id_flux"] for r in store.fluxes(verdict="accepted")] == ["F1"]
+        assert isinstance(row, FluxRow) and row.outputs == ("/o/1.xml",)
+        assert row.state is FluxState.DONE and row.done
+        raw = store.db.execute("SELECT state, outputs FROM flux").fetchone()
+        assert tuple(raw) == ("done", '["/o/1.xml"]')
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            row.verdict = "rejected"  # type: ignore[misc]
+        assert row.as_dict()["state"] == "done" and row.as_dict()["outputs"] == ["/o/1.xml"]
+        assert [r.id_flux for r in store.fluxes(verdict="accepted")] == ["F1"]
+        assert [r.id_flux for r in store.fluxes(state=FluxState.DONE)] == ["F1"]
+        assert store.fluxes(state=FluxState.CLAIMED) == []
         assert store.fluxes(verdict="rejected") == []
-        assert [r["id_flux"] for r in store.fluxes_with_sha256("ab")] == ["F1"]
+        assert [r.id_flux for r in store.fluxes_with_sha256("ab")] == ["F1"]
         assert store.fluxes_with_sha256("ab", exclude="F1") == []
 
 
@@ -65,7 +77,7 @@ def test_invoice_and_events(tmp_path: Path) -> None:
             actor="platform",
             at="2026-01-01T00:00:01.000+00:00",
         )
-        assert [e["status_code"] for e in store.events(inv)] == ["03", "01"]
+        assert [e.status_code for e in store.events(inv)] == ["03", "01"]
         assert len(store.invoices_with_key("123456789", "F-1", 2026)) == 1
         assert store.invoices_with_key("123456789", "F-1", 2025) == []
 

@@ -66,7 +66,7 @@ def test_result_comes_back_with_the_outcome_summary(setup):
     [event] = _collect(pool, 1)
     assert isinstance(event, Finished) and event.ok and event.claim == first
     assert event.summary["verdict"] == "accepted" and event.summary["duration_ms"] >= 0
-    assert store.flux(first.id_flux)["state"] == "done"
+    assert store.flux(first.id_flux).state == "done"
     assert pool.idle_count() == 1
 
 

@@ -16,6 +16,7 @@ from edi_gateway.core.errors import StateError
 from edi_gateway.core.model import Verdict
 from edi_gateway.core.terminal import printable
 from edi_gateway.store.database import Store
+from edi_gateway.store.records import FluxRow, FluxState
 
 COLUMNS = (
     ("id_flux", "IdFlux", 25),
@@ -55,25 +56,25 @@ def since_bound(text: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def flow_rows(rows: list[Any]) -> list[dict[str, Any]]:
+def flow_rows(rows: list[FluxRow]) -> list[dict[str, Any]]:
     """The listed fields of each flux row; ``recipient`` is ``SIRET/service code``."""
     listed = []
     for row in rows:
-        recipient = row["recipient_siret"]
-        if recipient and row["service_code"]:
-            recipient = f"{recipient}/{row['service_code']}"
+        recipient = row.recipient_siret
+        if recipient and row.service_code:
+            recipient = f"{recipient}/{row.service_code}"
         listed.append(
             {
-                "id_flux": row["id_flux"],
-                "received_at": row["received_at"],
-                "channel": row["channel"],
-                "original_name": row["original_name"],
-                "syntax": row["syntax"],
-                "verdict": row["verdict"],
+                "id_flux": row.id_flux,
+                "received_at": row.received_at,
+                "channel": row.channel,
+                "original_name": row.original_name,
+                "syntax": row.syntax,
+                "verdict": row.verdict,
                 "recipient": recipient,
-                "error_count": row["error_count"],
-                "state": row["state"],
-                "reason": row["reason"],
+                "error_count": row.error_count,
+                "state": str(row.state),
+                "reason": row.reason,
             }
         )
     return listed
@@ -89,7 +90,7 @@ def render_text(listed: list[dict[str, Any]]) -> str:
             text = "-" if value is None else printable(value)
             if key == "received_at":
                 text = text[:19]
-            if key == "verdict" and item["state"] != "done":
+            if key == "verdict" and item["state"] != FluxState.DONE:
                 text = item["state"]
             cells.append(text if len(text) <= width else text[: width - 1] + "…")
             cells[-1] = cells[-1].ljust(width)

@@ -17,6 +17,7 @@ from edi_gateway.core.errors import GatewayError
 from edi_gateway.core.terminal import printable
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.store.database import Store
+from edi_gateway.store.records import InvoiceRow
 
 COLUMNS = (
     ("id", "id", 6),
@@ -43,22 +44,22 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def invoice_item(row: Any) -> dict[str, Any]:
+def invoice_item(row: InvoiceRow) -> dict[str, Any]:
     """JSON shape of one invoice row."""
     return {
-        "id": row["id"],
-        "number": row["number"],
-        "seller": row["seller_id"] or row["seller_key"],
-        "seller_name": row["seller_name"],
-        "issue_date": row["issue_date"],
-        "recipient_siret": row["recipient_siret"],
-        "service_code": row["service_code"],
-        "amount_due": row["amount_due"],
-        "currency": row["currency"],
-        "status_code": row["status_code"],
-        "status_name": row["status_name"],
-        "updated_at": row["updated_at"],
-        "id_flux": row["id_flux"],
+        "id": row.id,
+        "number": row.number,
+        "seller": row.seller_id or row.seller_key,
+        "seller_name": row.seller_name,
+        "issue_date": row.issue_date,
+        "recipient_siret": row.recipient_siret,
+        "service_code": row.service_code,
+        "amount_due": row.amount_due,
+        "currency": row.currency,
+        "status_code": row.status_code,
+        "status_name": row.status_name,
+        "updated_at": row.updated_at,
+        "id_flux": row.id_flux,
     }
 
 

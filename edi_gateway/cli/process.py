@@ -36,6 +36,7 @@ from edi_gateway.core.records import Claim
 from edi_gateway.core.terminal import printable
 from edi_gateway.pipeline import recovery
 from edi_gateway.pipeline.outcome import Outcome, flux_status
+from edi_gateway.store.records import FluxState
 
 if TYPE_CHECKING:
     from edi_gateway.pipeline.engine import Engine
@@ -183,25 +184,25 @@ def set_aside(engine: Engine, claim: Claim, why: str) -> Outcome:
     with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
         logs.get_logger().error("flux.failed", error=why)
     row = engine.store.flux(claim.id_flux)
-    if row is None or row["state"] != "done":
+    if row is None or row.state is not FluxState.DONE:
         recovery.set_aside(engine.config, engine.store, claim, recovery.FAILED, "1 attempt")
         row = engine.store.flux(claim.id_flux)
     rule, _, message = recovery.FAILED
     finding = Finding(
         layer=Layer.DETECT, rule=rule, severity=Severity.ERROR, message=f"{message} ({why})"
     )
-    verdict = Verdict(row["verdict"]) if row and row["verdict"] else Verdict.INADMISSIBLE
+    verdict = Verdict(row.verdict) if row and row.verdict else Verdict.INADMISSIBLE
     return Outcome(
         id_flux=claim.id_flux,
         file=claim.original_name,
         channel=claim.channel,
-        syntax=(row["syntax"] if row else None) or "other",
+        syntax=(row.syntax if row else None) or "other",
         verdict=verdict,
-        reason=row["reason"] if row else rule,
+        reason=row.reason if row else rule,
         flux_status=flux_status(verdict),
-        outputs=tuple(Path(p) for p in json.loads((row["outputs"] if row else None) or "[]")),
+        outputs=tuple(Path(p) for p in (row.outputs if row else ())),
         findings=(finding,) if verdict is Verdict.INADMISSIBLE else (),
-        error_count=row["error_count"] if row else 1,
+        error_count=(row.error_count or 0) if row else 1,
     )
 
 

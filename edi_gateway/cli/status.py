@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from edi_gateway.lifecycle import actions
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.lifecycle.table import Refusal
 from edi_gateway.store.database import Store
+from edi_gateway.store.records import EventRow, InvoiceRow
 
 HISTORY_COLUMNS = (
     ("code", "code", 4),
@@ -73,7 +73,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
 
 
-def find_invoice(store: Store, text: str) -> tuple[sqlite3.Row | None, str]:
+def find_invoice(store: Store, text: str) -> tuple[InvoiceRow | None, str]:
     """Resolve INVOICE: a CPP invoice id, or ``SELLER:NUMBER`` (newest invoice when several).
 
     Returns:
@@ -90,8 +90,8 @@ def find_invoice(store: Store, text: str) -> tuple[sqlite3.Row | None, str]:
         return None, f"no invoice {number.strip()!r} from seller {seller.strip()!r}"
     if len(rows) == 1:
         return rows[0], ""
-    others = ", ".join(str(r["id"]) for r in rows[:-1])
-    return rows[-1], f"several invoices match; using the newest, id {rows[-1]['id']} ({others})"
+    others = ", ".join(str(r.id) for r in rows[:-1])
+    return rows[-1], f"several invoices match; using the newest, id {rows[-1].id} ({others})"
 
 
 def run_set(args: argparse.Namespace) -> int:
@@ -109,7 +109,7 @@ def run_set(args: argparse.Namespace) -> int:
             result = actions.apply(
                 store,
                 config,
-                row["id"],
+                row.id,
                 args.status,
                 actor=args.actor,
                 motif=args.motif,
@@ -141,11 +141,11 @@ def _log_to_file(config: config_module.Config) -> None:
         logs.configure(None, console=False)
 
 
-def applied_dict(row: sqlite3.Row, result: actions.Applied) -> dict[str, Any]:
+def applied_dict(row: InvoiceRow, result: actions.Applied) -> dict[str, Any]:
     """JSON shape of an applied status."""
     return {
         "invoice_id": result.invoice_id,
-        "number": row["number"],
+        "number": row.number,
         "previous": {"code": result.previous.code, "name": result.previous.name},
         "status": {"code": result.status.code, "name": result.status.name},
         "reform_code": result.status.reform_code,
@@ -157,10 +157,10 @@ def applied_dict(row: sqlite3.Row, result: actions.Applied) -> dict[str, Any]:
     }
 
 
-def applied_text(row: sqlite3.Row, result: actions.Applied) -> str:
+def applied_text(row: InvoiceRow, result: actions.Applied) -> str:
     """Readable lines for an applied status."""
     lines = [
-        f"invoice {result.invoice_id} ({printable(row['number'])}): {result.previous.code} "
+        f"invoice {result.invoice_id} ({printable(row.number)}): {result.previous.code} "
         f"{result.previous.name} -> {result.status.code} {result.status.name}"
     ]
     lines += [f"  status flow: {path}" for path in result.flows]
@@ -180,18 +180,18 @@ def run_show(args: argparse.Namespace) -> int:
             if row is None:
                 print(f"edi-gateway status: {note}", file=sys.stderr)
                 return 2
-            events = newest_first(store.events(row["id"]))
+            events = newest_first(store.events(row.id))
     except GatewayError as exc:
         print(f"edi-gateway status: {exc}", file=sys.stderr)
         return 2
     history = [history_item(e) for e in events]
     invoice = {
-        "invoice_id": row["id"],
-        "number": row["number"],
-        "seller": row["seller_id"] or row["seller_key"],
-        "recipient_siret": row["recipient_siret"],
-        "service_code": row["service_code"],
-        "status": {"code": row["status_code"], "name": row["status_name"]},
+        "invoice_id": row.id,
+        "number": row.number,
+        "seller": row.seller_id or row.seller_key,
+        "recipient_siret": row.recipient_siret,
+        "service_code": row.service_code,
+        "status": {"code": row.status_code, "name": row.status_name},
     }
     _print(
         args.format,
@@ -202,36 +202,36 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def newest_first(events: list[sqlite3.Row]) -> list[sqlite3.Row]:
+def newest_first(events: list[EventRow]) -> list[EventRow]:
     """Events newest first: by time (``at``, compared as instants), then by event id for events
     of the same time. :func:`edi_gateway.lifecycle.actions.apply` keeps time order equal to the
     order the
     statuses were applied in, so both readings agree; an unreadable time sorts last."""
 
-    def key(event: sqlite3.Row) -> tuple[datetime, int]:
+    def key(event: EventRow) -> tuple[datetime, int]:
         try:
-            moment = actions.event_time(event["at"])
+            moment = actions.event_time(event.at)
         except (TypeError, ValueError):
             moment = datetime.min.replace(tzinfo=UTC)
-        return moment, event["id"]
+        return moment, event.id
 
     return sorted(events, key=key, reverse=True)
 
 
-def history_item(event: sqlite3.Row) -> dict[str, Any]:
+def history_item(event: EventRow) -> dict[str, Any]:
     """JSON shape of one history line (with the French label of the status)."""
-    status = lifecycle.default().find(event["status_code"])
+    status = lifecycle.default().find(event.status_code)
     return {
-        "code": event["status_code"],
-        "status": event["status_name"],
+        "code": event.status_code,
+        "status": event.status_name,
         "label_fr": status.label_fr if status else None,
-        "at": event["at"],
-        "actor": event["actor"],
-        "motif": event["motif"],
-        "comment": event["comment"],
-        "mandate": event["mandate"],
-        "reform_code": event["reform_code"],
-        "flow_file": event["flow_file"],
+        "at": event.at,
+        "actor": event.actor,
+        "motif": event.motif,
+        "comment": event.comment,
+        "mandate": event.mandate,
+        "reform_code": event.reform_code,
+        "flow_file": event.flow_file,
     }
 
 

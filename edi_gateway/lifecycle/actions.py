@@ -26,7 +26,6 @@ supplier: the event is stored, no supplier flow is written (``docs/lifecycle.md`
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +52,7 @@ from edi_gateway.lifecycle.table import default as default_table
 from edi_gateway.reception import structures
 from edi_gateway.store import fluxid
 from edi_gateway.store.database import Store
+from edi_gateway.store.records import InvoiceRow
 
 ATTEMPTS = 5  # optimistic retries when another writer moved the invoice first
 
@@ -260,8 +260,8 @@ def _completing_file(
     return path.name, read.data
 
 
-def _check(table: Lifecycle, row: sqlite3.Row, request: StatusRequest) -> Refusal | None:
-    refusal = table.can_move(row["status_code"], request.target.code, request.actor)
+def _check(table: Lifecycle, row: InvoiceRow, request: StatusRequest) -> Refusal | None:
+    refusal = table.can_move(row.status_code, request.target.code, request.actor)
     if refusal is None:
         refusal = table.check_details(
             request.target,
@@ -270,8 +270,8 @@ def _check(table: Lifecycle, row: sqlite3.Row, request: StatusRequest) -> Refusa
             attachment=request.attachment is not None,
         )
     if refusal is not None and refusal.current is None:
-        current = table.find(row["status_code"])
-        return replace(refusal, current=current.name if current else row["status_code"])
+        current = table.find(row.status_code)
+        return replace(refusal, current=current.name if current else row.status_code)
     return refusal
 
 
@@ -291,26 +291,26 @@ def latest_event_time(store: Store, invoice_id: int) -> datetime | None:
     times = []
     for event in store.events(invoice_id):
         try:
-            times.append(event_time(event["at"]))
+            times.append(event_time(event.at))
         except (TypeError, ValueError):
             continue
     return max(times, default=None)
 
 
 def _time_order(
-    table: Lifecycle, row: sqlite3.Row, request: StatusRequest, latest: datetime | None
+    table: Lifecycle, row: InvoiceRow, request: StatusRequest, latest: datetime | None
 ) -> Refusal | None:
     """GW-LC-10 when the request's explicit time is earlier than the latest event's."""
     if request.at is None or latest is None or request.at >= latest:
         return None
-    current = table.find(row["status_code"])
+    current = table.find(row.status_code)
     return Refusal(
         code="GW-LC-10",
         message=f"status time {_utc(request.at)} is earlier than the invoice's latest status "
         f"event ({_utc(latest)}); the history must stay in time order",
         message_fr=f"heure du statut {_utc(request.at)} antérieure au dernier événement de la "
         f"facture ({_utc(latest)}) ; l'historique doit rester dans l'ordre chronologique",
-        current=current.name if current else row["status_code"],
+        current=current.name if current else row.status_code,
         target=request.target.name,
     )
 
@@ -322,7 +322,7 @@ def _utc(moment: datetime) -> str:
 def _commit(
     store: Store,
     table: Lifecycle,
-    row: sqlite3.Row,
+    row: InvoiceRow,
     request: StatusRequest,
     sides: list[tuple[Path, str]],
     id_flux: str | None,
@@ -340,8 +340,8 @@ def _commit(
         at = _utc(moment)
         moved = store.set_invoice_status(
             db,
-            row["id"],
-            version=row["version"],
+            row.id,
+            version=row.version,
             status_code=request.target.code,
             status_name=request.target.name,
             updated_at=at,
@@ -359,7 +359,7 @@ def _commit(
         )
         event_id = store.add_event(
             db,
-            invoice_id=row["id"],
+            invoice_id=row.id,
             status_code=request.target.code,
             status_name=request.target.name,
             at=at,
@@ -372,9 +372,9 @@ def _commit(
             flow_file=str(flows[0]) if flows else None,
         )
     return Applied(
-        invoice_id=row["id"],
+        invoice_id=row.id,
         status=request.target,
-        previous=table.status(row["status_code"]),
+        previous=table.status(row.status_code),
         event_id=event_id,
         at=at,
         id_flux=id_flux if flows else None,

@@ -12,7 +12,6 @@ lifecycle table nor touches the store (that is :mod:`edi_gateway.lifecycle.actio
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from edi_gateway.lifecycle.table import Actor, Status
 from edi_gateway.outputs import statusflow
 from edi_gateway.reception import structures
 from edi_gateway.store import fluxid
+from edi_gateway.store.records import InvoiceRow
 
 INTERFACE = "FEN1200A"  # CPP invoice lifecycle flow to an EDI partner (chorus-pro.md §1.3)
 INTERFACE_NUMBER = "1200"
@@ -61,7 +61,7 @@ class StatusRequest:
 
 def sides(
     config: Config,
-    row: sqlite3.Row,
+    row: InvoiceRow,
     request: StatusRequest,
     reported: bool,
 ) -> list[tuple[Path, str]]:
@@ -73,19 +73,17 @@ def sides(
     supplier_code = _supplier_code(config, row)
     found: list[tuple[Path, str]] = []
     if reported:
-        seller = row["seller_id"] or row["seller_key"]
+        seller = row.seller_id or row.seller_key
         found.append((names.supplier_folder(config.outbound, seller, supplier_code), supplier_code))
     if request.actor is Actor.SUPPLIER:
-        folder = names.recipient_folder(
-            config.outbound, row["recipient_siret"], row["service_code"]
-        )
+        folder = names.recipient_folder(config.outbound, row.recipient_siret, row.service_code)
         found.append((folder, request.recipient_code or _recipient_code(config, supplier_code)))
     return found
 
 
 def reported_to_supplier(
     config: Config,
-    row: sqlite3.Row,
+    row: InvoiceRow,
     target: Status,
     directory: structures.Directory | None,
 ) -> bool:
@@ -106,17 +104,15 @@ def reported_to_supplier(
         raise ConfigError(f"lifecycle table: unknown structure flag {flag!r} on {target.name}")
     if directory is None:
         directory = structures.load(config.structures)
-    structure = directory.structure(row["recipient_siret"])
+    structure = directory.structure(row.recipient_siret)
     return not (structure is not None and getattr(structure, attribute))
 
 
-def _supplier_code(config: Config, row: sqlite3.Row) -> str:
+def _supplier_code(config: Config, row: InvoiceRow) -> str:
     """Application code of the channel the invoice came in on (the supplier's partner code)."""
     channel = None
-    if row["id_flux"] and fluxid.is_id_flux(row["id_flux"]):
-        channel = next(
-            (c for c in config.channels if c.application_code == row["id_flux"][:6]), None
-        )
+    if row.id_flux and fluxid.is_id_flux(row.id_flux):
+        channel = next((c for c in config.channels if c.application_code == row.id_flux[:6]), None)
     if channel is None:
         channel = next((c for c in config.channels if c.accepts == "invoices"), None)
     if channel is None:
@@ -129,7 +125,7 @@ def _recipient_code(config: Config, fallback: str) -> str:
     return channel.application_code if channel else fallback
 
 
-def keep_attachment(row: sqlite3.Row, request: StatusRequest, id_flux: str) -> Path | None:
+def keep_attachment(row: InvoiceRow, request: StatusRequest, id_flux: str) -> Path | None:
     """Copy the completing file beside the invoice's outputs as ``<IdFlux>__<its name>``.
 
     Returns the path written (atomically), or None when the request carries no file.
@@ -137,14 +133,14 @@ def keep_attachment(row: sqlite3.Row, request: StatusRequest, id_flux: str) -> P
     """
     if request.attachment is None:
         return None
-    folder = names.recipient_folder(request.outbound, row["recipient_siret"], row["service_code"])
+    folder = names.recipient_folder(request.outbound, row.recipient_siret, row.service_code)
     name, data = request.attachment
     path = folder / names.archive_name(id_flux, name)
     return files.write_atomic(path, data, root=request.outbound)
 
 
 def flow(
-    row: sqlite3.Row, request: StatusRequest, moment: datetime, id_flux: str, receiver: str
+    row: InvoiceRow, request: StatusRequest, moment: datetime, id_flux: str, receiver: str
 ) -> bytes:
     """The CPPStatut ``CPPFactureStatuts`` document of one status change (one unit).
 
@@ -154,21 +150,21 @@ def flow(
     ``CPPStatutPivot_V1_19.xsd``.
     """
     envelope = Envelope(
-        seller_id=row["seller_id"],
-        seller_id_scheme=row["seller_scheme"],
-        seller_siren=row["seller_key"],
-        seller_name=row["seller_name"],
+        seller_id=row.seller_id,
+        seller_id_scheme=row.seller_scheme,
+        seller_siren=row.seller_key,
+        seller_name=row.seller_name,
     )
-    producer = row["recipient_siret"] if request.actor is Actor.RECIPIENT else None
+    producer = row.recipient_siret if request.actor is Actor.RECIPIENT else None
     if request.actor is Actor.SUPPLIER:
-        producer = row["seller_id"] or row["seller_key"]
+        producer = row.seller_id or row.seller_key
     status = statusflow.InvoiceStatus(
         supplier=statusflow.supplier_from_envelope(envelope),
-        debtor=statusflow.Debtor(siret=row["recipient_siret"], service_code=row["service_code"]),
+        debtor=statusflow.Debtor(siret=row.recipient_siret, service_code=row.service_code),
         code=request.target.code,
         at=moment,
-        invoice_number=row["number"],
-        invoice_date=date.fromisoformat(row["issue_date"]) if row["issue_date"] else None,
+        invoice_number=row.number,
+        invoice_date=date.fromisoformat(row.issue_date) if row.issue_date else None,
         complement=request.motif,
         comment=request.comment or request.target.label_fr,
         mandate=request.mandate,

@@ -1,87 +1,85 @@
-"""Statuses pushed by public recipients, EDI style: the engine's dispatch for CPPStatut files.
+"""Statuses pushed by public recipients, EDI style: one claimed CPPStatut file, handled.
 
 A recipient drops a ``CPPStatut`` document carrying ``CPPFactureStatuts`` on a channel with
-``accepts = "recipient-status"`` (``../shared/domain/chorus-pro.md`` §3.5). This module is the
-engine's entry point for such a claimed file (crash-safety protocol steps 2-4 of
-``docs/architecture.md``): it reads the file, hands it to
-:func:`edi_gateway.recipient_status_apply.process` (which reads the units with
+``accepts = "recipient-status"`` (``../shared/domain/chorus-pro.md`` §3.5). :func:`handle` is
+the engine's stage for such a claimed file (crash-safety protocol steps 2-3 of
+``docs/architecture.md``): it reads the file (bounded by ``validation.max_file_bytes``), hands it
+to :func:`edi_gateway.lifecycle.recipient_status_apply.process` (which reads the units with
 :mod:`edi_gateway.lifecycle.recipient_status_read`, applies them and writes the 90 / 96 / 93 flux
-report), records the flux verdict, moves the original away and returns the engine's ``Outcome``.
-Input: a claim; output: an ``Outcome`` and the flux row set ``done``. It never parses XML or
-applies a status itself. The names of the two modules it builds on stay importable from here.
+report) and records the flux verdict. Input: a claim; output: a
+:class:`~edi_gateway.lifecycle.recipient_status_apply.StatusFileOutcome` and the flux row set
+``done``. Putting the original away, the ``flux.done`` line and a re-run of a flux already done
+are the engine's (:mod:`edi_gateway.pipeline.finish`), as for every other flux.
 """
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
-from typing import Any
 
-import structlog
-
-from edi_gateway.core import files, xmlsafe
 from edi_gateway.core.config import Config
 from edi_gateway.core.model import Layer, Verdict
-from edi_gateway.lifecycle.recipient_status_apply import REPORT_INTERFACE as REPORT_INTERFACE
-from edi_gateway.lifecycle.recipient_status_apply import StatusFileOutcome as StatusFileOutcome
-from edi_gateway.lifecycle.recipient_status_apply import answer, report_status
-from edi_gateway.lifecycle.recipient_status_apply import apply_unit as apply_unit
-from edi_gateway.lifecycle.recipient_status_apply import process as process
-from edi_gateway.lifecycle.recipient_status_read import UNIT as UNIT
-from edi_gateway.lifecycle.recipient_status_read import Malformed as Malformed
-from edi_gateway.lifecycle.recipient_status_read import Unit as Unit
+from edi_gateway.core.readlimit import read_bounded
+from edi_gateway.core.records import Claim
+from edi_gateway.lifecycle.recipient_status_apply import StatusFileOutcome, answer, process
 from edi_gateway.lifecycle.recipient_status_read import bilingual, error_finding
-from edi_gateway.lifecycle.recipient_status_read import read_units as read_units
-from edi_gateway.outputs import statusflow
 from edi_gateway.reception.structures import Directory
 from edi_gateway.store.database import Store, utc_now
+from edi_gateway.store.records import FluxState
 
 SYNTAX = "cpp-statut"
+TOO_LARGE = "GW-RS-07"  # file over validation.max_file_bytes: never read beyond its head
 
-log = structlog.get_logger("edi_gateway.lifecycle.recipient_status")
 
-
-def handle(context: Any, claim: Any) -> StatusFileOutcome:
-    """Process a claimed recipient status file: the engine's dispatch for ``recipient-status``.
+def handle(
+    config: Config, store: Store, claim: Claim, directory: Directory | None = None
+) -> StatusFileOutcome:
+    """Process a claimed recipient status file (protocol steps 2-3).
 
     Args:
-        context: an object with ``config`` (:class:`~edi_gateway.config.Config`) and ``store``
-            (:class:`~edi_gateway.store.Store`) attributes (the engine), optionally
-            ``directory`` (a :class:`~edi_gateway.structures.Directory`) or ``structures``
-            (a watcher with ``current()``).
-        claim: the claim (``id_flux``, ``channel``, ``work_path``, ``original_name`` ...).
+        config: the gateway configuration (channel, outbound, ``max_file_bytes``).
+        store: the ledger; the flux row of ``claim`` exists.
+        claim: the claimed file in ``var/work``.
+        directory: the structures directory (the configured one when None).
 
     Returns:
-        The outcome. The flux row is set ``done`` with verdict, reason, error count and outputs
-        (protocol step 3); moving the original away is left to the caller (step 4).
+        The outcome. The flux row is set ``done`` with verdict, reason, error count and outputs;
+        moving the original away is left to the caller (step 4). An unreadable file (GW-RS-04)
+        or one over ``validation.max_file_bytes`` (GW-RS-07, ``IRR_TAILLE_F``, never read beyond
+        its head) is inadmissible with a 93 report.
 
     Raises:
         ConfigError / StateError / OutputError: our own failures; the flux stays ``claimed``
             and is retried (protocol step 5).
     """
-    config: Config = context.config
-    store: Store = context.store
     channel = config.channel(claim.channel)
+    problem, reason = None, "IRR_SYNTAX"
     try:
-        data = Path(claim.work_path).read_bytes()
+        read = read_bounded(Path(claim.work_path), config.max_file_bytes)
     except OSError as exc:
         why = exc.strerror or exc
         message = bilingual(f"fichier illisible : {why}", f"cannot read the file: {why}")
-        finding = error_finding(Layer.DETECT, "GW-RS-04", message, None)
-        outcome = answer(config, claim.id_flux, channel, Verdict.INADMISSIBLE, (), (), (finding,))
+        problem = error_finding(Layer.DETECT, "GW-RS-04", message, None)
+    else:
+        if not read.complete:
+            limit = config.max_file_bytes
+            message = bilingual(
+                f"fichier de {read.size} octets, plus que les {limit} acceptés "
+                "(validation.max_file_bytes)",
+                f"the file is {read.size} bytes, more than the {limit} bytes accepted "
+                "(validation.max_file_bytes)",
+            )
+            problem, reason = error_finding(Layer.XML, TOO_LARGE, message, None), "IRR_TAILLE_F"
+    if problem is not None:
+        outcome = answer(
+            config, claim.id_flux, channel, Verdict.INADMISSIBLE, (), (), (problem,), reason
+        )
     else:
         outcome = process(
-            store,
-            config,
-            data,
-            id_flux=claim.id_flux,
-            channel=channel,
-            directory=_directory(context),
+            store, config, read.data, id_flux=claim.id_flux, channel=channel, directory=directory
         )
     store.update_flux(
         claim.id_flux,
-        state="done",
+        state=FluxState.DONE,
         syntax=SYNTAX,
         verdict=str(outcome.verdict),
         reason=outcome.reason,
@@ -90,92 +88,3 @@ def handle(context: Any, claim: Any) -> StatusFileOutcome:
         finished_at=utc_now(),
     )
     return outcome
-
-
-def _directory(context: Any) -> Directory | None:
-    directory = getattr(context, "directory", None)
-    if isinstance(directory, Directory):
-        return directory
-    watcher = getattr(context, "structures", None)
-    current = getattr(watcher, "current", None)
-    if callable(current):
-        found = current()
-        return found if isinstance(found, Directory) else None
-    return None
-
-
-def process_claimed(engine: Any, claim: Any) -> Any:
-    """The engine's dispatch for ``recipient-status`` channels (``Engine._recipient_status``).
-
-    Runs :func:`handle` (protocol steps 2-3), moves the original to ``var/archive`` (accepted,
-    rejected) or ``var/error`` (inadmissible) (step 4) and returns an
-    :class:`edi_gateway.pipeline.engine.Outcome` (``syntax`` ``cpp-statut``, ``flux_status`` 90 /
-    96 / 93, ``statuses`` = codes applied). A flux already ``done`` (re-run after a crash) is only
-    put away.
-
-    Raises:
-        ConfigError / StateError / OutputError: our own failures (the flux is retried).
-    """
-    from edi_gateway.pipeline.engine import Outcome  # the engine imports this module lazily too
-
-    start = time.perf_counter()
-    row = engine.store.flux(claim.id_flux)
-    if row is not None and row["state"] == "done":
-        verdict = Verdict(row["verdict"]) if row["verdict"] else Verdict.INADMISSIBLE
-        written = tuple(Path(p) for p in json.loads(row["outputs"] or "[]"))
-        result = StatusFileOutcome(
-            verdict=verdict,
-            reason=row["reason"],
-            outputs=written,
-            flux_status=_reported_status(written, verdict),
-        )
-    else:
-        result = handle(engine, claim)
-    moved = _put_away(engine.config, claim, result.verdict)
-    outcome = Outcome(
-        id_flux=claim.id_flux,
-        file=claim.original_name,
-        channel=claim.channel,
-        syntax=SYNTAX,
-        verdict=result.verdict,
-        reason=result.reason,
-        flux_status=result.flux_status,
-        statuses=tuple(a.status.code for a in result.applied),
-        outputs=(*result.outputs, *((moved,) if moved else ())),
-        findings=result.findings,
-        error_count=result.error_count,
-        duration_ms=round((time.perf_counter() - start) * 1000, 1),
-    )
-    log.info(
-        "flux.done",
-        verdict=str(result.verdict),
-        applied=len(result.applied),
-        refused=len(result.refused),
-        error_count=result.error_count,
-        first_rules=result.first_rules,
-        duration_ms=outcome.duration_ms,
-    )
-    return outcome
-
-
-def _reported_status(written: tuple[Path, ...], verdict: Verdict) -> str:
-    """``IdStatut`` of the flux report a done flux already wrote (its first output), or the
-    status its verdict alone gives when that report cannot be read."""
-    try:
-        report = xmlsafe.parse(written[0].read_bytes()).getroot()
-        code = report.findtext("CPPFluxStatuts/CPPFluxStatutUnitaire/DonneesStatut/IdStatut")
-    except (IndexError, OSError, xmlsafe.XmlProblem):
-        code = None
-    if code is not None and code in statusflow.FLUX_STATUSES:
-        return code
-    return report_status(verdict, 0)
-
-
-def _put_away(config: Config, claim: Any, verdict: Verdict) -> Path | None:
-    """Protocol step 4: accepted / rejected to ``var/archive``, inadmissible to ``var/error``."""
-    work = Path(claim.work_path)
-    if not work.exists():
-        return None
-    keep = verdict in (Verdict.ACCEPTED, Verdict.REJECTED)
-    folder = config.archive_dir if keep else config.error_dir
-    return files.move_original(work, folder, claim.id_flux, claim.original_name)

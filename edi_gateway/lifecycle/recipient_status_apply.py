@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from edi_gateway.core import files, names
 from edi_gateway.core.config import Channel, Config
@@ -44,6 +43,7 @@ from edi_gateway.lifecycle.table import default as default_table
 from edi_gateway.outputs import statusflow
 from edi_gateway.reception.structures import Directory
 from edi_gateway.store.database import Store
+from edi_gateway.store.records import InvoiceRow
 
 REPORT_INTERFACE = "CSO1100A"  # same report name as every other flux of the gateway
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock difference allowed on Horodatage (our choice)
@@ -111,7 +111,7 @@ def apply_unit(
             message_fr=f"aucune facture {unit.invoice_number!r} du fournisseur "
             f"{unit.supplier_id!r}",
         )
-    mine = [r for r in rows if r["recipient_siret"] == unit.debtor_siret]
+    mine = [r for r in rows if r.recipient_siret == unit.debtor_siret]
     if not mine:
         return Refusal(
             code="GW-RS-03",
@@ -139,7 +139,7 @@ def apply_unit(
     return actions.apply(
         store,
         config,
-        row["id"],
+        row.id,
         status.code,
         actor="recipient",
         motif=motif,
@@ -153,37 +153,37 @@ def apply_unit(
 
 
 def _already_applied(
-    store: Store, row: Any, unit: Unit, table: Lifecycle
+    store: Store, row: InvoiceRow, unit: Unit, table: Lifecycle
 ) -> actions.Applied | None:
     """The unit's status is the invoice's current one, set by the recipient at the same time:
     the flux is being processed again (after a crash); report the event that exists, its status
     read from ``table`` (the one :func:`process` was given)."""
-    if row["status_code"] != unit.code:
+    if row.status_code != unit.code:
         return None
-    latest = max(store.events(row["id"]), key=lambda e: e["id"], default=None)
+    latest = max(store.events(row.id), key=lambda e: e.id, default=None)
     at = _utc_text(unit.at)
-    if latest is None or latest["actor"] != "recipient" or latest["at"] != at:
+    if latest is None or latest.actor != "recipient" or latest.at != at:
         return None
     status = table.find(unit.code)
     if status is None:
         return None
     return actions.Applied(
-        invoice_id=row["id"],
+        invoice_id=row.id,
         status=status,
         previous=status,
-        event_id=latest["id"],
-        at=latest["at"],
-        id_flux=latest["id_flux"],
-        flows=(Path(latest["flow_file"]),) if latest["flow_file"] else (),
+        event_id=latest.id,
+        at=latest.at,
+        id_flux=latest.id_flux,
+        flows=(Path(latest.flow_file),) if latest.flow_file else (),
     )
 
 
-def _time_refusal(store: Store, row: Any, unit: Unit, status: Status) -> Refusal | None:
+def _time_refusal(store: Store, row: InvoiceRow, unit: Unit, status: Status) -> Refusal | None:
     """GW-RS-05: Horodatage before the invoice's latest event; GW-RS-06: too far ahead."""
-    current = row["status_name"]
-    latest = actions.latest_event_time(store, row["id"])
+    current = row.status_name
+    latest = actions.latest_event_time(store, row.id)
     if latest is not None and _aware(unit.at) < latest:
-        latest_status = f"{row['status_code']} {current}"
+        latest_status = f"{row.status_code} {current}"
         return Refusal(
             code="GW-RS-05",
             message=f"Horodatage {_utc_text(unit.at)} is earlier than the latest status of "
@@ -284,6 +284,7 @@ def answer(
     applied: tuple[actions.Applied, ...],
     refused: tuple[tuple[int, Refusal], ...],
     findings: tuple[Finding, ...],
+    reason: str = "IRR_SYNTAX",
 ) -> StatusFileOutcome:
     """Write the flux report (90 / 96 / 93) and build the outcome.
 
@@ -293,11 +294,13 @@ def answer(
             inadmissible (93 with reason ``IRR_SYNTAX``).
         applied, refused: what became of the units (counted in the report's comment).
         findings: the report's ``LigneErreurDetail`` lines.
+        reason: the CPP reason code of an inadmissible file (``IRR_SYNTAX``; ``IRR_TAILLE_F``
+            for a file over ``validation.max_file_bytes``); ignored otherwise.
 
     Raises:
         OutputError: the report could not be written.
     """
-    reason = "IRR_SYNTAX" if verdict is Verdict.INADMISSIBLE else None
+    reason_code = reason if verdict is Verdict.INADMISSIBLE else None
     if verdict is Verdict.INADMISSIBLE:
         comment = f"Flux de statuts irrecevable : {len(findings)} erreur(s)"
     else:
@@ -307,7 +310,7 @@ def answer(
         id_flux=id_flux,
         receiver_id=channel.application_code,
         verdict=verdict,
-        reason=reason,
+        reason=reason_code,
         status=status,
         findings=findings,
         comment=comment,
@@ -322,7 +325,7 @@ def answer(
         refused=refused,
         findings=findings,
         report=path,
-        reason=reason,
+        reason=reason_code,
         outputs=(path, *flows),
         flux_status=status,
     )

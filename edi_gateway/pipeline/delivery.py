@@ -19,7 +19,6 @@ never validates and never moves the original (the engine puts it away after the 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +41,9 @@ from edi_gateway.pipeline.outcome import (
     log_rules,
 )
 from edi_gateway.reception import rules as reception
+from edi_gateway.store.connection import Transaction
 from edi_gateway.store.database import Store, utc_now
+from edi_gateway.store.records import FluxState
 
 ACTOR = "platform"
 
@@ -117,7 +118,7 @@ class Delivery:
 
     def _record_flux(
         self,
-        db: sqlite3.Connection,
+        db: Transaction,
         claim: Claim,
         a: Analysis,
         outcome: Outcome,
@@ -127,7 +128,7 @@ class Delivery:
         self.store.update_flux(
             claim.id_flux,
             db=db,
-            state="done",
+            state=FluxState.DONE,
             syntax=a.report.detection.label,
             flux_syntax=a.report.detection.flux_syntax,
             profile=a.report.detection.profile,
@@ -153,7 +154,7 @@ class Delivery:
                 "flux.inadmissible", reason=a.reason, error_count=a.errors, rules=rules
             )
 
-    def _add_invoice(self, db: sqlite3.Connection, claim: Claim, a: Analysis) -> int:
+    def _add_invoice(self, db: Transaction, claim: Claim, a: Analysis) -> int:
         env = a.envelope or Envelope()
         last = self.lifecycle.status(PLATFORM_STATUSES[-1])
         return self.store.add_invoice(
@@ -291,7 +292,7 @@ class Delivery:
 
     def _record_events(
         self,
-        db: sqlite3.Connection,
+        db: Transaction,
         claim: Claim,
         statuses: list[statusflow.InvoiceStatus],
         invoice_id: int,

@@ -15,9 +15,6 @@ document never raises; our own failures (disk, configuration, artefacts, databas
 from __future__ import annotations
 
 import hashlib
-import importlib
-import json
-import sqlite3
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -25,18 +22,20 @@ from pathlib import Path
 import structlog
 from lxml import etree
 
-from edi_gateway.core import files, xmlsafe
+from edi_gateway.core import xmlsafe
 from edi_gateway.core.config import Channel, Config
-from edi_gateway.core.errors import GatewayError, OutputError
+from edi_gateway.core.errors import OutputError
 from edi_gateway.core.model import Detection, Syntax, ValidationReport, Verdict
 from edi_gateway.core.readlimit import HEAD, Bounded, read_bounded
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest import user_claim
+from edi_gateway.lifecycle import recipient_status
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.pivot import PivotBuilder
+from edi_gateway.pipeline import finish
 from edi_gateway.pipeline.delivery import Delivery, received_day
-from edi_gateway.pipeline.outcome import PLATFORM_STATUSES, Analysis, Outcome, flux_status
+from edi_gateway.pipeline.outcome import Analysis, Outcome, status_file_outcome
 from edi_gateway.reception import envelope
 from edi_gateway.reception import rules as reception
 from edi_gateway.reception.structures import Watcher
@@ -129,49 +128,36 @@ class Engine:
         with structlog.contextvars.bound_contextvars(
             id_flux=claim.id_flux, file=claim.original_name, channel=claim.channel
         ):
-            if channel.accepts == "recipient-status":
-                return self._recipient_status(claim)
             row = self.store.flux(claim.id_flux)
-            if row is not None and row["state"] == "done":
-                return self._already_done(claim, row, start)
-            read = self._read_claimed(claim)
-            data = read.data
-            analysis = self._analyse(claim, read)
-            outcome = self.delivery.commit(claim, channel, data, analysis)
-            moved = self._put_away(claim, outcome.verdict)
+            if row is not None and row.done:
+                outcome = finish.already_done(self.config, claim, row, start)
+                finish.log_done(self.log, outcome, again=True)
+                return outcome
+            extra: dict[str, object] = {}
+            if channel.accepts == "recipient-status":
+                result = recipient_status.handle(
+                    self.config, self.store, claim, self.structures.current()
+                )
+                outcome = status_file_outcome(claim, result)
+                extra = {"applied": len(result.applied), "refused": len(result.refused)}
+            else:
+                read = self._read_claimed(claim)
+                analysis = self._analyse(claim, read)
+                outcome = self.delivery.commit(claim, channel, read.data, analysis)
+            moved = finish.put_away(
+                self.config,
+                Path(claim.work_path),
+                claim.id_flux,
+                outcome.verdict,
+                claim.original_name,
+            )
             outcome = replace(
                 outcome,
-                outputs=(*outcome.outputs, moved),
+                outputs=(*outcome.outputs, *((moved,) if moved else ())),
                 duration_ms=round((time.perf_counter() - start) * 1000, 1),
             )
-            self.log.info(
-                "flux.done",
-                verdict=str(outcome.verdict),
-                recipient=outcome.recipient_siret,
-                service_code=outcome.service_code,
-                reason=outcome.reason,
-                error_count=outcome.error_count,
-                first_rules=outcome.first_rules,
-                duration_ms=outcome.duration_ms,
-            )
+            finish.log_done(self.log, outcome, **extra)
             return outcome
-
-    # -- dispatch point for recipient status files -------------------------------------------
-
-    def _recipient_status(self, claim: Claim) -> Outcome:
-        """Channels with ``accepts = "recipient-status"``: CPPStatut files dropped by recipients,
-        handled by ``edi_gateway.lifecycle.recipient_status.process_claimed(engine, claim) ->
-        Outcome``.
-
-        Raises:
-            GatewayError: that module is not installed in this build.
-        """
-        try:
-            module = importlib.import_module("edi_gateway.lifecycle.recipient_status")
-        except ModuleNotFoundError as exc:
-            raise GatewayError("recipient-status channels are not handled by this build") from exc
-        outcome: Outcome = module.process_claimed(self, claim)
-        return outcome
 
     # -- stages ------------------------------------------------------------------------------
 
@@ -291,37 +277,3 @@ class Engine:
             envelope=env,
             structure=result.structure,
         )
-
-    def _put_away(self, claim: Claim, verdict: Verdict) -> Path:
-        """Protocol step 4: accepted and rejected to ``var/archive``, the rest to ``var/error``."""
-        keep = verdict in (Verdict.ACCEPTED, Verdict.REJECTED)
-        folder = self.config.archive_dir if keep else self.config.error_dir
-        return files.move_original(
-            Path(claim.work_path), folder, claim.id_flux, claim.original_name
-        )
-
-    def _already_done(self, claim: Claim, row: sqlite3.Row, start: float) -> Outcome:
-        """A re-run of a flux already recorded: only put the original away (protocol step 4)."""
-        written = tuple(Path(p) for p in json.loads(row["outputs"] or "[]"))
-        verdict = Verdict(row["verdict"]) if row["verdict"] else Verdict.INADMISSIBLE
-        if Path(claim.work_path).exists():
-            written = (*written, self._put_away(claim, verdict))
-        outcome = Outcome(
-            id_flux=claim.id_flux,
-            file=claim.original_name,
-            channel=claim.channel,
-            syntax=row["syntax"] or "other",
-            verdict=verdict,
-            reason=row["reason"],
-            recipient_siret=row["recipient_siret"],
-            service_code=row["service_code"],
-            flux_status=flux_status(verdict),
-            statuses=PLATFORM_STATUSES if verdict is Verdict.ACCEPTED else (),
-            outputs=written,
-            error_count=row["error_count"] or 0,
-            duration_ms=round((time.perf_counter() - start) * 1000, 1),
-        )
-        self.log.info(
-            "flux.done", verdict=str(verdict), again=True, error_count=outcome.error_count
-        )
-        return outcome

@@ -2,8 +2,9 @@
 
 Job: hold what the engine computed for one flux (:class:`Analysis`: validation report, verdict,
 findings, reason, envelope, recipient structure) and what happened to it (:class:`Outcome`,
-returned to workers, the ``process`` command and tests, with its JSON shape), and map a verdict
-to the CPPStatut flux status. Input: values the engine stages produce -> output: frozen records.
+returned to workers, the ``process`` command and tests, with its JSON shape; also built from a
+recipient status file's result), and map a verdict to the CPPStatut flux status. Input: values
+the engine stages produce -> output: frozen records.
 It never validates, writes files or touches the store.
 """
 
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from edi_gateway.core.model import Envelope, Finding, Severity, ValidationReport, Verdict
+from edi_gateway.core.records import Claim
+from edi_gateway.lifecycle.recipient_status import SYNTAX as STATUS_FILE_SYNTAX
+from edi_gateway.lifecycle.recipient_status_apply import StatusFileOutcome
 from edi_gateway.outputs.statusflow import FLUX_RECEIVED, FLUX_RECEPTION_ERROR
 from edi_gateway.reception.structures import Structure
 
@@ -142,3 +146,22 @@ def log_rules(findings: Iterable[Finding]) -> list[str]:
 
 def _clip(message: str) -> str:
     return message if len(message) <= LABEL_CHARS else message[: LABEL_CHARS - 1] + "…"
+
+
+def status_file_outcome(claim: Claim, result: StatusFileOutcome) -> Outcome:
+    """The outcome of a recipient status file (syntax ``cpp-statut``): its flux status 90 / 96 /
+    93, the codes of the statuses applied as ``statuses``, the report and status flows written
+    as ``outputs`` (the original is added once put away)."""
+    return Outcome(
+        id_flux=claim.id_flux,
+        file=claim.original_name,
+        channel=claim.channel,
+        syntax=STATUS_FILE_SYNTAX,
+        verdict=result.verdict,
+        reason=result.reason,
+        flux_status=result.flux_status,
+        statuses=tuple(a.status.code for a in result.applied),
+        outputs=result.outputs,
+        findings=result.findings,
+        error_count=result.error_count,
+    )

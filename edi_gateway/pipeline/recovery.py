@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -25,7 +24,10 @@ from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import Claimer, is_regular, readable, split_work_name
 from edi_gateway.outputs import statusflow
+from edi_gateway.pipeline import finish
+from edi_gateway.pipeline.outcome import Outcome
 from edi_gateway.store.database import Store, utc_now
+from edi_gateway.store.records import FluxRow, FluxState
 
 SYMLINK = (
     "GW-DAEMON-01",
@@ -113,7 +115,7 @@ def finish_set_aside(
     report = _write_report(config, claim, rule, reason, text)
     store.update_flux(
         claim.id_flux,
-        state="done",
+        state=FluxState.DONE,
         verdict=str(Verdict.INADMISSIBLE),
         reason=reason or rule,
         error_count=1,
@@ -122,9 +124,19 @@ def finish_set_aside(
         finished_at=utc_now(),
     )
     log = logs.get_logger()
+    outcome = Outcome(
+        id_flux=claim.id_flux,
+        file=claim.original_name,
+        channel=claim.channel,
+        syntax="other",
+        verdict=Verdict.INADMISSIBLE,
+        reason=rule,
+        flux_status=statusflow.FLUX_RECEPTION_ERROR,
+        error_count=1,
+    )
     with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
         log.warning("flux.set_aside", rule=rule, reason=reason, message=text)
-        log.info("flux.done", verdict=str(Verdict.INADMISSIBLE), error_count=1, reason=rule)
+        finish.log_done(log, outcome)
 
 
 def _move_to_error(config: Config, claim: Claim) -> Path | None:
@@ -174,20 +186,6 @@ def _application_code(config: Config, channel_name: str) -> str:
     return config.channels[0].application_code if config.channels else "EDIGW0"
 
 
-def put_away(config: Config, path: Path, id_flux: str, verdict: str | None) -> Path:
-    """Move the original of a ``done`` flux out of ``var/work``: ``var/archive`` for accepted and
-    rejected, ``var/error`` otherwise (protocol step 4, done again at start-up)."""
-    parsed = split_work_name(path.name)
-    name = parsed[1] if parsed else path.name
-    keep = verdict in (str(Verdict.ACCEPTED), str(Verdict.REJECTED))
-    folder = config.archive_dir if keep else config.error_dir
-    if not is_regular(path):
-        folder.mkdir(parents=True, exist_ok=True)
-        path.rename(folder / path.name)
-        return folder / path.name
-    return files.move_original(path, folder, id_flux, name)
-
-
 def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
     """Start-up recovery; returns the claims to process again (oldest first).
 
@@ -211,14 +209,14 @@ def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
             claim = claimer.record(id_flux, claimer.channel_of(id_flux), path, name)
             log.info("flux.claimed", id_flux=id_flux, file=claim.original_name, recovered=True)
             claims.append(claim)
-        elif row["state"] == "done":
+        elif row.done:
             with contextlib.suppress(OSError, OutputError):
-                put_away(config, path, id_flux, row["verdict"])
-                log.info("flux.put_away", id_flux=id_flux, verdict=row["verdict"])
+                finish.put_away(config, path, id_flux, row.verdict)
+                log.info("flux.put_away", id_flux=id_flux, verdict=row.verdict)
         else:
             claims.append(claim_of(row, path))
-    for row in store.fluxes(state="claimed"):
-        if row["id_flux"] not in found:
+    for row in store.fluxes(state=FluxState.CLAIMED):
+        if row.id_flux not in found:
             close_lost(config, store, row)
     return sorted(claims, key=lambda c: c.id_flux)
 
@@ -233,21 +231,20 @@ def find_work_file(config: Config, id_flux: str) -> Path | None:
     return None
 
 
-def claim_of(row: sqlite3.Row, path: Path) -> Claim:
+def claim_of(row: FluxRow, path: Path) -> Claim:
     """The claim of a ``claimed`` flux row whose original is at ``path``."""
-    get = row.__getitem__
     return Claim(
-        id_flux=get("id_flux"),
-        channel=get("channel"),
+        id_flux=row.id_flux,
+        channel=row.channel,
         work_path=path,
-        original_name=get("original_name"),
-        sha256=get("sha256"),
-        size=get("size"),
-        received_at=get("received_at"),
+        original_name=row.original_name,
+        sha256=row.sha256,
+        size=row.size,
+        received_at=row.received_at,
     )
 
 
-def close_lost(config: Config, store: Store, row: sqlite3.Row) -> None:
+def close_lost(config: Config, store: Store, row: FluxRow) -> None:
     """A ``claimed`` row whose original is no longer in ``var/work``: give it a status.
 
     Found as ``<IdFlux>__*`` in ``var/error``: a crash between the move and the report of
@@ -258,16 +255,16 @@ def close_lost(config: Config, store: Store, row: sqlite3.Row) -> None:
     Raises:
         StateError: the row could not be updated.
     """
-    in_error = _find_put_away(config.error_dir, row["id_flux"])
+    in_error = _find_put_away(config.error_dir, row.id_flux)
     if in_error is not None:
         why = why_not_regular(in_error) or FAILED
         claim = claim_of(row, in_error)
         finish_set_aside(config, store, claim, why, "set-aside finished after a restart", in_error)
         return
-    elsewhere = _find_put_away(config.archive_dir, row["id_flux"])
-    with logs.bound_flux(row["id_flux"], row["original_name"], row["channel"]):
+    elsewhere = _find_put_away(config.archive_dir, row.id_flux)
+    with logs.bound_flux(row.id_flux, row.original_name, row.channel):
         logs.get_logger().error("flux.failed", reason="original missing from var/work")
-    claim = claim_of(row, config.work_dir / names.archive_name(row["id_flux"], "x"))
+    claim = claim_of(row, config.work_dir / names.archive_name(row.id_flux, "x"))
     finish_set_aside(config, store, claim, LOST, "", elsewhere)
 
 

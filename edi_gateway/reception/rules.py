@@ -273,21 +273,21 @@ def duplicate_invoice(store: Store, envelope: Envelope, id_flux: str | None) -> 
         return None
     year = envelope.issue_date.year if envelope.issue_date else None
     for row in store.invoices_of_seller_year(envelope.seller_key, year):
-        if number_key(row["number"]) != key:
+        if number_key(row.number) != key:
             continue
-        if row["id_flux"] == id_flux or row["status_code"] == A_RECYCLER:
+        if row.id_flux == id_flux or row.status_code == A_RECYCLER:
             continue
-        flux = store.flux(row["id_flux"])
-        if flux is not None and flux["verdict"] not in (None, "accepted"):
+        flux = store.flux(row.id_flux)
+        if flux is not None and flux.verdict not in (None, "accepted"):
             continue
         return _finding(
             DUPLICATE_INVOICE,
             f"La facture n° {envelope.number} du fournisseur {envelope.seller_key} "
-            f"(année {year}) a déjà été reçue : facture CPP {row['id']}, flux {row['id_flux']}, "
-            f"statut {row['status_name']}.",
+            f"(année {year}) a déjà été reçue : facture CPP {row.id}, flux {row.id_flux}, "
+            f"statut {row.status_name}.",
             f"Invoice {envelope.number} of supplier {envelope.seller_key} (year {year}) was "
-            f"already received: CPP invoice {row['id']}, flux {row['id_flux']}, "
-            f"status {row['status_name']}.",
+            f"already received: CPP invoice {row.id}, flux {row.id_flux}, "
+            f"status {row.status_name}.",
         )
     return None
 
@@ -310,17 +310,15 @@ def duplicate_flux(store: Store, sha256: str, id_flux: str | None) -> Finding | 
         An error finding naming the first earlier accepted or rejected IdFlux, or None.
     """
     earlier = [
-        row
-        for row in store.fluxes_with_sha256(sha256, exclude=id_flux)
-        if row["verdict"] in TAKEN_IN
+        row for row in store.fluxes_with_sha256(sha256, exclude=id_flux) if row.verdict in TAKEN_IN
     ]
     if not earlier:
         return None
     first = earlier[0]
     return _finding(
         DUPLICATE_FLUX,
-        f"Ce fichier a déjà été déposé à l'identique : flux {first['id_flux']} "
-        f"({first['original_name']}, reçu le {first['received_at']}).",
-        f"This exact file was already deposited: flux {first['id_flux']} "
-        f"({first['original_name']}, received {first['received_at']}).",
+        f"Ce fichier a déjà été déposé à l'identique : flux {first.id_flux} "
+        f"({first.original_name}, reçu le {first.received_at}).",
+        f"This exact file was already deposited: flux {first.id_flux} "
+        f"({first.original_name}, received {first.received_at}).",
     )

@@ -34,6 +34,7 @@ from typing import Any
 from edi_gateway.core import logs
 from edi_gateway.core.config import Config
 from edi_gateway.store.database import Store
+from edi_gateway.store.records import FluxState
 
 DEATH_WINDOW = 60.0  # seconds: deaths further apart are unrelated
 FIRST_PAUSE = 5.0  # seconds without taking files after the first systemic fault
@@ -173,13 +174,13 @@ class FailurePolicy:
         if died_on is not None:
             self._death(claim.id_flux, died_on)
         row = self.store.flux(claim.id_flux)
-        if row is None or row["attempts"] >= self.config.max_attempts:
+        if row is None or row.attempts >= self.config.max_attempts:
             return claim
-        delay = self.retries.put(claim, row["attempts"])
+        delay = self.retries.put(claim, row.attempts)
         with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
             self.log.warning(
                 "flux.retrying",
-                attempt=row["attempts"],
+                attempt=row.attempts,
                 max_attempts=self.config.max_attempts,
                 delay_s=delay,
             )
@@ -192,8 +193,8 @@ class FailurePolicy:
             return
         for refunded in systemic.refund:
             row = self.store.flux(refunded)
-            if row is not None and row["state"] == "claimed" and row["attempts"] > 0:
-                self.store.update_flux(refunded, attempts=row["attempts"] - 1)
+            if row is not None and row.state is FluxState.CLAIMED and row.attempts > 0:
+                self.store.update_flux(refunded, attempts=row.attempts - 1)
         self.log.warning(
             "gateway.paused",
             reason="every worker died within the window, on different files",

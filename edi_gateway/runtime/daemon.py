@@ -32,12 +32,13 @@ from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import Claimer, Settler, readable, work_name
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.ingest.observer import ChannelObserver
-from edi_gateway.pipeline import recovery
+from edi_gateway.pipeline import finish, recovery
 from edi_gateway.runtime import locks as gateway_locks
 from edi_gateway.runtime.backoff import FailurePolicy
 from edi_gateway.runtime.workers import Died, Finished, WorkerPool, WorkerSpec
 from edi_gateway.store import fluxid
 from edi_gateway.store.database import Store
+from edi_gateway.store.records import FluxState
 
 TICK_SECONDS = 0.1
 
@@ -168,8 +169,8 @@ class Gateway:
         for claim in handed_back:
             with contextlib.suppress(GatewayError):
                 row = self.store.flux(claim.id_flux)
-                if row is not None and row["state"] == "claimed" and row["attempts"] > 0:
-                    self.store.update_flux(claim.id_flux, attempts=row["attempts"] - 1)
+                if row is not None and row.state is FluxState.CLAIMED and row.attempts > 0:
+                    self.store.update_flux(claim.id_flux, attempts=row.attempts - 1)
         self.log.info(
             "gateway.stopped",
             reason=self.stop_reason,
@@ -245,10 +246,10 @@ class Gateway:
         again, so no claim waits for the next start."""
         waiting = [*self.backlog, *self.pool.busy(), *self.failures.retries.claims()]
         known = {c.id_flux for c in waiting}
-        for row in self.store.fluxes(state="claimed"):
-            if row["id_flux"] not in known:
-                path = self.config.work_dir / work_name(row["id_flux"], row["original_name"])
-                found = recovery.find_work_file(self.config, row["id_flux"]) or path
+        for row in self.store.fluxes(state=FluxState.CLAIMED):
+            if row.id_flux not in known:
+                path = self.config.work_dir / work_name(row.id_flux, row.original_name)
+                found = recovery.find_work_file(self.config, row.id_flux) or path
                 self.backlog.append(recovery.claim_of(row, found))
 
     def _take(self, path: str, channel: Channel) -> Claim | None:
@@ -273,7 +274,7 @@ class Gateway:
     def _dispatch(self, claim: Claim) -> None:
         """Send a claim to an idle worker, or end it here (set aside) per protocol step 5."""
         row = self.store.flux(claim.id_flux)
-        if row is None or row["state"] != "claimed":
+        if row is None or row.state is not FluxState.CLAIMED:
             return
         why = recovery.why_not_regular(Path(claim.work_path))
         if why is not None:
@@ -282,11 +283,11 @@ class Gateway:
         if not os.path.lexists(claim.work_path):
             recovery.close_lost(self.config, self.store, row)
             return
-        if row["attempts"] >= self.config.max_attempts:
-            detail = f"{row['attempts']} attempts"
+        if row.attempts >= self.config.max_attempts:
+            detail = f"{row.attempts} attempts"
             recovery.set_aside(self.config, self.store, claim, recovery.FAILED, detail)
             return
-        self.store.update_flux(claim.id_flux, attempts=row["attempts"] + 1)
+        self.store.update_flux(claim.id_flux, attempts=row.attempts + 1)
         self.pool.submit(claim)
 
     def _handle(self, event: Finished | Died) -> None:
@@ -297,9 +298,9 @@ class Gateway:
         if claim is None or (isinstance(event, Finished) and event.ok and self._is_done(claim)):
             return
         row = self.store.flux(claim.id_flux)
-        if row is not None and row["state"] == "done":
+        if row is not None and row.done:
             if os.path.lexists(claim.work_path):
-                recovery.put_away(self.config, Path(claim.work_path), claim.id_flux, row["verdict"])
+                finish.put_away(self.config, Path(claim.work_path), claim.id_flux, row.verdict)
             return
         if not self.stopping:  # retried after retry_seconds, or set aside (backoff.py)
             died_on = event.worker if isinstance(event, Died) else None
@@ -308,4 +309,4 @@ class Gateway:
 
     def _is_done(self, claim: Claim) -> bool:
         row = self.store.flux(claim.id_flux)
-        return row is not None and row["state"] == "done" and not os.path.lexists(claim.work_path)
+        return row is not None and row.done and not os.path.lexists(claim.work_path)

@@ -1,0 +1,144 @@
+"""One connection to the ledger: opening, WAL and pragmas, transactions, the write helpers.
+
+Each process opens its own connection; writers serialise on ``BEGIN IMMEDIATE`` and wait up to
+``busy_timeout`` seconds (opening retries for as long while another process creates the same
+database). The table families (:mod:`~edi_gateway.store.fluxes`,
+:mod:`~edi_gateway.store.invoices`, :mod:`~edi_gateway.store.events`) build on
+:class:`Connection`; :class:`~edi_gateway.store.database.Store` joins them. Times are ISO 8601
+UTC strings.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from edi_gateway.core.errors import StateError
+from edi_gateway.store.schema import SCHEMA
+
+OPEN_RETRY_PAUSE = 0.02  # seconds between two attempts to open a database another process locks
+
+#: The connection a write transaction runs on (``Store.transaction()`` yields it); callers pass
+#: it back to the store's write methods and never run SQL on it themselves.
+Transaction = sqlite3.Connection
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    """True for ``SQLITE_BUSY`` / ``SQLITE_LOCKED`` (and their extended codes)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def utc_now() -> str:
+    """Current time as ISO 8601 UTC with milliseconds (``2026-11-29T22:17:36.123+00:00``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Connection:
+    """One connection to the gateway database (the base of ``Store``).
+
+    Args:
+        path: database file; its folder is created when missing. ``:memory:`` works for tests.
+        busy_timeout: seconds a writer waits for another process's write lock.
+
+    Raises:
+        StateError: the database cannot be opened or its schema created.
+    """
+
+    def __init__(self, path: Path | str, busy_timeout: float = 30.0) -> None:
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            self.db.row_factory = sqlite3.Row
+        except (sqlite3.Error, OSError) as exc:
+            raise StateError(f"{self.path}: cannot open the gateway database: {exc}") from exc
+        self._prepare(busy_timeout)
+
+    def _prepare(self, busy_timeout: float) -> None:
+        """Set WAL and the pragmas, create the schema; retry while another process holds a lock.
+
+        SQLite returns ``SQLITE_BUSY`` at once, without calling the busy handler, when waiting
+        could deadlock (``PRAGMA journal_mode=WAL`` or schema creation on a fresh database while
+        another connection holds the write lock), so opening retries every
+        :data:`OPEN_RETRY_PAUSE` seconds for up to ``busy_timeout`` seconds.
+
+        Raises:
+            StateError: still locked after ``busy_timeout`` seconds, or any other SQLite error.
+        """
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.db.executescript(SCHEMA)
+                return
+            except sqlite3.Error as exc:
+                if _busy(exc) and time.monotonic() < deadline:
+                    time.sleep(OPEN_RETRY_PAUSE)
+                    continue
+                self.db.close()
+                raise StateError(f"{self.path}: cannot open the gateway database: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Run a block in one write transaction (``BEGIN IMMEDIATE``), commit or roll back.
+
+        Raises:
+            StateError: SQLite failed (the transaction is rolled back).
+        """
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StateError(f"{self.path}: cannot start a transaction: {exc}") from exc
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def _write(self, db: Transaction | None, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+        """Run one write on ``db`` (the caller's transaction) or, when None, in its own."""
+        if db is not None:
+            return db.execute(sql, params)
+        with self.transaction() as own:
+            return own.execute(sql, params)
+
+    def _insert(self, db: Transaction | None, table: str, columns: dict[str, Any]) -> int:
+        """Insert one row of ``table`` (a fixed name) and return its rowid."""
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        return int(self._write(db, sql, tuple(columns.values())).lastrowid or 0)
+
+
+def where_clause(*filters: tuple[str, str, object]) -> tuple[str, list[object]]:
+    """`` WHERE`` clause and parameters from ``(column, operator, value)`` filters; a None
+    value is no filter. Column names and operators are fixed by the callers."""
+    clauses, params = [], []
+    for column, op, value in filters:
+        if value is not None:
+            clauses.append(f"{column} {op} ?")
+            params.append(value)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params

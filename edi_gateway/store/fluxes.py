@@ -1,0 +1,133 @@
+"""The ``flux`` and ``sequence`` tables: files taken in, their state, the IdFlux counter.
+
+Job: record a claimed file, move it through :class:`~edi_gateway.store.records.FluxState`,
+find earlier fluxes with the same bytes (the duplicate-flux rule, CPP ``IRR_UNCITE``) and draw
+counter values (IdFlux sequence, :mod:`edi_gateway.store.fluxid`). Rows come back as
+:class:`~edi_gateway.store.records.FluxRow`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from edi_gateway.core.errors import StateError
+from edi_gateway.store.connection import Connection, Transaction, utc_now, where_clause
+from edi_gateway.store.records import FluxRow, FluxState
+
+#: Columns :meth:`FluxTable.update_flux` may set (the others are fixed at the claim).
+UPDATABLE = frozenset(
+    {
+        "work_path",
+        "state",
+        "attempts",
+        "syntax",
+        "flux_syntax",
+        "profile",
+        "verdict",
+        "reason",
+        "recipient_siret",
+        "service_code",
+        "seller_id",
+        "error_count",
+        "outputs",
+        "finished_at",
+    }
+)
+
+
+class FluxTable(Connection):
+    """Queries of the ``flux`` and ``sequence`` tables (a part of ``Store``)."""
+
+    def next_value(self, name: str) -> int:
+        """Return the next value (1, 2, ...) of counter ``name``, atomic across processes."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO sequence (name, value) VALUES (?, 1) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + 1",
+                (name,),
+            )
+            row = db.execute("SELECT value FROM sequence WHERE name = ?", (name,)).fetchone()
+        return int(row["value"])
+
+    def add_flux(
+        self,
+        *,
+        id_flux: str,
+        channel: str,
+        original_name: str,
+        sha256: str,
+        size: int,
+        work_path: str | None,
+        received_at: str | None = None,
+    ) -> None:
+        """Record a claimed file (state ``claimed``) before any work is done on it.
+
+        Raises:
+            StateError: the database failed. sqlite3.IntegrityError: ``id_flux`` exists.
+        """
+        self._insert(
+            None,
+            "flux",
+            {
+                "id_flux": id_flux,
+                "channel": channel,
+                "original_name": original_name,
+                "sha256": sha256,
+                "size": size,
+                "received_at": received_at or utc_now(),
+                "work_path": work_path,
+            },
+        )
+
+    def update_flux(self, id_flux: str, *, db: Transaction | None = None, **fields: Any) -> None:
+        """Set columns of one flux row; ``outputs`` may be given as a list (stored as JSON),
+        ``state`` as a :class:`FluxState`.
+
+        Inside ``transaction()`` pass its connection as ``db`` (no transaction of its own).
+
+        Raises:
+            StateError: an unknown column name was given.
+        """
+        unknown = set(fields) - UPDATABLE
+        if unknown:
+            raise StateError(f"unknown flux columns: {sorted(unknown)}")
+        if isinstance(fields.get("outputs"), list | tuple):
+            fields["outputs"] = json.dumps([str(p) for p in fields["outputs"]])
+        if isinstance(fields.get("state"), FluxState):
+            fields["state"] = str(fields["state"])
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        sql = f"UPDATE flux SET {assignments} WHERE id_flux = ?"
+        self._write(db, sql, (*fields.values(), id_flux))
+
+    def flux(self, id_flux: str) -> FluxRow | None:
+        """Return one flux, or None."""
+        row = self.db.execute("SELECT * FROM flux WHERE id_flux = ?", (id_flux,)).fetchone()
+        return FluxRow.from_row(row) if row is not None else None
+
+    def fluxes_with_sha256(self, sha256: str, exclude: str | None = None) -> list[FluxRow]:
+        """Return finished fluxes whose bytes hash to ``sha256`` (the duplicate-flux rule)."""
+        rows = self.db.execute(
+            "SELECT * FROM flux WHERE sha256 = ? AND state = ? AND id_flux IS NOT ?"
+            " ORDER BY received_at",
+            (sha256, str(FluxState.DONE), exclude),
+        ).fetchall()
+        return [FluxRow.from_row(row) for row in rows]
+
+    def fluxes(
+        self,
+        *,
+        since: str | None = None,
+        verdict: str | None = None,
+        state: FluxState | None = None,
+    ) -> list[FluxRow]:
+        """Return fluxes, oldest first, filtered by received-at lower bound, verdict, state."""
+        where, params = where_clause(
+            ("received_at", ">=", since),
+            ("verdict", "=", verdict),
+            ("state", "=", str(state) if state is not None else None),
+        )
+        rows = self.db.execute(
+            f"SELECT * FROM flux{where} ORDER BY received_at, id_flux", params
+        ).fetchall()
+        return [FluxRow.from_row(row) for row in rows]

@@ -1,0 +1,83 @@
+"""The ledger's tables, as SQLite DDL (created on open when missing).
+
+Tables:
+    ``flux``: one row per file taken from an inbound channel (IdFlux, sha256, original name,
+        channel, received at, detection, verdict, recipient, outputs, processing state).
+    ``invoice``: one row per invoice made available (or rejected) by reception, with its
+        current CPP status; ``id`` is the CPP invoice id (IdFacture CPP).
+    ``status_event``: every status an invoice went through (time, actor, motif, comment,
+        mandate number, 2026 reform code), append-only.
+    ``sequence``: named counters (IdFlux sequence, ...).
+
+The records the rows become are in :mod:`edi_gateway.store.records`.
+"""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sequence (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS flux (
+    id_flux         TEXT PRIMARY KEY,
+    channel         TEXT NOT NULL,
+    original_name   TEXT NOT NULL,
+    sha256          TEXT NOT NULL,
+    size            INTEGER NOT NULL,
+    received_at     TEXT NOT NULL,
+    work_path       TEXT,
+    state           TEXT NOT NULL DEFAULT 'claimed',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    syntax          TEXT,
+    flux_syntax     TEXT,
+    profile         TEXT,
+    verdict         TEXT,
+    reason          TEXT,
+    recipient_siret TEXT,
+    service_code    TEXT,
+    seller_id       TEXT,
+    error_count     INTEGER,
+    outputs         TEXT,
+    finished_at     TEXT
+);
+CREATE INDEX IF NOT EXISTS flux_sha256 ON flux (sha256);
+CREATE INDEX IF NOT EXISTS flux_state ON flux (state);
+CREATE TABLE IF NOT EXISTS invoice (
+    id              INTEGER PRIMARY KEY,
+    id_flux         TEXT NOT NULL REFERENCES flux (id_flux),
+    seller_key      TEXT NOT NULL,
+    seller_id       TEXT,
+    seller_scheme   TEXT,
+    seller_name     TEXT,
+    number          TEXT NOT NULL,
+    issue_date      TEXT,
+    issue_year      INTEGER,
+    type_code       TEXT,
+    recipient_siret TEXT NOT NULL,
+    service_code    TEXT,
+    engagement      TEXT,
+    currency        TEXT,
+    amount_due      TEXT,
+    status_code     TEXT NOT NULL,
+    status_name     TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    version         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS invoice_key ON invoice (seller_key, number, issue_year);
+CREATE INDEX IF NOT EXISTS invoice_recipient ON invoice (recipient_siret);
+CREATE TABLE IF NOT EXISTS status_event (
+    id          INTEGER PRIMARY KEY,
+    invoice_id  INTEGER NOT NULL REFERENCES invoice (id),
+    status_code TEXT NOT NULL,
+    status_name TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    motif       TEXT,
+    comment     TEXT,
+    mandate     TEXT,
+    reform_code TEXT,
+    id_flux     TEXT,
+    flow_file   TEXT
+);
+CREATE INDEX IF NOT EXISTS status_event_invoice ON status_event (invoice_id);
+"""
