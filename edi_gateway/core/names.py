@@ -48,6 +48,14 @@ CII_INTERFACE = "FSO1106A"  # IN_DP_E1_CII_16B
 FACTURX_INTERFACE = "FSO1117A"  # IN_DP_E2_CII_FACTURX (any PDF deposit)
 INVOICE_STATUS_INTERFACE = "FEN1200A"  # invoice lifecycle flow to the supplier (CPPStatut)
 PIVOT_INTERFACE = "FEN0036A"  # pivot invoice flow to an EDI-connected public recipient
+#: Every report interface is the deposit's with F turned into C (:func:`report_interface`):
+#: CSO1100A, CSO1106A, CSO1117A. No module spells an interface code but this one.
+
+
+def interface_number(interface_code: str) -> str:
+    """The 4 digits of an interface code (``FEN1200A`` -> ``1200``), as an IdFlux carries them
+    (``../shared/domain/chorus-pro.md`` §1.3)."""
+    return interface_code[3:7]
 
 
 def inbound_interface(detection: Detection | None) -> str:

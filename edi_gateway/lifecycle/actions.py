@@ -36,8 +36,6 @@ from edi_gateway.core import files, names
 from edi_gateway.core.config import Config
 from edi_gateway.core.readlimit import read_bounded
 from edi_gateway.lifecycle import flows as lifecycle_flows
-from edi_gateway.lifecycle.flows import INTERFACE as INTERFACE
-from edi_gateway.lifecycle.flows import INTERFACE_NUMBER as INTERFACE_NUMBER
 from edi_gateway.lifecycle.flows import STRUCTURE_FLAGS as STRUCTURE_FLAGS
 from edi_gateway.lifecycle.flows import StatusRequest
 from edi_gateway.lifecycle.table import (
@@ -171,7 +169,10 @@ def apply(
         sides = lifecycle_flows.sides(config, row, request, reported)
         if sides and id_flux is None:
             id_flux = fluxid.new_id_flux(
-                store, sides[0][1], INTERFACE_NUMBER, instance=config.instance
+                store,
+                sides[0][1],
+                names.interface_number(names.INVOICE_STATUS_INTERFACE),
+                instance=config.instance,
             )
         applied = _commit(store, table, row, request, sides, id_flux, reported, latest)
         if applied is not None:
@@ -351,7 +352,7 @@ def _commit(
         kept = lifecycle_flows.keep_attachment(row, request, id_flux or "")
         flows = tuple(
             files.write_atomic(
-                folder / names.flow_name(INTERFACE, code, id_flux or ""),
+                folder / names.flow_name(names.INVOICE_STATUS_INTERFACE, code, id_flux or ""),
                 lifecycle_flows.flow(row, request, moment, id_flux or "", code),
                 root=request.outbound,
             )

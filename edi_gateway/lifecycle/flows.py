@@ -26,8 +26,6 @@ from edi_gateway.reception import structures
 from edi_gateway.store import fluxid
 from edi_gateway.store.records import InvoiceRow
 
-INTERFACE = "FEN1200A"  # CPP invoice lifecycle flow to an EDI partner (chorus-pro.md §1.3)
-INTERFACE_NUMBER = "1200"
 # structure flags a status row may name in supplier_flow_unless -> Structure attribute
 STRUCTURE_FLAGS = {"statutMiseEnPaiementNestPasRemonte": "payment_status_not_reported"}
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from edi_gateway.core import files, names
+from edi_gateway.core import files
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.model import Finding, Layer, Verdict
 from edi_gateway.lifecycle import actions
@@ -41,11 +41,11 @@ from edi_gateway.lifecycle.recipient_status_read import (
 from edi_gateway.lifecycle.table import Lifecycle, Refusal, Status, unknown_status
 from edi_gateway.lifecycle.table import default as default_table
 from edi_gateway.outputs import statusflow
+from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.reception.structures import Directory
 from edi_gateway.store.database import Store
 from edi_gateway.store.records import InvoiceRow
 
-REPORT_INTERFACE = "CSO1100A"  # same report name as every other flux of the gateway
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock difference allowed on Horodatage (our choice)
 
 
@@ -306,18 +306,17 @@ def answer(
     else:
         comment = f"{len(applied)} statut(s) appliqué(s), {len(refused)} refusé(s)"
     status = report_status(verdict, len(applied))
-    report = statusflow.flux_report(
+    target, report = flux_report_file(
+        config.outbound,
         id_flux=id_flux,
-        receiver_id=channel.application_code,
+        application_code=channel.application_code,
         verdict=verdict,
         reason=reason_code,
         status=status,
         findings=findings,
         comment=comment,
     )
-    folder = names.supplier_folder(config.outbound, None, channel.application_code)
-    name = names.flow_name(REPORT_INTERFACE, channel.application_code, id_flux)
-    path = files.write_atomic(folder / name, report, root=config.outbound)
+    path = files.write_atomic(target, report, root=config.outbound)
     flows = tuple(flow for a in applied for flow in a.flows)
     return StatusFileOutcome(
         verdict=verdict,

@@ -33,6 +33,7 @@ from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.delivery_plan import Plan, received_moment, seller_folder_key
 from edi_gateway.outputs.delivery_plan import received_day as received_day
 from edi_gateway.outputs.pivot import PivotBuilder, PivotInput
+from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.pipeline.outcome import (
     PLATFORM_STATUSES,
     Analysis,
@@ -189,19 +190,18 @@ class Delivery:
         """Compute every output of the flux into ``plan`` (nothing written): the flux report, and
         for an accepted invoice the original, the pivot and the invoice statuses."""
         app = channel.application_code
-        inbound = names.inbound_interface(a.report.detection)
-        supplier_dir = names.supplier_folder(
-            self.config.outbound, seller_folder_key(a.envelope), app
-        )
-        report = statusflow.flux_report(
+        report_path, report = flux_report_file(
+            self.config.outbound,
             id_flux=claim.id_flux,
-            receiver_id=app,
+            application_code=app,
             verdict=a.verdict,
+            inbound_interface=names.inbound_interface(a.report.detection),
+            seller_key=seller_folder_key(a.envelope),
             reason=a.reason,
             findings=a.findings,
         )
-        name = names.flow_name(names.report_interface(inbound), app, claim.id_flux)
-        plan.add(supplier_dir / name, report)
+        plan.add(report_path, report)
+        supplier_dir = report_path.parent
         if a.verdict is not Verdict.ACCEPTED or invoice_id is None or a.envelope is None:
             return
         self._recipient_outputs(plan, claim, app, data, a, invoice_id)

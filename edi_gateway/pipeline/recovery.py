@@ -24,6 +24,7 @@ from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import Claimer, is_regular, readable, split_work_name
 from edi_gateway.outputs import statusflow
+from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.pipeline import finish
 from edi_gateway.pipeline.outcome import Outcome
 from edi_gateway.store.database import Store, utc_now
@@ -162,18 +163,16 @@ def _write_report(
         layer=Layer.DETECT, rule=rule, severity=Severity.ERROR, message=text, source="gateway"
     )
     try:
-        data = statusflow.flux_report(
+        path, data = flux_report_file(
+            config.outbound,
             id_flux=claim.id_flux,
-            receiver_id=code,
+            application_code=code,
             verdict=Verdict.INADMISSIBLE,
             reason=reason,
             findings=(finding,),
             comment=INCIDENT_COMMENT if reason is None else None,
         )
-        folder = names.supplier_folder(config.outbound, None, code)
-        interface = names.report_interface(names.inbound_interface(None))  # CSO1100A
-        name = names.flow_name(interface, code, claim.id_flux)
-        return files.write_atomic(folder / name, data, root=config.outbound)
+        return files.write_atomic(path, data, root=config.outbound)
     except Exception as exc:  # the verdict is still recorded in the store
         logs.get_logger().error("status.failed", error=type(exc).__name__, message=str(exc))
         return None

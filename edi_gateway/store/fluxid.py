@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from edi_gateway.core import names
 from edi_gateway.core.config import APPLICATION_CODE
 from edi_gateway.core.errors import ConfigError
 from edi_gateway.store.database import Store
@@ -38,7 +39,7 @@ def sequence_name(application_code: str) -> str:
 def new_id_flux(
     store: Store,
     application_code: str,
-    interface_number: str = "1100",
+    interface_number: str = names.interface_number(names.UBL_INTERFACE),
     instance: int = 0,
 ) -> str:
     """Draw a new IdFlux for a flux received on a channel (or a flow the gateway emits).
