@@ -13,7 +13,9 @@ import pytest
 from lxml import etree
 from structlog.testing import capture_logs
 
+from edi_gateway.core import files
 from edi_gateway.core.config import Config
+from edi_gateway.core.errors import OutputError, StateError
 from edi_gateway.lifecycle import actions
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.lifecycle.table import Refusal
@@ -349,3 +351,57 @@ def test_completing_file_over_max_file_bytes_is_refused(config: Config, store: S
     assert str(64 << 20) in result.message and "1024" in result.message
     assert "validation.max_file_bytes" in result.message
     assert store.invoice(invoice).status_code == "06"
+
+
+def _all_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_event_that_cannot_be_recorded_leaves_no_flow_and_no_attachment(
+    config: Config, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All or none: COMPLETEE writes its attachment and two flows, then recording the event
+    fails. The status rolls back and none of the three files stays on disk."""
+    invoice = _suspended(config, store)
+    before = _all_files(config.outbound)
+    attachment = config.root / "bon.pdf"
+    attachment.write_bytes(b"%PDF-1.4 fictitious delivery note")
+
+    def broken_event(*args: object, **kwargs: object) -> int:
+        raise StateError("disk I/O error (simulated while recording the event)")
+
+    monkeypatch.setattr(store, "add_event", broken_event)
+    with pytest.raises(StateError):
+        actions.apply(store, config, invoice, "COMPLETEE", actor="supplier", attachment=attachment)
+    row = store.invoice(invoice)
+    assert (row.status_code, row.version) == ("06", 1)
+    assert [e.status_code for e in store.events(invoice)] == ["06", "03", "02", "01"]
+    assert _all_files(config.outbound) == before
+
+
+def test_flow_that_cannot_be_written_removes_the_files_written_before_it(
+    config: Config, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COMPLETEE writes the attachment, the supplier flow, then the recipient flow; the third
+    write fails (disk full): the two files already written are removed, nothing is recorded."""
+    invoice = _suspended(config, store)
+    before = _all_files(config.outbound)
+    attachment = config.root / "bon.pdf"
+    attachment.write_bytes(b"%PDF-1.4 fictitious delivery note")
+    real = files.write_atomic
+    written: list[Path] = []
+
+    def third_write_fails(path: Path, data: bytes, *, root: Path | None = None) -> Path:
+        if len(written) == 2:
+            raise OutputError(f"{path}: cannot write: No space left on device (simulated)")
+        written.append(real(path, data, root=root))
+        return written[-1]
+
+    monkeypatch.setattr(files, "write_atomic", third_write_fails)
+    with pytest.raises(OutputError):
+        actions.apply(store, config, invoice, "COMPLETEE", actor="supplier", attachment=attachment)
+    assert [p.name.startswith(("EDIGW", "FEN1200A_")) for p in written] == [True, True]
+    assert not any(p.exists() for p in written)
+    assert _all_files(config.outbound) == before
+    assert store.invoice(invoice).status_code == "06"
+    assert store.events(invoice)[0].status_code == "06"

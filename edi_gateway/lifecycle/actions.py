@@ -32,7 +32,7 @@ from pathlib import Path
 
 import structlog
 
-from edi_gateway.core import files, names
+from edi_gateway.core import names
 from edi_gateway.core.config import Config
 from edi_gateway.core.readlimit import read_bounded
 from edi_gateway.lifecycle import flows as lifecycle_flows
@@ -47,6 +47,7 @@ from edi_gateway.lifecycle.table import (
     unknown_status,
 )
 from edi_gateway.lifecycle.table import default as default_table
+from edi_gateway.outputs.delivery_plan import Plan
 from edi_gateway.reception import structures
 from edi_gateway.store import fluxid
 from edi_gateway.store.database import Store
@@ -332,46 +333,52 @@ def _commit(
 ) -> Applied | None:
     """One transaction: optimistic update, flow files, attachment, event. None = lost race.
 
-    Without an explicit time the status is stamped now, or at ``latest`` (the invoice's latest
-    event) when that is later (an event a recipient dated a little ahead of our clock).
+    All or none: the flow files and the attachment are written inside the transaction, and
+    when anything fails before it commits (a write, recording the event) the row rolls back
+    and every file of this change already written is removed (as ``Delivery.commit`` does for
+    a flux). Without an explicit time the status is stamped now, or at ``latest`` (the
+    invoice's latest event) when that is later (an event a recipient dated a little ahead of
+    our clock).
+
+    Raises:
+        StateError / OutputError: nothing is recorded and no file of this change stays.
     """
-    with store.transaction() as db:
-        now = datetime.now(UTC)
-        moment = request.at or (max(now, latest) if latest else now)
-        at = _utc(moment)
-        moved = store.set_invoice_status(
-            db,
-            row.id,
-            version=row.version,
-            status_code=request.target.code,
-            status_name=request.target.name,
-            updated_at=at,
-        )
-        if not moved:
-            return None
-        kept = lifecycle_flows.keep_attachment(row, request, id_flux or "")
-        flows = tuple(
-            files.write_atomic(
-                folder / names.flow_name(names.INVOICE_STATUS_INTERFACE, code, id_flux or ""),
-                lifecycle_flows.flow(row, request, moment, id_flux or "", code),
-                root=request.outbound,
+    plan = Plan(root=request.outbound)
+    try:
+        with store.transaction() as db:
+            now = datetime.now(UTC)
+            moment = request.at or (max(now, latest) if latest else now)
+            at = _utc(moment)
+            moved = store.set_invoice_status(
+                db,
+                row.id,
+                version=row.version,
+                status_code=request.target.code,
+                status_name=request.target.name,
+                updated_at=at,
             )
-            for folder, code in sides
-        )
-        event_id = store.add_event(
-            db,
-            invoice_id=row.id,
-            status_code=request.target.code,
-            status_name=request.target.name,
-            at=at,
-            actor=str(request.actor),
-            motif=request.motif,
-            comment=request.comment,
-            mandate=request.mandate,
-            reform_code=request.target.reform_code,
-            id_flux=id_flux if flows else None,
-            flow_file=str(flows[0]) if flows else None,
-        )
+            if not moved:
+                return None
+            kept = _plan_files(plan, row, request, sides, id_flux or "", moment)
+            plan.write_all()
+            flows = plan.paths[1:] if kept else plan.paths
+            event_id = store.add_event(
+                db,
+                invoice_id=row.id,
+                status_code=request.target.code,
+                status_name=request.target.name,
+                at=at,
+                actor=str(request.actor),
+                motif=request.motif,
+                comment=request.comment,
+                mandate=request.mandate,
+                reform_code=request.target.reform_code,
+                id_flux=id_flux if flows else None,
+                flow_file=str(flows[0]) if flows else None,
+            )
+    except BaseException:
+        plan.remove_all()
+        raise
     return Applied(
         invoice_id=row.id,
         status=request.target,
@@ -383,3 +390,21 @@ def _commit(
         attachment=kept,
         reported_to_supplier=reported,
     )
+
+
+def _plan_files(
+    plan: Plan,
+    row: InvoiceRow,
+    request: StatusRequest,
+    sides: list[tuple[Path, str]],
+    id_flux: str,
+    moment: datetime,
+) -> Path | None:
+    """Plan the attachment (first, when there is one) and one status flow per side; return the
+    attachment's path or None."""
+    attached = lifecycle_flows.attachment_file(row, request, id_flux)
+    kept = plan.add(*attached) if attached else None
+    for folder, code in sides:
+        name = names.flow_name(names.INVOICE_STATUS_INTERFACE, code, id_flux)
+        plan.add(folder / name, lifecycle_flows.flow(row, request, moment, id_flux, code))
+    return kept

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from edi_gateway.core import files, names
+from edi_gateway.core import names
 from edi_gateway.core.config import Config
 from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Envelope
@@ -123,18 +123,16 @@ def _recipient_code(config: Config, fallback: str) -> str:
     return channel.application_code if channel else fallback
 
 
-def keep_attachment(row: InvoiceRow, request: StatusRequest, id_flux: str) -> Path | None:
-    """Copy the completing file beside the invoice's outputs as ``<IdFlux>__<its name>``.
-
-    Returns the path written (atomically), or None when the request carries no file.
-    Raises OutputError when it cannot be written.
-    """
+def attachment_file(
+    row: InvoiceRow, request: StatusRequest, id_flux: str
+) -> tuple[Path, bytes] | None:
+    """Where the completing file goes (beside the invoice's outputs, ``<IdFlux>__<its name>``)
+    and its bytes, or None when the request carries no file. Nothing is written here."""
     if request.attachment is None:
         return None
     folder = names.recipient_folder(request.outbound, row.recipient_siret, row.service_code)
     name, data = request.attachment
-    path = folder / names.archive_name(id_flux, name)
-    return files.write_atomic(path, data, root=request.outbound)
+    return folder / names.archive_name(id_flux, name), data
 
 
 def flow(
