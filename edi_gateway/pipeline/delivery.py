@@ -20,20 +20,18 @@ never validates and never moves the original (the engine puts it away after the 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from edi_gateway.core import names
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.model import Envelope, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.lifecycle.table import Lifecycle
 from edi_gateway.outputs import statusflow
-from edi_gateway.outputs.delivery_plan import Plan, received_moment, seller_folder_key
+from edi_gateway.outputs.delivery_plan import Plan, seller_folder_key
 from edi_gateway.outputs.delivery_plan import received_day as received_day
-from edi_gateway.outputs.pivot import PivotBuilder, PivotInput
-from edi_gateway.outputs.report_file import flux_report_file
+from edi_gateway.outputs.pivot import PivotBuilder
+from edi_gateway.pipeline.flux_outputs import FluxOutputs
 from edi_gateway.pipeline.outcome import (
     PLATFORM_STATUSES,
     Analysis,
@@ -41,7 +39,7 @@ from edi_gateway.pipeline.outcome import (
     flux_status,
     log_rules,
 )
-from edi_gateway.reception import rules as reception
+from edi_gateway.reception import duplicates, reasons
 from edi_gateway.store.connection import Transaction
 from edi_gateway.store.database import Store, utc_now
 from edi_gateway.store.records import FluxState
@@ -68,6 +66,7 @@ class Delivery:
         self.config = config
         self.store = store
         self.pivots = pivots
+        self.planner = FluxOutputs(config=config, pivots=pivots, lifecycle=lifecycle)
         self.lifecycle = lifecycle
         self.log = log
 
@@ -90,7 +89,7 @@ class Delivery:
                 invoice_id = (
                     self._add_invoice(db, claim, a) if a.verdict is Verdict.ACCEPTED else None
                 )
-                self._plan(plan, claim, channel, data, a, invoice_id)
+                self.planner.plan(plan, claim, channel, data, a, invoice_id)
                 plan.write_all()
                 if plan.statuses and invoice_id is not None:
                     self._record_events(db, claim, plan.statuses, invoice_id, plan.status_file)
@@ -107,12 +106,12 @@ class Delivery:
         same invoice since the analysis."""
         if a.verdict is not Verdict.ACCEPTED or a.envelope is None:
             return a
-        late = reception.duplicate_invoice(self.store, a.envelope, claim.id_flux)
+        late = duplicates.duplicate_invoice(self.store, a.envelope, claim.id_flux)
         if late is None:
             return a
         self.log.warning("flux.duplicate", rule=late.rule, kind="invoice")
         findings = (*a.findings, late)
-        codes = reception.reason_for(findings)
+        codes = reasons.reason_for(findings)
         return replace(
             a, verdict=Verdict.REJECTED, findings=findings, reason=codes.reason if codes else None
         )
@@ -178,36 +177,6 @@ class Delivery:
             status_name=last.name,
         )
 
-    def _plan(
-        self,
-        plan: Plan,
-        claim: Claim,
-        channel: Channel,
-        data: bytes,
-        a: Analysis,
-        invoice_id: int | None,
-    ) -> None:
-        """Compute every output of the flux into ``plan`` (nothing written): the flux report, and
-        for an accepted invoice the original, the pivot and the invoice statuses."""
-        app = channel.application_code
-        report_path, report = flux_report_file(
-            self.config.outbound,
-            id_flux=claim.id_flux,
-            application_code=app,
-            verdict=a.verdict,
-            inbound_interface=names.inbound_interface(a.report.detection),
-            seller_key=seller_folder_key(a.envelope),
-            reason=a.reason,
-            findings=a.findings,
-        )
-        plan.add(report_path, report)
-        supplier_dir = report_path.parent
-        if a.verdict is not Verdict.ACCEPTED or invoice_id is None or a.envelope is None:
-            return
-        self._recipient_outputs(plan, claim, app, data, a, invoice_id)
-        self._invoice_statuses(plan, claim, app, supplier_dir, a, invoice_id)
-        plan.codes = PLATFORM_STATUSES
-
     def _log_emitted(self, plan: Plan, a: Analysis) -> None:
         """``status.emitted`` once the flows are on disk (``output``: the flow's file name)."""
         self.log.info(
@@ -220,75 +189,6 @@ class Delivery:
                 statuses=list(plan.codes),
                 output=plan.status_file.name,
             )
-
-    def _recipient_outputs(
-        self, plan: Plan, claim: Claim, app: str, data: bytes, a: Analysis, invoice_id: int
-    ) -> None:
-        """The original and its CPPFacturePivot in the recipient's (SIRET, service) folder."""
-        env = a.envelope or Envelope()
-        siret = (env.buyer_siret or "").strip()
-        service = (
-            a.structure.service(env.service_code) if a.structure and env.service_code else None
-        )
-        recipient_dir = names.recipient_folder(self.config.outbound, siret, env.service_code)
-        plan.add(recipient_dir / names.archive_name(claim.id_flux, claim.original_name), data)
-        pivot = self.pivots.build(
-            PivotInput(
-                id_flux=claim.id_flux,
-                syntax=a.report.detection.syntax,
-                invoice_xml=a.report.detection.xml or b"",
-                original=data,
-                original_name=claim.original_name,
-                envelope=env,
-                siret=siret,
-                recipient_name=a.structure.name if a.structure else None,
-                service_code=env.service_code,
-                service_name=service.label if service else None,
-                invoice_id=invoice_id,
-                received=received_day(claim.received_at),
-            )
-        )
-        pivot_name = names.flow_name(names.PIVOT_INTERFACE, app, claim.id_flux)
-        plan.add(recipient_dir / pivot_name, pivot)
-
-    def _invoice_statuses(
-        self,
-        plan: Plan,
-        claim: Claim,
-        app: str,
-        folder: Path,
-        a: Analysis,
-        invoice_id: int,
-    ) -> None:
-        """FEN1200A flow with 01, 02, 03 (its events are recorded once it is written)."""
-        env = a.envelope or Envelope()
-        received = received_moment(claim.received_at)
-        now = datetime.now(UTC)
-        moments = (received, now, now)
-        supplier = statusflow.supplier_from_envelope(env)
-        debtor = statusflow.Debtor(
-            siret=(env.buyer_siret or "").strip(),
-            name=a.structure.name if a.structure else env.buyer_name,
-            service_code=env.service_code,
-        )
-        plan.statuses = [
-            statusflow.InvoiceStatus(
-                supplier=supplier,
-                debtor=debtor,
-                code=code,
-                at=moment,
-                invoice_number=env.number or "",
-                invoice_date=env.issue_date,
-                comment=f"{self.lifecycle.status(code).label_fr} (facture CPP {invoice_id})",
-                producer=statusflow.PLATFORM_ID,
-            )
-            for code, moment in zip(PLATFORM_STATUSES, moments, strict=True)
-        ]
-        name = names.flow_name(names.INVOICE_STATUS_INTERFACE, app, claim.id_flux)
-        plan.status_file = plan.add(
-            folder / name,
-            statusflow.invoice_statuses(plan.statuses, id_flux=claim.id_flux, receiver_id=app),
-        )
 
     def _record_events(
         self,
