@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Layer, Severity, Syntax
-from edi_gateway.reception import envelope, structures
+from edi_gateway.reception import duplicates, envelope, reasons, structures
 from edi_gateway.reception import rules as reception
 from edi_gateway.store.database import Store
 from tests.conftest import CORPUS, need_shared
@@ -98,8 +99,8 @@ def test_rule_fires(rule: str, kind: str) -> None:
     assert finding.severity is Severity.ERROR and finding.layer is Layer.CPP
     assert not result.accepted
     assert (result.motif, result.reason) == (
-        reception.REASONS[rule].motif,
-        reception.REASONS[rule].reason,
+        reasons.REASONS[rule].motif,
+        reasons.REASONS[rule].reason,
     )
 
 
@@ -412,8 +413,8 @@ def test_duplicate_invoice_is_not_beaten_by_invisible_changes(
     ],
 )
 def test_number_key(number: str, key: str) -> None:
-    """reception.number_key: NFKC, format characters removed, trimmed, case-folded."""
-    assert reception.number_key(number) == key
+    """duplicates.number_key: NFKC, format characters removed, trimmed, case-folded."""
+    assert duplicates.number_key(number) == key
 
 
 def test_a_recycler_invoice_may_reuse_its_number(store: Store) -> None:
@@ -432,13 +433,13 @@ def test_rejected_flux_does_not_count(store: Store) -> None:
 
 def test_duplicate_flux(store: Store) -> None:
     """The same bytes deposited again give CPP-DUP-02 naming the first flux; new bytes do not."""
-    finding = reception.duplicate_flux(store, "ab" * 32, "EDIGW1FLUX000000000000002")
+    finding = duplicates.duplicate_flux(store, "ab" * 32, "EDIGW1FLUX000000000000002")
     assert finding is not None
     assert finding.rule == "CPP-DUP-02" and finding.layer is Layer.DUPLICATE
     assert "EDIGW1FLUX000000000000001" in finding.message and "a.xml" in finding.message
-    assert reception.reason_for([finding]) == reception.Reason("DOUBLE_FACT", "IRR_UNCITE")
-    assert reception.duplicate_flux(store, "ab" * 32, "EDIGW1FLUX000000000000001") is None
-    assert reception.duplicate_flux(store, "cd" * 32, "EDIGW1FLUX000000000000002") is None
+    assert reasons.reason_for([finding]) == reasons.Reason("DOUBLE_FACT", "IRR_UNCITE")
+    assert duplicates.duplicate_flux(store, "ab" * 32, "EDIGW1FLUX000000000000001") is None
+    assert duplicates.duplicate_flux(store, "cd" * 32, "EDIGW1FLUX000000000000002") is None
 
 
 def _earlier_flux(store: Store, id_flux: str, verdict: str | None, name: str) -> None:
@@ -454,7 +455,7 @@ def test_duplicate_flux_ignores_earlier_inadmissible_fluxes(store: Store) -> Non
     duplicate: the file gets its own inadmissibility again."""
     _earlier_flux(store, "EDIGW1FLUX000000000000003", "inadmissible", "vide-1.xml")
     _earlier_flux(store, "EDIGW1FLUX000000000000004", None, "perdu.xml")
-    assert reception.duplicate_flux(store, "ef" * 32, "EDIGW1FLUX000000000000009") is None
+    assert duplicates.duplicate_flux(store, "ef" * 32, "EDIGW1FLUX000000000000009") is None
 
 
 @pytest.mark.parametrize("verdict", ["accepted", "rejected"])
@@ -465,7 +466,7 @@ def test_duplicate_flux_names_the_first_accepted_or_rejected_flux(
     naming that flux even when an inadmissible one with the same bytes came first."""
     _earlier_flux(store, "EDIGW1FLUX000000000000003", "inadmissible", "premier.xml")
     _earlier_flux(store, "EDIGW1FLUX000000000000004", verdict, "second.xml")
-    finding = reception.duplicate_flux(store, "ef" * 32, "EDIGW1FLUX000000000000009")
+    finding = duplicates.duplicate_flux(store, "ef" * 32, "EDIGW1FLUX000000000000009")
     assert finding is not None and finding.rule == "CPP-DUP-02"
     assert "EDIGW1FLUX000000000000004" in finding.message and "second.xml" in finding.message
     assert "EDIGW1FLUX000000000000003" not in finding.message
@@ -479,11 +480,11 @@ def test_reason_table_covers_every_rule_and_uses_known_codes() -> None:
     xsl = (ROOT / "rules" / "cpp-reception.xsl").read_text(encoding="utf-8")
     in_xsl = set(re.findall(r"'(CPP-REC-\d\d)'", xsl))
     assert in_xsl == {f"CPP-REC-{n:02d}" for n in range(1, 21)}
-    assert in_xsl | {"CPP-DUP-01", "CPP-DUP-02", "GW-SCH-01"} == set(reception.REASONS)
+    assert in_xsl | {"CPP-DUP-01", "CPP-DUP-02", "GW-SCH-01"} == set(reasons.REASONS)
     lifecycle = tomllib.loads((ROOT / "rules" / "lifecycle.toml").read_text(encoding="utf-8"))
     motifs = {m["code"] for m in lifecycle["motif"]}
     reasons_213 = {"DEST_INC", "REJ_SEMAN", "REJ_UNI", "REJ_COH", "REJ_ADR", "DOUBLON"}
-    for rule, codes in reception.REASONS.items():
+    for rule, codes in reasons.REASONS.items():
         assert codes.motif in motifs, rule
         assert codes.reason in reasons_213 | {"IRR_UNCITE"}, rule
 
@@ -491,7 +492,7 @@ def test_reason_table_covers_every_rule_and_uses_known_codes() -> None:
 def test_docs_list_every_rule() -> None:
     """docs/reception.md has a row for every rule id with its reason code."""
     doc = (ROOT / "docs" / "reception.md").read_text(encoding="utf-8")
-    for rule, codes in reception.REASONS.items():
+    for rule, codes in reasons.REASONS.items():
         row = next((line for line in doc.splitlines() if line.startswith(f"| {rule} ")), None)
         assert row is not None, rule
         assert codes.motif in row and codes.reason in row, rule
@@ -635,4 +636,19 @@ def test_duplicate_invoice_is_not_beaten_by_dash_variants(
 )
 def test_number_key_removes_every_invisible_and_folds_dashes(number: str, key: str) -> None:
     """number_key drops default-ignorables and non-U+0020 spaces and folds dashes to '-'."""
-    assert reception.number_key(number) == key
+    assert duplicates.number_key(number) == key
+
+
+def test_reason_table_is_data_read_in_file_order(tmp_path: Path) -> None:
+    """rules/reception-reasons.toml gives the table in its own order (the precedence), and a
+    broken table is a ConfigError naming the entry, never a silent default."""
+    table, default = reasons.load()
+    assert list(table)[:2] == ["CPP-DUP-02", "CPP-REC-01"] and table is not reasons.REASONS
+    assert dict(table) == dict(reasons.REASONS) and default == reasons.Reason("AUTRE", "REJ_COH")
+    broken = tmp_path / "reasons.toml"
+    broken.write_text('[[reason]]\nrule = "CPP-REC-01"\nmotif = "AUTRE"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"reason #1 \(CPP-REC-01\): 'reason' must be"):
+        reasons.load(broken)
+    broken.write_text('[[reason]]\nrule = "X"\nmotif = "A"\nreason = "B"\n' * 2, encoding="utf-8")
+    with pytest.raises(ConfigError, match="listed twice"):
+        reasons.load(broken)

@@ -36,7 +36,7 @@ from edi_gateway.outputs.pivot import PivotBuilder
 from edi_gateway.pipeline import finish
 from edi_gateway.pipeline.delivery import Delivery, received_day
 from edi_gateway.pipeline.outcome import Analysis, Outcome, status_file_outcome
-from edi_gateway.reception import envelope
+from edi_gateway.reception import duplicates, envelope, reasons
 from edi_gateway.reception import rules as reception
 from edi_gateway.reception.structures import Watcher
 from edi_gateway.store import fluxid
@@ -200,7 +200,7 @@ class Engine:
             )
         data = read.data
         sha256 = claim.sha256 or hashlib.sha256(data).hexdigest()
-        duplicate = reception.duplicate_flux(self.store, sha256, claim.id_flux)
+        duplicate = duplicates.duplicate_flux(self.store, sha256, claim.id_flux)
         report = self.validator.validate(data, claim.original_name)
         self._log_validation(report)
         if duplicate is not None:
@@ -264,11 +264,11 @@ class Engine:
             id_flux=claim.id_flux,
             tree=tree,
         )
-        if any(f.rule == reception.DUPLICATE_INVOICE for f in result.findings):
-            self.log.warning("flux.duplicate", rule=reception.DUPLICATE_INVOICE, kind="invoice")
+        if any(f.rule == duplicates.DUPLICATE_INVOICE for f in result.findings):
+            self.log.warning("flux.duplicate", rule=duplicates.DUPLICATE_INVOICE, kind="invoice")
         findings = (*report.findings, *result.findings)
         accepted = report.verdict is Verdict.ACCEPTED and result.accepted
-        codes = reception.reason_for(findings)
+        codes = reasons.reason_for(findings)
         return Analysis(
             report=report,
             verdict=Verdict.ACCEPTED if accepted else Verdict.REJECTED,
