@@ -32,6 +32,7 @@ from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import Claimer, Settler, readable, work_name
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.ingest.observer import ChannelObserver
+from edi_gateway.ingest.sweep import ChannelSweep
 from edi_gateway.pipeline import finish, recovery
 from edi_gateway.runtime import locks as gateway_locks
 from edi_gateway.runtime.backoff import FailurePolicy
@@ -80,8 +81,7 @@ class Gateway:
         self.observer = ChannelObserver(config, self.hints)
         self.next_sweep = 0.0
         self.taken = 0
-        self.channel_folders = {str(c.folder) for c in config.channels}
-        self.subfolders_seen: set[str] = set()
+        self.sweeper = ChannelSweep(config.channels, self.settler, self.log)
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -181,37 +181,9 @@ class Gateway:
     # -- sweeps ----------------------------------------------------------------------------------
 
     def sweep(self) -> int:
-        """Note every entry directly in each channel folder; returns how many were noted.
-
-        Sub-folders are never taken; one that is not itself a channel folder is logged once per
-        name (``channel.subfolder_ignored``, warning), not on every sweep."""
-        noted = 0
-        for channel in self.config.channels:
-            try:
-                with os.scandir(channel.folder) as entries:
-                    for entry in entries:
-                        if entry.is_dir(follow_symlinks=False):
-                            self._subfolder(channel, entry.path)
-                        else:
-                            self.settler.note(entry.path, channel)
-                            noted += 1
-            except OSError as exc:
-                self.log.error("channel.swept", channel=channel.name, message=str(exc))
-        self.log.debug("channel.swept", files=noted, pending=len(self.settler))
-        return noted
-
-    def _subfolder(self, channel: Channel, path: str) -> None:
-        """Log a sub-folder of a channel folder the first time it is seen (channel folders of
-        other channels, such as ``inbound/recipient-status``, are expected and not logged)."""
-        if path in self.subfolders_seen or path in self.channel_folders:
-            return
-        self.subfolders_seen.add(path)
-        self.log.warning(
-            "channel.subfolder_ignored",
-            channel=channel.name,
-            folder=readable(Path(path).name),
-            message="sub-folders are not watched: drop files directly in the channel folder",
-        )
+        """Note every file directly in each channel folder (:class:`ChannelSweep`); returns how
+        many were noted."""
+        return self.sweeper.sweep()
 
     # -- the loop --------------------------------------------------------------------------------
 
