@@ -25,7 +25,7 @@ from lxml import etree
 from edi_gateway.core import xmlsafe
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.errors import OutputError
-from edi_gateway.core.model import Detection, Syntax, ValidationReport, Verdict
+from edi_gateway.core.model import Detection, Finding, Syntax, ValidationReport, Verdict
 from edi_gateway.core.readlimit import HEAD, Bounded, read_bounded
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest import user_claim
@@ -133,17 +133,7 @@ class Engine:
                 outcome = finish.already_done(self.config, claim, row, start)
                 finish.log_done(self.log, outcome, again=True)
                 return outcome
-            extra: dict[str, object] = {}
-            if channel.accepts == "recipient-status":
-                result = recipient_status.handle(
-                    self.config, self.store, claim, self.structures.current()
-                )
-                outcome = status_file_outcome(claim, result)
-                extra = {"applied": len(result.applied), "refused": len(result.refused)}
-            else:
-                read = self._read_claimed(claim)
-                analysis = self._analyse(claim, read)
-                outcome = self.delivery.commit(claim, channel, read.data, analysis)
+            outcome, extra = self._run_stages(claim, channel)
             moved = finish.put_away(
                 self.config,
                 Path(claim.work_path),
@@ -158,6 +148,25 @@ class Engine:
             )
             finish.log_done(self.log, outcome, **extra)
             return outcome
+
+    def _run_stages(self, claim: Claim, channel: Channel) -> tuple[Outcome, dict[str, object]]:
+        """Protocol steps 2-3 for one claimed flux: the outcome, and what ``flux.done`` adds.
+
+        A recipient-status channel hands the file to the lifecycle
+        (:func:`edi_gateway.lifecycle.recipient_status.handle`); any other channel analyses the
+        invoice then delivers it in one transaction (:class:`Delivery`)."""
+        if channel.accepts == "recipient-status":
+            result = recipient_status.handle(
+                self.config, self.store, claim, self.structures.current()
+            )
+            counts: dict[str, object] = {
+                "applied": len(result.applied),
+                "refused": len(result.refused),
+            }
+            return status_file_outcome(claim, result), counts
+        read = self._read_claimed(claim)
+        analysis = self._analyse(claim, read)
+        return self.delivery.commit(claim, channel, read.data, analysis), {}
 
     # -- stages ------------------------------------------------------------------------------
 
@@ -192,35 +201,18 @@ class Engine:
             )
             report = self.validator.validate_detected(too_large, claim.original_name, read.size)
             self._log_validation(report)
-            return Analysis(
-                report=report,
-                verdict=Verdict.INADMISSIBLE,
-                findings=report.findings,
-                reason=statusflow.inadmissible_reason(report.findings),
-            )
-        data = read.data
-        sha256 = claim.sha256 or hashlib.sha256(data).hexdigest()
+            return _inadmissible(report, report.findings)
+        sha256 = claim.sha256 or hashlib.sha256(read.data).hexdigest()
         duplicate = duplicates.duplicate_flux(self.store, sha256, claim.id_flux)
-        report = self.validator.validate(data, claim.original_name)
+        report = self.validator.validate(read.data, claim.original_name)
         self._log_validation(report)
         if duplicate is not None:
             # First, so the first error and the reason (IRR_UNCITE) agree whatever the layers
             # found in the bytes already processed.
             self.log.warning("flux.duplicate", rule=duplicate.rule, kind="flux")
-            findings = (duplicate, *report.findings)
-            return Analysis(
-                report=report,
-                verdict=Verdict.INADMISSIBLE,
-                findings=findings,
-                reason=statusflow.inadmissible_reason(findings),
-            )
+            return _inadmissible(report, (duplicate, *report.findings))
         if report.verdict is Verdict.INADMISSIBLE or report.detection.xml is None:
-            return Analysis(
-                report=report,
-                verdict=Verdict.INADMISSIBLE,
-                findings=report.findings,
-                reason=statusflow.inadmissible_reason(report.findings),
-            )
+            return _inadmissible(report, report.findings)
         return self._receive(claim, report)
 
     def _log_validation(self, report: ValidationReport) -> None:
@@ -277,3 +269,13 @@ class Engine:
             envelope=env,
             structure=result.structure,
         )
+
+
+def _inadmissible(report: ValidationReport, findings: tuple[Finding, ...]) -> Analysis:
+    """The analysis of an inadmissible flux: its ``IRR_*`` reason from the findings."""
+    return Analysis(
+        report=report,
+        verdict=Verdict.INADMISSIBLE,
+        findings=findings,
+        reason=statusflow.inadmissible_reason(findings),
+    )

@@ -125,7 +125,14 @@ def finish_set_aside(
         finished_at=utc_now(),
     )
     log = logs.get_logger()
-    outcome = Outcome(
+    with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+        log.warning("flux.set_aside", rule=rule, reason=reason, message=text)
+        finish.log_done(log, _set_aside_outcome(claim, rule))
+
+
+def _set_aside_outcome(claim: Claim, rule: str) -> Outcome:
+    """What ``flux.done`` says of a set-aside flux: inadmissible, one error, status 93."""
+    return Outcome(
         id_flux=claim.id_flux,
         file=claim.original_name,
         channel=claim.channel,
@@ -135,9 +142,6 @@ def finish_set_aside(
         flux_status=statusflow.FLUX_RECEPTION_ERROR,
         error_count=1,
     )
-    with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
-        log.warning("flux.set_aside", rule=rule, reason=reason, message=text)
-        finish.log_done(log, outcome)
 
 
 def _move_to_error(config: Config, claim: Claim) -> Path | None:

@@ -103,50 +103,39 @@ def read_pdf(data: bytes) -> PdfContent:
     try:
         reader = PdfReader(BytesIO(data), strict=False)
         if reader.is_encrypted and not _decrypt(reader):
-            return PdfContent(
-                readable=False,
-                findings=(
-                    finding(
-                        "GW-PDF-02",
-                        Severity.ERROR,
-                        "the PDF is encrypted and cannot be opened without a password "
-                        "(PDF/A-3, hence Factur-X, forbids encryption)",
-                    ),
-                ),
-            )
+            return _unreadable("GW-PDF-02", ENCRYPTED)
         found, notes = _attachments(reader)
     except Exception as exc:  # pypdf: any exception type on damaged input
-        return PdfContent(
-            readable=False,
-            findings=(
-                finding(
-                    "GW-PDF-01",
-                    Severity.ERROR,
-                    f"the PDF cannot be read (truncated or corrupt): {type(exc).__name__}: {exc}",
-                ),
-            ),
-        )
-    names = tuple(name for name, _ in found)
+        why = f"the PDF cannot be read (truncated or corrupt): {type(exc).__name__}: {exc}"
+        return _unreadable("GW-PDF-01", why)
     xml = [(name, entry) for name, entry in found if name.lower().endswith(".xml")]
     xml.sort(key=lambda item: _rank(item[0]))
     candidates, problems, failed = _contents(xml)
     findings = list(notes) + problems
     if reader.is_encrypted:
-        findings.append(
-            finding(
-                "GW-PDF-08",
-                Severity.WARNING,
-                "the PDF is encrypted (opened with the empty password); PDF/A-3 forbids encryption",
-            )
-        )
+        findings.append(finding("GW-PDF-08", Severity.WARNING, OPENED_ENCRYPTED))
     return PdfContent(
         readable=True,
-        attachments=names,
+        attachments=tuple(name for name, _ in found),
         candidates=tuple(candidates),
         undecodable=tuple(failed),
         xmp=read_xmp(reader),
         findings=tuple(findings),
     )
+
+
+ENCRYPTED = (
+    "the PDF is encrypted and cannot be opened without a password "
+    "(PDF/A-3, hence Factur-X, forbids encryption)"
+)
+OPENED_ENCRYPTED = (
+    "the PDF is encrypted (opened with the empty password); PDF/A-3 forbids encryption"
+)
+
+
+def _unreadable(rule: str, message: str) -> PdfContent:
+    """A PDF that cannot be opened: one error finding, nothing else."""
+    return PdfContent(readable=False, findings=(finding(rule, Severity.ERROR, message),))
 
 
 def _decrypt(reader: PdfReader) -> bool:
