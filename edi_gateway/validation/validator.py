@@ -18,7 +18,6 @@ has a finding saying why.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -36,7 +35,7 @@ from edi_gateway.core.model import (
     ValidationReport,
     Verdict,
 )
-from edi_gateway.validation import artefacts, detect, schematron, xsd
+from edi_gateway.validation import artefact_table, artefacts, detect, schematron, xsd
 from edi_gateway.validation.artefacts import Artefact, Plan
 
 DEFAULT_MAX_FILE_BYTES = 52_428_800  # 50 MiB, as config.toml ships it
@@ -45,7 +44,6 @@ TOO_BIG = "GW-XML-04"  # file larger than validation.max_file_bytes (CPP: IRR_TA
 NOT_TAKEN = "GW-VAL-01"  # no invoice XML we take (detection said why, or did not)
 ARTEFACT_FAILED = "GW-VAL-02"  # a schema or stylesheet could not be loaded/compiled
 LAYER_SKIPPED = "GW-VAL-03"  # a layer that applies did not run because an earlier one failed
-_BT24_LOCATION = re.compile(r"GuidelineSpecifiedDocumentContextParameter[^/]*/\*:ID\[[^/]*$")
 
 
 @dataclass
@@ -233,14 +231,13 @@ def _ruleset(artefact: Artefact) -> schematron.RuleSet:
 
 def _waive_cius_bt24(finding: Finding) -> Finding:
     """The Factur-X EN16931 XSLT only allows BT-24 = urn:cen.eu:en16931:2017; another CIUS
-    (XRechnung, Peppol ...) is validated against the EN 16931 core, so that check becomes info."""
-    if (
-        finding.severity is Severity.ERROR
-        and finding.message.startswith("Value of 'ram:ID' is not allowed")
-        and _BT24_LOCATION.search(finding.location or "")
-    ):
-        note = " (waived: BT-24 names another EN 16931 CIUS, checked against the EN 16931 core)"
-        return replace(finding, severity=Severity.INFO, message=finding.message + note)
+    (XRechnung, Peppol ...) is validated against the EN 16931 core, so that check becomes info
+    (the ``[[cius.waiver]]`` entries of ``rules/artefacts.toml``)."""
+    if finding.severity is not Severity.ERROR:
+        return finding
+    for waiver in artefact_table.table().waivers:
+        if waiver.applies(finding.message, finding.location):
+            return replace(finding, severity=Severity.INFO, message=finding.message + waiver.note)
     return finding
 
 
