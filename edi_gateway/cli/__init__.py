@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from edi_gateway import __version__
 from edi_gateway.core.errors import ConfigError, GatewayError
 
-COMMANDS = ("validate", "process", "run", "flows", "status", "invoices")
+COMMANDS = ("validate", "process", "run", "fluxes", "status", "invoices")
 
 
 def build_parser() -> argparse.ArgumentParser:

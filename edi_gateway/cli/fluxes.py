@@ -1,4 +1,5 @@
-"""``edi-gateway flows``: list the fluxes the gateway received, from its store."""
+"""``edi-gateway fluxes`` (alias ``flows``, kept for existing scripts): list the fluxes the gateway
+received, from its store. A *flux* is a file received; a *flow* is a file the gateway emits."""
 
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ COLUMNS = (
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register ``flows`` on the top-level parser."""
+    """Register ``fluxes`` (alias ``flows``) on the top-level parser."""
     parser = subparsers.add_parser(
-        "flows",
+        "fluxes",
+        aliases=["flows"],
         help="list received fluxes (IdFlux, channel, file, verdict, recipient)",
         description="List the fluxes recorded in the gateway database, oldest first.",
     )

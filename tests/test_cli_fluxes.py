@@ -7,7 +7,7 @@ import json
 import pytest
 
 from edi_gateway import cli
-from edi_gateway.cli.flows import since_bound
+from edi_gateway.cli.fluxes import since_bound
 from edi_gateway.core import config as config_module
 from edi_gateway.store.database import Store
 from tests.fixtures.daemon import support
@@ -51,7 +51,7 @@ def cfg(tmp_path):
 
 def test_text_table_lists_every_flux(cfg, capsys):
     """The table has a header and one line per flux with its verdict, recipient and errors."""
-    assert cli.main(["flows", "--config", str(cfg)]) == 0
+    assert cli.main(["fluxes", "--config", str(cfg)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["IdFlux", "received", "at"]
     assert len(lines) == 4
@@ -121,7 +121,7 @@ def test_a_database_that_cannot_be_read_is_a_state_error(tmp_path, database):
     StateError (a clear message and exit 2 in the CLI), never a bare OSError / sqlite3 error."""
     import argparse
 
-    from edi_gateway.cli import flows
+    from edi_gateway.cli import fluxes as flows
     from edi_gateway.core.errors import StateError
 
     path = support.write_config(tmp_path)
@@ -137,7 +137,7 @@ def test_a_database_that_cannot_be_read_is_a_state_error(tmp_path, database):
 
 def test_text_escapes_control_characters_in_names() -> None:
     """A stored file name with ESC and a newline prints as visible escapes, on one line."""
-    from edi_gateway.cli.flows import render_text
+    from edi_gateway.cli.fluxes import render_text
 
     row = {
         "id_flux": "EDIGW11100000000000000001",
