@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from edi_gateway.core.terminal import printable
+from edi_gateway.core.terminal import json_text, printable
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,30 @@ def test_validate_text_escapes_a_hostile_file_name(
     out = capsys.readouterr().out
     assert "\x1b" not in out
     assert "esc\\x1b[31mred\\x0aFAKE verdict accepted.xml" in out
+
+
+HOSTILE_IN_JSON = "csi\x9b31m nel\x85 rlo\u202egnp lri\u2066 sep\u2028 del\x7f café"
+
+
+def test_json_text_escapes_c1_bidi_and_separators_and_round_trips() -> None:
+    """json_text writes C1, bidi, DEL and U+2028 as \\u escapes; accents stay; loads gives back
+    the same value."""
+    text = json_text({"name": HOSTILE_IN_JSON, "esc": "\x1b[2J"})
+    assert json.loads(text) == {"name": HOSTILE_IN_JSON, "esc": "\x1b[2J"}
+    for raw in ("\x9b", "\x85", "\u202e", "\u2066", "\u2028", "\x7f", "\x1b"):
+        assert raw not in text
+    assert "\\u009b31m" in text and "\\u202egnp" in text and "café" in text
+
+
+def test_validate_json_escapes_a_hostile_file_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`validate --format json` keeps C1 and bidi controls of a file name out of the raw line."""
+    from edi_gateway.cli import main
+
+    path = tmp_path / f"{HOSTILE_IN_JSON}.xml"
+    path.write_bytes(b"not xml")
+    assert main(["validate", "--format", "json", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert not any(raw in out for raw in ("\x9b", "\x85", "\u202e", "\u2066", "\u2028", "\x7f"))
+    assert HOSTILE_IN_JSON in json.dumps(json.loads(out.splitlines()[0]), ensure_ascii=False)

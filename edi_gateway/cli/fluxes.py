@@ -4,7 +4,6 @@ received, from its store. A *flux* is a file received; a *flow* is a file the ga
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from edi_gateway.core import config as config_module
 from edi_gateway.core.config import add_config_argument
 from edi_gateway.core.errors import StateError
 from edi_gateway.core.model import Verdict
-from edi_gateway.core.terminal import printable
+from edi_gateway.core.terminal import json_text, printable
 from edi_gateway.store.database import Store
 from edi_gateway.store.records import FluxRow, FluxState
 
@@ -129,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     listed = read_flows(config.database, since, args.verdict)
     if args.format == "json":
-        json.dump(listed, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write(json_text(listed, indent=2))
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_text(listed))

@@ -7,14 +7,13 @@ Filters: ``--structure SIRET`` (recipient structure), ``--status`` (code or name
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from edi_gateway.core import config as config_module
 from edi_gateway.core.config import add_config_argument
 from edi_gateway.core.errors import GatewayError
-from edi_gateway.core.terminal import printable
+from edi_gateway.core.terminal import json_text, printable
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.store.database import Store
 from edi_gateway.store.records import InvoiceRow
@@ -103,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     items = [invoice_item(r) for r in rows]
     if args.format == "json":
-        print(json.dumps(items, ensure_ascii=False, indent=2))
+        print(json_text(items, indent=2))
     else:
         print(render_text(items))
     return 0

@@ -18,7 +18,6 @@ and the next file is processed: a flux is never left ``claimed``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import stat
 import sys
@@ -33,7 +32,7 @@ from edi_gateway.core.config import Channel, Config, add_config_argument
 from edi_gateway.core.errors import ConfigError, GatewayError
 from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
-from edi_gateway.core.terminal import printable
+from edi_gateway.core.terminal import json_text, printable
 from edi_gateway.pipeline import recovery
 from edi_gateway.pipeline.outcome import Outcome, flux_status
 from edi_gateway.store.records import FluxState
@@ -211,7 +210,7 @@ def print_outcome(path: Path, outcome: Outcome, form: str) -> None:
     if form == "json":
         record = outcome.as_dict()
         record["path"] = str(path)
-        print(json.dumps(record, ensure_ascii=False))
+        print(json_text(record))
     else:
         print(render_text(path, outcome))
 

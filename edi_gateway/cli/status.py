@@ -14,7 +14,6 @@ codes: 0 done, 1 refused, 2 usage or configuration error (unknown invoice includ
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +24,7 @@ from edi_gateway.core import config as config_module
 from edi_gateway.core import logs
 from edi_gateway.core.config import add_config_argument
 from edi_gateway.core.errors import GatewayError
-from edi_gateway.core.terminal import printable
+from edi_gateway.core.terminal import json_text, printable
 from edi_gateway.lifecycle import actions
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.lifecycle.table import Refusal
@@ -259,6 +258,6 @@ def _cell(value: Any, width: int) -> str:
 
 def _print(fmt: str, data: dict[str, Any], text: str, stream: Any) -> None:
     if fmt == "json":
-        print(json.dumps(data, ensure_ascii=False, indent=2), file=stream)
+        print(json_text(data, indent=2), file=stream)
     else:
         print(text, file=stream)

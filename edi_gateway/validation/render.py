@@ -14,11 +14,10 @@
 from __future__ import annotations
 
 import html as _html
-import json
 from collections.abc import Sequence
 
 from edi_gateway.core.model import Finding, Layer, Severity, ValidationReport, Verdict
-from edi_gateway.core.terminal import printable
+from edi_gateway.core.terminal import json_text, printable
 from edi_gateway.validation import locations
 from edi_gateway.validation.artefacts import UNSTATED
 
@@ -121,7 +120,7 @@ def as_dict(report: ValidationReport) -> dict[str, object]:
 
 def json_line(report: ValidationReport) -> str:
     """One JSON object on one line (no trailing newline), UTF-8 characters kept."""
-    return json.dumps(as_dict(report), ensure_ascii=False)
+    return json_text(as_dict(report))
 
 
 def svrl(report: ValidationReport) -> str:
