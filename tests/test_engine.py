@@ -500,17 +500,11 @@ def test_oversize_file_is_inadmissible_without_being_read(tmp_path: Path, entry:
         built.close()
 
 
-def test_oversize_file_on_another_filesystem_keeps_only_its_head(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Where a hard link is impossible (EXDEV), the one-shot var/work entry of an oversize file
-    is its first 4 KiB: the verdict is the same and nothing more is read or written."""
+def test_oversize_user_file_is_never_linked_only_its_head_is_copied(tmp_path: Path) -> None:
+    """process on an oversize file copies its first 4 KiB into var/work, never a hard link: the
+    copy kept in var/error shares no inode with the user's file, and editing the user's file
+    afterwards leaves it unchanged. The verdict comes from the size and the sniffed head."""
     built = _small_limit_engine(tmp_path, 1 << 20)
-
-    def no_link(*args: object, **kwargs: object) -> None:
-        raise OSError(18, "Invalid cross-device link")
-
-    monkeypatch.setattr("edi_gateway.ingest.user_claim._hard_link", no_link)
     try:
         big = tmp_path / "sparse.pdf"
         with big.open("wb") as handle:
@@ -520,6 +514,10 @@ def test_oversize_file_on_another_filesystem_keeps_only_its_head(
         assert (outcome.verdict, outcome.reason) == (Verdict.INADMISSIBLE, "IRR_TAILLE_F")
         [kept] = list(built.config.error_dir.iterdir())
         assert kept.stat().st_size == 4096 and kept.read_bytes().startswith(b"%PDF-1.7")
+        assert kept.stat().st_ino != big.stat().st_ino and big.stat().st_nlink == 1
+        with big.open("r+b") as handle:
+            handle.write(b"CHANGED!")
+        assert kept.read_bytes().startswith(b"%PDF-1.7")
         assert built.store.flux(outcome.id_flux).size == 8 << 20
         assert any(p.name.startswith("CSO1117A") for p in outcome.outputs)  # sniffed as a PDF
     finally:

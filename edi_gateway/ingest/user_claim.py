@@ -3,16 +3,16 @@
 Job: put a user file into ``var/work/<IdFlux>__<name>`` WITHOUT moving or changing it, and insert
 its ``flux`` row (state ``claimed``, attempt 1), as the daemon's claim does for a dropped file
 (``claim.Claimer``). Input: the bytes already read with a bound (:mod:`edi_gateway.core.readlimit`)
--> output: the :class:`~edi_gateway.claim.Claim`. A file over ``validation.max_file_bytes`` is
-never copied: it is hard-linked (no byte read or written), or where a link is impossible
-(another filesystem, links refused) only its first 4 KiB (what the engine sniffs) are copied;
-its sha256 stays empty, like a daemon claim of such a file.
+-> output: the :class:`~edi_gateway.core.records.Claim`. A file over
+``validation.max_file_bytes`` is never copied whole and never linked: only its first 4 KiB
+(what the engine sniffs) are written to ``var/work``, so nothing the gateway keeps shares the
+user's inode (a hard link would let a later edit of either change the other); its sha256 stays
+empty, like a daemon claim of such a file.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from edi_gateway.core import files
@@ -21,9 +21,6 @@ from edi_gateway.core.readlimit import Bounded
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import readable, work_name
 from edi_gateway.store.database import Store, utc_now
-
-#: Hard-link a user file into var/work (a seam: tests simulate a cross-device link here).
-_hard_link = os.link
 
 
 def record(
@@ -43,10 +40,7 @@ def record(
         OutputError: the entry cannot be written. StateError: the database failed.
     """
     work = config.work_dir / work_name(id_flux, path.name)
-    if read.complete:
-        files.write_atomic(work, read.data)
-    else:
-        link_or_head(path, work, read.data)
+    files.write_atomic(work, read.data)  # the whole file, or the head of an oversize one
     claim = Claim(
         id_flux=id_flux,
         channel=channel.name,
@@ -67,17 +61,3 @@ def record(
     )
     store.update_flux(id_flux, attempts=1)
     return claim
-
-
-def link_or_head(source: Path, work: Path, head: bytes) -> None:
-    """The ``var/work`` entry of an oversize user file: a hard link (no byte copied), else a
-    copy of its first bytes only.
-
-    Raises:
-        OutputError: neither can be written.
-    """
-    try:
-        work.parent.mkdir(parents=True, exist_ok=True)
-        _hard_link(source, work)
-    except OSError:
-        files.write_atomic(work, head)

@@ -95,9 +95,9 @@ class Engine:
         (attempt 1), the one-shot ``process`` command's protocol step 1.
 
         The user's file is never moved nor changed, and never read beyond
-        ``validation.max_file_bytes``: a larger file is hard-linked into ``var/work`` (nothing
-        copied), or where a link is impossible only its first 4 KiB are copied there; its
-        sha256 stays empty (the daemon does the same). The flux row and the claim carry the
+        ``validation.max_file_bytes``: of a larger file only the first 4 KiB are copied into
+        ``var/work`` (never a hard link to the user's file); its sha256 stays empty (the daemon
+        does the same). The flux row and the claim carry the
         name's readable form (``claim.readable``: undecodable bytes as ``\\xNN``), as the
         daemon's claims do.
 
