@@ -1,4 +1,6 @@
-"""Files the gateway writes: atomic writes, outbound layout and names, moves of the originals.
+"""Names of what the gateway writes: the outbound layout, CPP interface codes, file names.
+
+Writing them is :mod:`edi_gateway.core.files`; this module only decides names and folders.
 
 Layout of ``outbound/`` (see ``docs/outputs.md``)::
 
