@@ -18,7 +18,7 @@ from edi_gateway.core.config import Config
 from edi_gateway.core.errors import OutputError, StateError
 from edi_gateway.lifecycle import actions
 from edi_gateway.lifecycle import table as lifecycle
-from edi_gateway.lifecycle.table import Refusal
+from edi_gateway.lifecycle.refusals import Refusal
 from edi_gateway.store.database import Store
 from tests.fixtures.lifecycle.builders import (
     NO_PAYMENT,

@@ -25,9 +25,9 @@ from edi_gateway.core import logs
 from edi_gateway.core.config import add_config_argument
 from edi_gateway.core.errors import GatewayError
 from edi_gateway.core.terminal import json_text, printable
-from edi_gateway.lifecycle import actions
+from edi_gateway.lifecycle import actions, requests
 from edi_gateway.lifecycle import table as lifecycle
-from edi_gateway.lifecycle.table import Refusal
+from edi_gateway.lifecycle.refusals import Refusal
 from edi_gateway.store.database import Store
 from edi_gateway.store.records import EventRow, InvoiceRow
 
@@ -209,7 +209,7 @@ def newest_first(events: list[EventRow]) -> list[EventRow]:
 
     def key(event: EventRow) -> tuple[datetime, int]:
         try:
-            moment = actions.event_time(event.at)
+            moment = requests.event_time(event.at)
         except (TypeError, ValueError):
             moment = datetime.min.replace(tzinfo=UTC)
         return moment, event.id

@@ -26,7 +26,7 @@ supplier: the event is stored, no supplier flow is written (``docs/lifecycle.md`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,22 +34,17 @@ import structlog
 
 from edi_gateway.core import names
 from edi_gateway.core.config import Config
-from edi_gateway.core.readlimit import read_bounded
 from edi_gateway.lifecycle import flows as lifecycle_flows
+from edi_gateway.lifecycle import requests
 from edi_gateway.lifecycle.flows import STRUCTURE_FLAGS as STRUCTURE_FLAGS
 from edi_gateway.lifecycle.flows import StatusRequest
-from edi_gateway.lifecycle.table import (
-    Actor,
-    Lifecycle,
-    Refusal,
-    Status,
-    unknown_actor,
-    unknown_status,
-)
+from edi_gateway.lifecycle.refusals import Refusal
+from edi_gateway.lifecycle.table import Actor, Lifecycle, Status
 from edi_gateway.lifecycle.table import default as default_table
 from edi_gateway.outputs.delivery_plan import Plan
 from edi_gateway.reception import structures
 from edi_gateway.store import fluxid
+from edi_gateway.store.connection import Transaction
 from edi_gateway.store.database import Store
 from edi_gateway.store.records import InvoiceRow
 
@@ -130,7 +125,7 @@ def apply(
         StateError / OutputError: the store or a flow file could not be written (nothing stored).
     """
     table = table or default_table()
-    request = _request(
+    request = requests.build_request(
         table,
         config,
         target,
@@ -144,181 +139,69 @@ def apply(
     )
     if isinstance(request, Refusal):
         return request
-    wanted = request.target
-    id_flux: str | None = None
+    id_flux: list[str] = []  # issued once, kept across retries
     for _ in range(ATTEMPTS):
-        row = store.invoice(invoice_id)
-        if row is None:
-            return Refusal(
-                code="GW-LC-07",
-                message=f"no invoice with id {invoice_id}",
-                message_fr=f"aucune facture d'identifiant {invoice_id}",
-            )
-        latest = latest_event_time(store, invoice_id)
-        refusal = _check(table, row, request) or _time_order(table, row, request, latest)
-        if refusal is not None:  # the sender's problem: warning (docs/operations.md)
-            log.warning(
-                "status.refused",
-                invoice_id=invoice_id,
-                code=refusal.code,
-                current=refusal.current,
-                target=refusal.target,
-                actor=str(request.actor),
-            )
-            return refusal
-        reported = lifecycle_flows.reported_to_supplier(config, row, wanted, directory)
-        sides = lifecycle_flows.sides(config, row, request, reported)
-        if sides and id_flux is None:
-            id_flux = fluxid.new_id_flux(
-                store,
-                sides[0][1],
-                names.interface_number(names.INVOICE_STATUS_INTERFACE),
-                instance=config.instance,
-            )
-        applied = _commit(store, table, row, request, sides, id_flux, reported, latest)
-        if applied is not None:
-            log.info(
-                "status.applied",
-                invoice_id=invoice_id,
-                status=wanted.name,
-                actor=str(request.actor),
-                id_flux=applied.id_flux,
-                flows=len(applied.flows),
-            )
-            return applied
+        outcome = _attempt(store, config, table, invoice_id, request, directory, id_flux)
+        if outcome is not None:
+            return outcome
     return Refusal(
         code="GW-LC-09",
         message=f"invoice {invoice_id} kept changing under this request; try again",
         message_fr=f"la facture {invoice_id} a changé pendant la demande ; réessayer",
-        target=wanted.name,
-    )
-
-
-def _request(
-    table: Lifecycle,
-    config: Config,
-    target: str,
-    *,
-    actor: Actor | str,
-    motif: str | None,
-    comment: str | None,
-    mandate: str | None,
-    at: datetime | None,
-    attachment: Path | None,
-    recipient_code: str | None,
-) -> StatusRequest | Refusal:
-    """Normalise the arguments of :func:`apply` into a request; GW-LC-01 / GW-LC-08 refusals."""
-    wanted = table.find(target)
-    if wanted is None:
-        return unknown_status(target)
-    if actor not in set(Actor):
-        return unknown_actor(actor, wanted.name)
-    attached = _completing_file(attachment, config.max_file_bytes, wanted.name)
-    if isinstance(attached, Refusal):
-        return attached
-    request = StatusRequest(
-        target=wanted,
-        actor=Actor(actor),
-        motif=motif.strip().upper() if motif else None,
-        comment=table.clip_comment(comment.strip() if comment else None) or None,
-        mandate=mandate.strip() if mandate else None,
-        at=at.replace(tzinfo=UTC) if at and at.tzinfo is None else at,
-        attachment=attached,
-        recipient_code=recipient_code,
-        outbound=config.outbound,
-    )
-    return request
-
-
-def _completing_file(
-    path: Path | None, limit: int, target: str
-) -> tuple[str, bytes] | Refusal | None:
-    """``(name, bytes)`` of the completing file, read with a bound before anything else.
-
-    GW-LC-08 when it cannot be read, is no regular file (``/dev/zero``, a FIFO, a folder: never
-    read) or is larger than ``limit`` (config ``validation.max_file_bytes``; never read beyond).
-    """
-    if path is None:
-        return None
-    try:
-        read = read_bounded(path, limit)
-    except OSError as exc:
-        why = exc.strerror or exc
-        return Refusal(
-            code="GW-LC-08",
-            message=f"{path}: cannot read the completing file: {why}",
-            message_fr=f"{path} : pièce complémentaire illisible : {why}",
-            target=target,
-        )
-    if not read.complete:
-        return Refusal(
-            code="GW-LC-08",
-            message=f"{path}: the completing file is {read.size} bytes, more than the {limit} "
-            "accepted (validation.max_file_bytes)",
-            message_fr=f"{path} : la pièce complémentaire fait {read.size} octets, plus que les "
-            f"{limit} acceptés (validation.max_file_bytes)",
-            target=target,
-        )
-    return path.name, read.data
-
-
-def _check(table: Lifecycle, row: InvoiceRow, request: StatusRequest) -> Refusal | None:
-    refusal = table.can_move(row.status_code, request.target.code, request.actor)
-    if refusal is None:
-        refusal = table.check_details(
-            request.target,
-            motif=request.motif,
-            mandate=request.mandate,
-            attachment=request.attachment is not None,
-        )
-    if refusal is not None and refusal.current is None:
-        current = table.find(row.status_code)
-        return replace(refusal, current=current.name if current else row.status_code)
-    return refusal
-
-
-def event_time(text: str) -> datetime:
-    """A ``status_event.at`` value (ISO 8601) as an aware datetime (naive values are UTC).
-
-    Raises:
-        ValueError: not an ISO 8601 date-time.
-    """
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def latest_event_time(store: Store, invoice_id: int) -> datetime | None:
-    """Time of the invoice's latest status event (aware), or None when it has no event (or no
-    readable time)."""
-    times = []
-    for event in store.events(invoice_id):
-        try:
-            times.append(event_time(event.at))
-        except (TypeError, ValueError):
-            continue
-    return max(times, default=None)
-
-
-def _time_order(
-    table: Lifecycle, row: InvoiceRow, request: StatusRequest, latest: datetime | None
-) -> Refusal | None:
-    """GW-LC-10 when the request's explicit time is earlier than the latest event's."""
-    if request.at is None or latest is None or request.at >= latest:
-        return None
-    current = table.find(row.status_code)
-    return Refusal(
-        code="GW-LC-10",
-        message=f"status time {_utc(request.at)} is earlier than the invoice's latest status "
-        f"event ({_utc(latest)}); the history must stay in time order",
-        message_fr=f"heure du statut {_utc(request.at)} antérieure au dernier événement de la "
-        f"facture ({_utc(latest)}) ; l'historique doit rester dans l'ordre chronologique",
-        current=current.name if current else row.status_code,
         target=request.target.name,
     )
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+def _attempt(
+    store: Store,
+    config: Config,
+    table: Lifecycle,
+    invoice_id: int,
+    request: StatusRequest,
+    directory: structures.Directory | None,
+    id_flux: list[str],
+) -> Applied | Refusal | None:
+    """One optimistic try of :func:`apply` on the invoice as it is now; None = another writer
+    moved it first (try again). ``id_flux`` holds the IdFlux once issued (appended here)."""
+    row = store.invoice(invoice_id)
+    if row is None:
+        return Refusal(
+            code="GW-LC-07",
+            message=f"no invoice with id {invoice_id}",
+            message_fr=f"aucune facture d'identifiant {invoice_id}",
+        )
+    latest = requests.latest_event_time(store, invoice_id)
+    refusal = requests.check(table, row, request) or requests.time_order(
+        table, row, request, latest
+    )
+    if refusal is not None:  # the sender's problem: warning (docs/operations.md)
+        log.warning(
+            "status.refused",
+            invoice_id=invoice_id,
+            code=refusal.code,
+            current=refusal.current,
+            target=refusal.target,
+            actor=str(request.actor),
+        )
+        return refusal
+    reported = lifecycle_flows.reported_to_supplier(config, row, request.target, directory)
+    sides = lifecycle_flows.sides(config, row, request, reported)
+    if sides and not id_flux:
+        interface = names.interface_number(names.INVOICE_STATUS_INTERFACE)
+        id_flux.append(fluxid.new_id_flux(store, sides[0][1], interface, instance=config.instance))
+    applied = _commit(
+        store, table, row, request, sides, id_flux[0] if id_flux else None, reported, latest
+    )
+    if applied is not None:
+        log.info(
+            "status.applied",
+            invoice_id=invoice_id,
+            status=request.target.name,
+            actor=str(request.actor),
+            id_flux=applied.id_flux,
+            flows=len(applied.flows),
+        )
+    return applied
 
 
 def _commit(
@@ -348,7 +231,7 @@ def _commit(
         with store.transaction() as db:
             now = datetime.now(UTC)
             moment = request.at or (max(now, latest) if latest else now)
-            at = _utc(moment)
+            at = requests.utc(moment)
             moved = store.set_invoice_status(
                 db,
                 row.id,
@@ -362,20 +245,7 @@ def _commit(
             kept = _plan_files(plan, row, request, sides, id_flux or "", moment)
             plan.write_all()
             flows = plan.paths[1:] if kept else plan.paths
-            event_id = store.add_event(
-                db,
-                invoice_id=row.id,
-                status_code=request.target.code,
-                status_name=request.target.name,
-                at=at,
-                actor=str(request.actor),
-                motif=request.motif,
-                comment=request.comment,
-                mandate=request.mandate,
-                reform_code=request.target.reform_code,
-                id_flux=id_flux if flows else None,
-                flow_file=str(flows[0]) if flows else None,
-            )
+            event_id = _add_event(store, db, row, request, at, id_flux if flows else None, flows)
     except BaseException:
         plan.remove_all()
         raise
@@ -408,3 +278,29 @@ def _plan_files(
         name = names.flow_name(names.INVOICE_STATUS_INTERFACE, code, id_flux)
         plan.add(folder / name, lifecycle_flows.flow(row, request, moment, id_flux, code))
     return kept
+
+
+def _add_event(
+    store: Store,
+    db: Transaction,
+    row: InvoiceRow,
+    request: StatusRequest,
+    at: str,
+    id_flux: str | None,
+    flows: tuple[Path, ...],
+) -> int:
+    """Append the ``status_event`` row of this change in transaction ``db``; return its id."""
+    return store.add_event(
+        db,
+        invoice_id=row.id,
+        status_code=request.target.code,
+        status_name=request.target.name,
+        at=at,
+        actor=str(request.actor),
+        motif=request.motif,
+        comment=request.comment,
+        mandate=request.mandate,
+        reform_code=request.target.reform_code,
+        id_flux=id_flux,
+        flow_file=str(flows[0]) if flows else None,
+    )

@@ -29,7 +29,7 @@ from pathlib import Path
 from edi_gateway.core import files
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.model import Finding, Layer, Verdict
-from edi_gateway.lifecycle import actions
+from edi_gateway.lifecycle import actions, requests
 from edi_gateway.lifecycle.recipient_status_read import (
     UNIT,
     Malformed,
@@ -38,7 +38,8 @@ from edi_gateway.lifecycle.recipient_status_read import (
     error_finding,
     read_units,
 )
-from edi_gateway.lifecycle.table import Lifecycle, Refusal, Status, unknown_status
+from edi_gateway.lifecycle.refusals import Refusal, unknown_status
+from edi_gateway.lifecycle.table import Lifecycle, Status
 from edi_gateway.lifecycle.table import default as default_table
 from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.report_file import flux_report_file
@@ -181,7 +182,7 @@ def _already_applied(
 def _time_refusal(store: Store, row: InvoiceRow, unit: Unit, status: Status) -> Refusal | None:
     """GW-RS-05: Horodatage before the invoice's latest event; GW-RS-06: too far ahead."""
     current = row.status_name
-    latest = actions.latest_event_time(store, row.id)
+    latest = requests.latest_event_time(store, row.id)
     if latest is not None and _aware(unit.at) < latest:
         latest_status = f"{row.status_code} {current}"
         return Refusal(

@@ -23,7 +23,7 @@ from lxml import etree
 
 from edi_gateway.core import resources, xmlsafe
 from edi_gateway.core.model import Finding, Layer, Severity
-from edi_gateway.lifecycle.table import EN
+from edi_gateway.lifecycle.refusals import EN
 
 UNIT = "CPPFactureStatutUnitaire"
 #: Our own schema of what a recipient may send (a stricter subset of AIFE's CPPStatut V1_19).
