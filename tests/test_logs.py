@@ -13,7 +13,7 @@ import pytest
 import structlog
 
 from edi_gateway.core import config as config_module
-from edi_gateway.core import logs
+from edi_gateway.core import logs, redaction
 
 ROOT = Path(__file__).resolve().parent.parent
 IBAN = "FR7630006000011234567890189"  # checksum-valid example IBAN (ISO 13616 shape)
@@ -68,19 +68,21 @@ def test_redact_drops_xml_iban_and_bytes_and_truncates():
         "long": "x" * 1000,
         "count": 3,
     }
-    cleaned = logs.redact(None, "info", dict(event))
-    assert cleaned["message"] == logs.XML_REMOVED
-    assert cleaned["note"] == f"paid to {logs.IBAN_REMOVED} today"
-    assert cleaned["spaced"] == logs.IBAN_REMOVED
+    cleaned = redaction.redact(None, "info", dict(event))
+    assert cleaned["message"] == redaction.XML_REMOVED
+    assert cleaned["note"] == f"paid to {redaction.IBAN_REMOVED} today"
+    assert cleaned["spaced"] == redaction.IBAN_REMOVED
     assert cleaned["payload"] == "[8 bytes removed]"
-    assert len(cleaned["long"]) == logs.MAX_VALUE_CHARS + 1
+    assert len(cleaned["long"]) == redaction.MAX_VALUE_CHARS + 1
     assert cleaned["count"] == 3
     assert cleaned["id_flux"] == event["id_flux"]
 
 
 def test_redact_keeps_iban_lookalikes_with_a_bad_checksum():
     """An identifier shaped like an IBAN but failing mod-97 (an invoice number) is kept."""
-    cleaned = logs.redact(None, "info", {"event": "e", "number": "FR7630006000011234567890188"})
+    cleaned = redaction.redact(
+        None, "info", {"event": "e", "number": "FR7630006000011234567890188"}
+    )
     assert cleaned["number"] == "FR7630006000011234567890188"
 
 
@@ -145,15 +147,15 @@ def test_several_processes_append_whole_lines(config):
 )
 def test_redact_finds_ibans_in_any_case_with_any_separator(text):
     """Lower-case IBANs, '-', '.' or ' ' separators, IBANs glued to other characters: removed."""
-    cleaned = logs.redact(None, "info", {"event": "e", "note": text})
+    cleaned = redaction.redact(None, "info", {"event": "e", "note": text})
     assert "3000" not in cleaned["note"] and "5698" not in cleaned["note"]
-    assert logs.IBAN_REMOVED in cleaned["note"]
+    assert redaction.IBAN_REMOVED in cleaned["note"]
 
 
 def test_redact_removes_every_copy_of_a_repeated_iban():
     """An IBAN written three times in one token leaves no digit of it behind."""
-    cleaned = logs.redact(None, "info", {"event": "e", "note": IBAN * 3})
-    assert cleaned["note"] == logs.IBAN_REMOVED * 3
+    cleaned = redaction.redact(None, "info", {"event": "e", "note": IBAN * 3})
+    assert cleaned["note"] == redaction.IBAN_REMOVED * 3
 
 
 def test_invoice_values_in_the_log_go_through_the_iban_net(config):
@@ -161,8 +163,8 @@ def test_invoice_values_in_the_log_go_through_the_iban_net(config):
     logs.configure(config, console=False)
     logs.get_logger().info("flux.routed", recipient="x" + IBAN.lower(), service_code=IBAN)
     [line] = _lines(config.log_file)
-    assert line["recipient"] == "x" + logs.IBAN_REMOVED
-    assert line["service_code"] == logs.IBAN_REMOVED
+    assert line["recipient"] == "x" + redaction.IBAN_REMOVED
+    assert line["service_code"] == redaction.IBAN_REMOVED
 
 
 def test_a_log_file_that_is_a_folder_is_a_config_error(config, tmp_path):
@@ -211,8 +213,8 @@ def test_run_with_a_folder_as_log_file_exits_2(tmp_path, capsys):
 def test_redact_finds_ibans_behind_unicode_separators_and_forms(text):
     """IBANs written with '_', ':', '+', ',', tab, ' - ', any Unicode space or dash, zero-width
     or other invisible characters, or fullwidth forms are removed whole: no digit group left."""
-    cleaned = logs.redact(None, "info", {"event": "e", "note": text})["note"]
-    assert logs.IBAN_REMOVED in cleaned
+    cleaned = redaction.redact(None, "info", {"event": "e", "note": text})["note"]
+    assert redaction.IBAN_REMOVED in cleaned
     folded = unicodedata.normalize("NFKC", cleaned)
     for group in ("3000", "6000", "0112", "3456", "7890", "3704", "0532"):
         assert group not in folded
@@ -221,8 +223,8 @@ def test_redact_finds_ibans_behind_unicode_separators_and_forms(text):
 def test_redact_keeps_the_rest_of_a_file_name_around_an_iban():
     """Only the IBAN span of a file name is replaced; the prefix and the extension stay."""
     text = "iban_us_FR76_3000_6000_0112_3456_7890_189.xml"
-    cleaned = logs.redact(None, "info", {"event": "e", "file": text})["file"]
-    assert cleaned == f"iban_us_{logs.IBAN_REMOVED}.xml"
+    cleaned = redaction.redact(None, "info", {"event": "e", "file": text})["file"]
+    assert cleaned == f"iban_us_{redaction.IBAN_REMOVED}.xml"
 
 
 def test_flux_done_service_code_with_underscores_is_redacted(config):
@@ -235,7 +237,7 @@ def test_flux_done_service_code_with_underscores_is_redacted(config):
     text = config.log_file.read_text(encoding="utf-8")
     assert "3456" not in text and "0112" not in text
     [line] = _lines(config.log_file)
-    assert line["service_code"] == logs.IBAN_REMOVED
+    assert line["service_code"] == redaction.IBAN_REMOVED
     assert line["id_flux"] == "EDIGW11100000000000000042"
 
 
@@ -253,4 +255,17 @@ def test_flux_done_service_code_with_underscores_is_redacted(config):
 )
 def test_redact_keeps_text_without_an_iban(text):
     """IdFlux, SIRET, dates, ordinary file names and IBAN look-alikes with a bad mod-97 stay."""
-    assert logs.redact(None, "info", {"event": "e", "note": text})["note"] == text
+    assert redaction.redact(None, "info", {"event": "e", "note": text})["note"] == text
+
+
+def test_json_lines_escape_bidi_and_c1_controls_in_values(config):
+    """A file name with a right-to-left override (U+202E), NEL (U+0085) and U+2028 is written
+    as ``\\uNNNN`` escapes (a `tail` of the log cannot be reordered or split by it) and reads
+    back unchanged."""
+    logs.configure(config, console=False)
+    name = "facture\u202egpj.xml\u0085x\u2028y"
+    logs.get_logger().info("flux.claimed", file=name)
+    raw = config.log_file.read_text(encoding="utf-8")
+    assert "\\u202e" in raw and "\\u0085" in raw and "\\u2028" in raw
+    assert "\u202e" not in raw and "\u0085" not in raw and "\u2028" not in raw
+    assert _lines(config.log_file)[0]["file"] == name
