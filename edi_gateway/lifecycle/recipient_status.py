@@ -7,7 +7,7 @@ the engine's stage for such a claimed file (crash-safety protocol steps 2-3 of
 to :func:`edi_gateway.lifecycle.recipient_status_apply.process` (which reads the units with
 :mod:`edi_gateway.lifecycle.recipient_status_read`, applies them and writes the 90 / 96 / 93 flux
 report) and records the flux verdict. Input: a claim; output: a
-:class:`~edi_gateway.lifecycle.recipient_status_apply.StatusFileOutcome` and the flux row set
+:class:`~edi_gateway.lifecycle.recipient_status_report.StatusFileOutcome` and the flux row set
 ``done``. Putting the original away, the ``flux.done`` line and a re-run of a flux already done
 are the engine's (:mod:`edi_gateway.pipeline.finish`), as for every other flux.
 """
@@ -20,8 +20,9 @@ from edi_gateway.core.config import Config
 from edi_gateway.core.model import Layer, Verdict
 from edi_gateway.core.readlimit import read_bounded
 from edi_gateway.core.records import Claim
-from edi_gateway.lifecycle.recipient_status_apply import StatusFileOutcome, answer, process
+from edi_gateway.lifecycle.recipient_status_apply import process
 from edi_gateway.lifecycle.recipient_status_read import bilingual, error_finding
+from edi_gateway.lifecycle.recipient_status_report import StatusFileOutcome, answer
 from edi_gateway.reception.structures import Directory
 from edi_gateway.store.database import Store, utc_now
 from edi_gateway.store.records import FluxState

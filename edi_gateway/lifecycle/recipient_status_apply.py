@@ -10,7 +10,8 @@ set); then write the flux report (``CPPFluxStatuts``): 90 "Reçu" when every sta
 réception" when none was applied or the file is unusable, with one ``LigneErreurDetail`` per
 refused status (``../shared/domain/chorus-pro.md`` §3.4-§3.5). Input: the file's bytes (read
 by :mod:`edi_gateway.lifecycle.recipient_status_read`); output: a :class:`StatusFileOutcome` and
-the report in ``outbound/canaux/<application code>/``. It never claims, updates the flux row or
+the report in ``outbound/canaux/<application code>/`` (written by
+:mod:`edi_gateway.lifecycle.recipient_status_report`). It never claims, updates the flux row or
 moves the original (that is :mod:`edi_gateway.lifecycle.recipient_status`).
 
 A unit whose status is already the invoice's current status with the same ``Horodatage`` is
@@ -22,11 +23,9 @@ history stays in time order (``docs/lifecycle.md``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from edi_gateway.core import files
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.model import Finding, Layer, Verdict
 from edi_gateway.lifecycle import actions, requests
@@ -38,53 +37,15 @@ from edi_gateway.lifecycle.recipient_status_read import (
     error_finding,
     read_units,
 )
+from edi_gateway.lifecycle.recipient_status_report import StatusFileOutcome, answer
 from edi_gateway.lifecycle.refusals import Refusal, unknown_status
 from edi_gateway.lifecycle.table import Lifecycle, Status
 from edi_gateway.lifecycle.table import default as default_table
-from edi_gateway.outputs import statusflow
-from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.reception.structures import Directory
 from edi_gateway.store.database import Store
 from edi_gateway.store.records import InvoiceRow
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock difference allowed on Horodatage (our choice)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StatusFileOutcome:
-    """What became of one recipient status file (the fields ``flux.done`` logs).
-
-    Attributes:
-        verdict: accepted (every status applied), rejected (at least one refused), inadmissible
-            (the file is not a usable CPPStatut with CPPFactureStatuts).
-        applied: statuses applied, in file order.
-        refused: ``(unit number, refusal)`` of each refused status.
-        findings: one error finding per refused status or shape problem (the report's lines).
-        report: the flux report written, or None when it could not be written.
-        reason: ``IRR_SYNTAX`` for an inadmissible file, else None.
-        outputs: the report, then every status flow written (what the flux row records).
-        flux_status: the report's ``IdStatut``: 90 every status applied, 96 some applied and
-            some refused, 93 none applied or the file unusable.
-    """
-
-    verdict: Verdict
-    applied: tuple[actions.Applied, ...] = ()
-    refused: tuple[tuple[int, Refusal], ...] = ()
-    findings: tuple[Finding, ...] = ()
-    report: Path | None = None
-    reason: str | None = None
-    outputs: tuple[Path, ...] = field(default=())
-    flux_status: str = statusflow.FLUX_RECEPTION_ERROR
-
-    @property
-    def error_count(self) -> int:
-        """Number of error findings."""
-        return len(self.findings)
-
-    @property
-    def first_rules(self) -> list[str]:
-        """Rule ids of the first five findings (for the log line)."""
-        return [f.rule for f in self.findings[:5]]
 
 
 def apply_unit(
@@ -104,6 +65,43 @@ def apply_unit(
         ``GW-RS-06`` ``Horodatage`` more than :data:`FUTURE_TOLERANCE` in the future, or any
         refusal of :func:`edi_gateway.lifecycle.actions.apply`.
     """
+    row = _invoice_of(store, unit)
+    if isinstance(row, Refusal):
+        return row
+    status = table.find(unit.code)
+    if status is None:
+        return unknown_status(unit.code)
+    replay = _already_applied(store, row, unit, table)
+    if replay is not None:
+        return replay
+    untimely = _time_refusal(store, row, unit, status)
+    if untimely is not None:
+        return untimely
+    motif, comment = _motif_and_comment(unit, status, table)
+    return actions.apply(
+        store,
+        config,
+        row.id,
+        status.code,
+        actor="recipient",
+        motif=motif,
+        comment=comment,
+        mandate=unit.mandate,
+        at=unit.at,
+        table=table,
+        directory=directory,
+        recipient_code=channel.application_code,
+    )
+
+
+def _invoice_of(store: Store, unit: Unit) -> InvoiceRow | Refusal:
+    """The invoice a unit is about: ``Fournisseur/Identifiant`` + ``IdFacture``, addressed to
+    ``Debiteur/Identifiant`` (the latest one when the supplier reused the number).
+
+    Returns:
+        the invoice row, or a Refusal: ``GW-RS-02`` no such invoice, ``GW-RS-03`` it is
+        addressed to another structure.
+    """
     rows = store.invoices_by_number(unit.supplier_id, unit.invoice_number)
     if not rows:
         return Refusal(
@@ -120,37 +118,21 @@ def apply_unit(
             message_fr=f"la facture {unit.invoice_number!r} n'est pas adressée à "
             f"{unit.debtor_siret}",
         )
-    row = mine[-1]
-    status = table.find(unit.code)
-    if status is None:
-        return unknown_status(unit.code)
-    replay = _already_applied(store, row, unit, table)
-    if replay is not None:
-        return replay
-    untimely = _time_refusal(store, row, unit, status)
-    if untimely is not None:
-        return untimely
-    motif, comment = None, unit.comment
+    return mine[-1]
+
+
+def _motif_and_comment(
+    unit: Unit, status: Status, table: Lifecycle
+) -> tuple[str | None, str | None]:
+    """``ComplementStatut`` as the motif where the status takes one (required, or optional and
+    a known motif code); otherwise an optional status keeps it at the head of the comment."""
     if status.motif == "required" or (
         status.motif == "optional" and unit.complement in table.motifs
     ):
-        motif = unit.complement
-    elif unit.complement and status.motif == "optional":
-        comment = " ".join(filter(None, (unit.complement, unit.comment)))
-    return actions.apply(
-        store,
-        config,
-        row.id,
-        status.code,
-        actor="recipient",
-        motif=motif,
-        comment=comment,
-        mandate=unit.mandate,
-        at=unit.at,
-        table=table,
-        directory=directory,
-        recipient_code=channel.application_code,
-    )
+        return unit.complement, unit.comment
+    if unit.complement and status.motif == "optional":
+        return None, " ".join(filter(None, (unit.complement, unit.comment)))
+    return None, unit.comment
 
 
 def _already_applied(
@@ -275,72 +257,3 @@ def _refusal_finding(unit: Unit, refusal: Refusal) -> Finding:
     )
     where = f"/CPPStatut/CPPFactureStatuts/{UNIT}[{unit.index}]"
     return error_finding(Layer.CPP, refusal.code, message, unit.line, where)
-
-
-def answer(
-    config: Config,
-    id_flux: str,
-    channel: Channel,
-    verdict: Verdict,
-    applied: tuple[actions.Applied, ...],
-    refused: tuple[tuple[int, Refusal], ...],
-    findings: tuple[Finding, ...],
-    reason: str = "IRR_SYNTAX",
-) -> StatusFileOutcome:
-    """Write the flux report (90 / 96 / 93) and build the outcome.
-
-    Args:
-        config, id_flux, channel: where the report goes and what it is about (as :func:`process`).
-        verdict: accepted (90), rejected (96 when ``applied`` is not empty, else 93) or
-            inadmissible (93 with reason ``IRR_SYNTAX``).
-        applied, refused: what became of the units (counted in the report's comment).
-        findings: the report's ``LigneErreurDetail`` lines.
-        reason: the CPP reason code of an inadmissible file (``IRR_SYNTAX``; ``IRR_TAILLE_F``
-            for a file over ``validation.max_file_bytes``); ignored otherwise.
-
-    Raises:
-        OutputError: the report could not be written.
-    """
-    reason_code = reason if verdict is Verdict.INADMISSIBLE else None
-    if verdict is Verdict.INADMISSIBLE:
-        comment = f"Flux de statuts irrecevable : {len(findings)} erreur(s)"
-    else:
-        comment = f"{len(applied)} statut(s) appliqué(s), {len(refused)} refusé(s)"
-    status = report_status(verdict, len(applied))
-    target, report = flux_report_file(
-        config.outbound,
-        id_flux=id_flux,
-        application_code=channel.application_code,
-        verdict=verdict,
-        reason=reason_code,
-        status=status,
-        findings=findings,
-        comment=comment,
-    )
-    path = files.write_atomic(target, report, root=config.outbound)
-    flows = tuple(flow for a in applied for flow in a.flows)
-    return StatusFileOutcome(
-        verdict=verdict,
-        applied=applied,
-        refused=refused,
-        findings=findings,
-        report=path,
-        reason=reason_code,
-        outputs=(path, *flows),
-        flux_status=status,
-    )
-
-
-def report_status(verdict: Verdict, applied: int) -> str:
-    """Flux status of a recipient status file (``CPPFluxStatuts/IdStatut``, chorus-pro.md §3.4).
-
-    Returns:
-        ``90`` Reçu when accepted; ``96`` Reçu – intégration partielle when rejected with
-        ``applied`` > 0 statuses applied; ``93`` Erreur réception otherwise (none applied,
-        or the file inadmissible).
-    """
-    if verdict is Verdict.ACCEPTED:
-        return statusflow.FLUX_RECEIVED
-    if verdict is Verdict.REJECTED and applied > 0:
-        return statusflow.FLUX_PARTLY_INTEGRATED
-    return statusflow.FLUX_RECEPTION_ERROR

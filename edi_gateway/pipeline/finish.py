@@ -20,7 +20,7 @@ from edi_gateway.core.model import Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import is_regular, split_work_name
 from edi_gateway.lifecycle.recipient_status import SYNTAX as STATUS_FILE_SYNTAX
-from edi_gateway.lifecycle.recipient_status_apply import report_status
+from edi_gateway.lifecycle.recipient_status_report import report_status
 from edi_gateway.outputs import statusflow
 from edi_gateway.pipeline.outcome import PLATFORM_STATUSES, Outcome, flux_status
 from edi_gateway.store.records import FluxRow

@@ -18,7 +18,7 @@ from typing import Any
 from edi_gateway.core.model import Envelope, Finding, Severity, ValidationReport, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.lifecycle.recipient_status import SYNTAX as STATUS_FILE_SYNTAX
-from edi_gateway.lifecycle.recipient_status_apply import StatusFileOutcome
+from edi_gateway.lifecycle.recipient_status_report import StatusFileOutcome
 from edi_gateway.outputs.statusflow import FLUX_RECEIVED, FLUX_RECEPTION_ERROR
 from edi_gateway.reception.structures import Structure
 
