@@ -14,12 +14,11 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edi_gateway.core import resources
+from edi_gateway.core import resources, toml_tables
 from edi_gateway.core.errors import ConfigError
 
 ACCEPTS = ("invoices", "recipient-status")
@@ -162,10 +161,10 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
         ConfigError: the file is missing, not TOML, has unknown keys, or a bad value.
     """
     file, source = choose(path, cwd)
-    data = read_toml(file)
-    _check_keys(file, "", data, {"gateway": dict, "validation": dict, "channel": list})
-    gateway = _section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
-    validation = _section(file, data, "validation", _VALIDATION_KEYS)
+    data = toml_tables.read_toml(file)
+    toml_tables.check_keys(file, "", data, {"gateway": dict, "validation": dict, "channel": list})
+    gateway = toml_tables.section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
+    validation = toml_tables.section(file, data, "validation", _VALIDATION_KEYS)
     # The packaged demo config lives where the package is installed: its state goes here.
     root = (cwd or Path.cwd()).resolve() if source == FROM_PACKAGED_DEMO else file.parent
     channels = tuple(_channel(file, root, i, c) for i, c in enumerate(data.get("channel", [])))
@@ -188,67 +187,18 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
         channels=channels,
         instance=gateway["instance"],
         max_attempts=gateway["max_attempts"],
-        retry_seconds=_seconds(file, "gateway.retry_seconds", gateway["retry_seconds"]),
+        retry_seconds=toml_tables.seconds(file, "gateway.retry_seconds", gateway["retry_seconds"]),
         source=source,
     )
     _check_values(config)
     return config
 
 
-def read_toml(file: Path) -> dict[str, Any]:
-    """Read a UTF-8 TOML file (config.toml or a rules/ table) into a dict.
-
-    Raises:
-        ConfigError: the file cannot be read, is not UTF-8, or is not TOML; the message names
-            the file (and the line and column for a syntax error).
-    """
-    try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
-
-
-def _check_keys(file: Path, where: str, table: dict[str, Any], known: dict[str, Any]) -> None:
-    for key, value in table.items():
-        if key not in known:
-            raise ConfigError(f"{file}: unknown key {where}{key!r}")
-        if not isinstance(value, known[key]) or isinstance(value, bool) != (known[key] is bool):
-            raise ConfigError(f"{file}: {where}{key} has the wrong type ({type(value).__name__})")
-
-
-def _section(
-    file: Path,
-    data: dict[str, Any],
-    name: str,
-    keys: dict[str, type | tuple[type, ...]],
-    defaults: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    table = data.get(name)
-    if table is None:
-        raise ConfigError(f"{file}: missing section [{name}]")
-    _check_keys(file, f"{name}.", table, keys)
-    missing = sorted(set(keys) - set(table) - set(defaults or {}))
-    if missing:
-        raise ConfigError(f"{file}: [{name}] is missing {', '.join(missing)}")
-    return {**(defaults or {}), **table}
-
-
-def _seconds(file: Path, key: str, values: list[Any]) -> tuple[float, ...]:
-    """A list of durations in seconds (numbers >= 0) as a tuple of floats."""
-    if not values or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < math.inf for v in values
-    ):
-        raise ConfigError(f"{file}: {key} must be a non-empty list of seconds (finite, >= 0)")
-    return tuple(float(v) for v in values)
-
-
 def _channel(file: Path, root: Path, index: int, table: Any) -> Channel:
     where = f"channel[{index}]."
     if not isinstance(table, dict):
         raise ConfigError(f"{file}: {where[:-1]} must be a table")
-    _check_keys(file, where, table, _CHANNEL_KEYS)
+    toml_tables.check_keys(file, where, table, _CHANNEL_KEYS)
     missing = sorted(set(_CHANNEL_KEYS) - set(table))
     if missing:
         raise ConfigError(f"{file}: {where[:-1]} is missing {', '.join(missing)}")

@@ -11,9 +11,12 @@ configuration, disk or engine is an exception::
      ├── StateError         the SQLite state cannot be read or written
      └── OutputError        an output cannot be written or an original put away
 
-Outside the tree: ``readlimit.NotRegularFile`` (an ``OSError``: a path that is no regular
-file), ``lifecycle.table.UnknownStatus`` (a ``LookupError``) and ``cli.validate.UsageError``
-(bad command-line arguments, exit code 2). tests/test_layout.py checks this list is whole.
+Outside the tree, because they describe input, not our failures, and never leave the stage
+that raises them: ``xmlsafe.XmlProblem`` (bytes that cannot be parsed safely: a finding),
+``recipient_status_read.Malformed`` (an unusable CPPStatut file: its findings),
+``readlimit.NotRegularFile`` (an ``OSError``: a path that is no regular file),
+``lifecycle.table.UnknownStatus`` (a ``LookupError``) and ``cli.validate.UsageError`` (bad
+command-line arguments, exit code 2). tests/test_layout.py checks this list is whole.
 """
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from edi_gateway.core import resources
-from edi_gateway.core.config import read_toml
 from edi_gateway.core.errors import ConfigError
+from edi_gateway.core.toml_tables import read_toml
 
 DEFAULT_TABLE = resources.data_file("rules", "lifecycle.toml")
 _MOTIF_RULES = ("required", "optional", "none")

@@ -8,7 +8,6 @@ once per process, and give the codes of a set of findings (:func:`reason_for`). 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from edi_gateway.core import resources
 from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Finding, Severity
+from edi_gateway.core.toml_tables import read_toml
 
 REASONS_FILE = resources.data_file("rules", "reception-reasons.toml")
 
@@ -42,10 +42,7 @@ def load(path: Path = REASONS_FILE) -> tuple[MappingProxyType[str, Reason], Reas
         ConfigError: the file is missing, not TOML, or an entry lacks ``rule`` / ``motif`` /
             ``reason`` or names a rule twice.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the reception reason table: {exc}") from exc
+    data = read_toml(path)
     table: dict[str, Reason] = {}
     for index, entry in enumerate(data.get("reason", []), start=1):
         rule = _text(path, f"reason #{index}", entry, "rule")

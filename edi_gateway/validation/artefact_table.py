@@ -10,7 +10,6 @@ profile used for an EN 16931 CIUS and the findings waived for one) into an
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from edi_gateway.core import resources
 from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Syntax
+from edi_gateway.core.toml_tables import read_toml
 
 TABLE_FILE = resources.data_file("rules", "artefacts.toml")
 _UBL_KEYS = {"invoice": Syntax.UBL_INVOICE, "credit-note": Syntax.UBL_CREDIT_NOTE}
@@ -74,10 +74,7 @@ def table(path: Path = TABLE_FILE) -> ArtefactTable:
         ConfigError: missing or not TOML; a section is missing or holds a non-string; the CII
             XSD and Schematron profiles differ; the CIUS profile or a waiver is malformed.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the artefact table: {exc}") from exc
+    data = read_toml(path)
     xsd, schematron = _section(path, data, "xsd"), _section(path, data, "schematron")
     cii_xsd, cii_xslt = _paths(path, xsd, "xsd.cii"), _paths(path, schematron, "schematron.cii")
     if set(cii_xsd) != set(cii_xslt):
