@@ -125,29 +125,37 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"edi-gateway process: no such file or folder: {printable(exc)}", file=sys.stderr)
         return 2
-    try:
-        logs.configure(config, console=False)  # the log file only: stdout stays the report
-        logs.log_config_in_force(config)
-    except OSError:
-        logs.configure(None, console=False)
+    logs.configure_log_file_only(config, "process")  # stdout stays the report
     engine = Engine(config)
-    worst = 0
     try:
-        for path, skip in files:
-            if skip is not None:
-                print(f"edi-gateway process: {printable(path)}: {skip}; skipped", file=sys.stderr)
-                worst = 1
-                continue
-            try:
-                outcome = process_one(engine, path, channel)
-            except GatewayError as exc:
-                print(f"edi-gateway process: {printable(path)}: {printable(exc)}", file=sys.stderr)
-                return 2
-            if outcome.verdict is not Verdict.ACCEPTED:
-                worst = 1
-            print_outcome(path, outcome, args.format)
+        return process_all(engine, files, channel, args.format)
     finally:
         engine.close()
+
+
+def process_all(
+    engine: Engine, files: list[tuple[Path, str | None]], channel: Channel, fmt: str
+) -> int:
+    """Run each ``(path, reason to skip or None)`` in order, printing each outcome in ``fmt``.
+
+    Returns:
+        0 every file accepted, 1 one not accepted or skipped, 2 our own failure (the files
+        after it are not processed).
+    """
+    worst = 0
+    for path, skip in files:
+        if skip is not None:
+            print(f"edi-gateway process: {printable(path)}: {skip}; skipped", file=sys.stderr)
+            worst = 1
+            continue
+        try:
+            outcome = process_one(engine, path, channel)
+        except GatewayError as exc:
+            print(f"edi-gateway process: {printable(path)}: {printable(exc)}", file=sys.stderr)
+            return 2
+        if outcome.verdict is not Verdict.ACCEPTED:
+            worst = 1
+        print_outcome(path, outcome, fmt)
     return worst
 
 

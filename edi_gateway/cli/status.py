@@ -97,7 +97,7 @@ def run_set(args: argparse.Namespace) -> int:
     """Apply one status; print what was done (or why not). Exit 0 / 1 refused / 2 error."""
     try:
         config = config_module.load(args.config)
-        _log_to_file(config)
+        logs.configure_log_file_only(config, "status")  # status.applied / status.refused
         with Store(config.database) as store:
             row, note = find_invoice(store, args.invoice)
             if row is None:
@@ -129,15 +129,6 @@ def run_set(args: argparse.Namespace) -> int:
         return 1
     _print(args.format, applied_dict(row, result), applied_text(row, result), sys.stdout)
     return 0
-
-
-def _log_to_file(config: config_module.Config) -> None:
-    """Send ``status.applied`` / ``status.refused`` to the gateway log file, not the console."""
-    try:
-        logs.configure(config, console=False)
-    except OSError as exc:
-        print(f"edi-gateway status: log file not written: {exc}", file=sys.stderr)
-        logs.configure(None, console=False)
 
 
 def applied_dict(row: InvoiceRow, result: actions.Applied) -> dict[str, Any]:

@@ -180,3 +180,20 @@ def log_config_in_force(config: Config) -> None:
     structlog.get_logger("edi_gateway").info(
         "gateway.config", config=str(config.path), source=config.source
     )
+
+
+def configure_log_file_only(config: Config, command: str) -> None:
+    """Set up logging for a one-shot command whose standard output is its report (``process``,
+    ``status set``): lines go to the log file only, the first one ``gateway.config``.
+
+    A log file that cannot be opened does not stop the command: one line
+    ``edi-gateway <command>: log file not written: <why>`` goes to standard error and the
+    command runs without a log file.
+    """
+    try:
+        configure(config, console=False)
+    except OSError as exc:
+        print(f"edi-gateway {command}: log file not written: {exc}", file=sys.stderr)
+        configure(None, console=False)
+        return
+    log_config_in_force(config)

@@ -3,25 +3,20 @@
 One call = one status change (Chorus Pro ``factures/v1/traiter/recue`` for the recipient,
 "compléter" for the supplier; ``../shared/domain/chorus-pro.md`` §3.2-§3.3):
 
-1. the request is checked against ``rules/lifecycle.toml`` (transition, actor, motif, mandate
-   number, completing file); a refusal comes back as :class:`~edi_gateway.lifecycle.Refusal`;
-2. one store transaction moves the invoice (optimistic check on ``invoice.version``), appends the
-   event (time, actor, motif, comment, mandate, reform code, IdFlux, flow file) and, inside that
-   transaction, writes the CPPStatut status flow (interface ``FEN1200A``) atomically: to the
-   supplier's folder, and also to the recipient's folder when the supplier acted;
+1. the request is normalised and checked (:mod:`edi_gateway.lifecycle.requests`: transition,
+   actor, motif, mandate number, completing file, time order); a refusal comes back as a
+   :class:`~edi_gateway.lifecycle.refusals.Refusal`;
+2. one store transaction moves the invoice (optimistic check on ``invoice.version``), writes the
+   CPPStatut status flows (interface ``FEN1200A``, :mod:`edi_gateway.lifecycle.flows`: to the
+   supplier's folder, and also to the recipient's when the supplier acted) and appends the event;
+   all or none: when anything fails before the commit, every file of this change is removed;
 3. when another writer changed the invoice in between, the request is checked again against the
    new status and applied after it, or refused (never half-applied).
 
-The history stays in time order: a status given a time (``at``) earlier than the invoice's latest
-event is refused (``GW-LC-10``), and a status stamped "now" is stamped no earlier than that
-event, so ordering the history by time (then event id) is always the order it was applied in.
-
-This module owns the transaction; where the flows go, what they say and the completing file copy
-are :mod:`edi_gateway.lifecycle.flows`. It never parses files or decides transitions itself (the
-table in :mod:`edi_gateway.lifecycle.table` does).
-
-A structure with ``statutMiseEnPaiementNestPasRemonte`` does not report MISE_EN_PAIEMENT to the
-supplier: the event is stored, no supplier flow is written (``docs/lifecycle.md``).
+A status stamped "now" is stamped no earlier than the invoice's latest event, so ordering the
+history by time (then event id) is always the order it was applied in. A structure with
+``statutMiseEnPaiementNestPasRemonte`` does not report MISE_EN_PAIEMENT to the supplier: the event
+is stored, no supplier flow is written (``docs/lifecycle.md``).
 """
 
 from __future__ import annotations
@@ -163,6 +158,35 @@ def _attempt(
 ) -> Applied | Refusal | None:
     """One optimistic try of :func:`apply` on the invoice as it is now; None = another writer
     moved it first (try again). ``id_flux`` holds the IdFlux once issued (appended here)."""
+    checked = _checked(store, table, invoice_id, request)
+    if isinstance(checked, Refusal):
+        return checked
+    row, latest = checked
+    reported = lifecycle_flows.reported_to_supplier(config, row, request.target, directory)
+    sides = lifecycle_flows.sides(config, row, request, reported)
+    if sides and not id_flux:
+        interface = names.interface_number(names.INVOICE_STATUS_INTERFACE)
+        id_flux.append(fluxid.new_id_flux(store, sides[0][1], interface, instance=config.instance))
+    applied = _commit(
+        store, table, row, request, sides, id_flux[0] if id_flux else None, reported, latest
+    )
+    if applied is not None:
+        log.info(
+            "status.applied",
+            invoice_id=invoice_id,
+            status=request.target.name,
+            actor=str(request.actor),
+            id_flux=applied.id_flux,
+            flows=len(applied.flows),
+        )
+    return applied
+
+
+def _checked(
+    store: Store, table: Lifecycle, invoice_id: int, request: StatusRequest
+) -> tuple[InvoiceRow, datetime | None] | Refusal:
+    """The invoice as it is now and its latest event time, or why ``request`` is refused on
+    it (GW-LC-07 unknown invoice, the table's refusal, GW-LC-10; logged ``status.refused``)."""
     row = store.invoice(invoice_id)
     if row is None:
         return Refusal(
@@ -184,24 +208,7 @@ def _attempt(
             actor=str(request.actor),
         )
         return refusal
-    reported = lifecycle_flows.reported_to_supplier(config, row, request.target, directory)
-    sides = lifecycle_flows.sides(config, row, request, reported)
-    if sides and not id_flux:
-        interface = names.interface_number(names.INVOICE_STATUS_INTERFACE)
-        id_flux.append(fluxid.new_id_flux(store, sides[0][1], interface, instance=config.instance))
-    applied = _commit(
-        store, table, row, request, sides, id_flux[0] if id_flux else None, reported, latest
-    )
-    if applied is not None:
-        log.info(
-            "status.applied",
-            invoice_id=invoice_id,
-            status=request.target.name,
-            actor=str(request.actor),
-            id_flux=applied.id_flux,
-            flows=len(applied.flows),
-        )
-    return applied
+    return row, latest
 
 
 def _commit(
@@ -242,7 +249,7 @@ def _commit(
             )
             if not moved:
                 return None
-            kept = _plan_files(plan, row, request, sides, id_flux or "", moment)
+            kept = lifecycle_flows.plan_files(plan, row, request, sides, id_flux or "", moment)
             plan.write_all()
             flows = plan.paths[1:] if kept else plan.paths
             event_id = _add_event(store, db, row, request, at, id_flux if flows else None, flows)
@@ -260,24 +267,6 @@ def _commit(
         attachment=kept,
         reported_to_supplier=reported,
     )
-
-
-def _plan_files(
-    plan: Plan,
-    row: InvoiceRow,
-    request: StatusRequest,
-    sides: list[tuple[Path, str]],
-    id_flux: str,
-    moment: datetime,
-) -> Path | None:
-    """Plan the attachment (first, when there is one) and one status flow per side; return the
-    attachment's path or None."""
-    attached = lifecycle_flows.attachment_file(row, request, id_flux)
-    kept = plan.add(*attached) if attached else None
-    for folder, code in sides:
-        name = names.flow_name(names.INVOICE_STATUS_INTERFACE, code, id_flux)
-        plan.add(folder / name, lifecycle_flows.flow(row, request, moment, id_flux, code))
-    return kept
 
 
 def _add_event(

@@ -22,6 +22,7 @@ from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Envelope
 from edi_gateway.lifecycle.table import Actor, Status
 from edi_gateway.outputs import statusflow
+from edi_gateway.outputs.delivery_plan import Plan
 from edi_gateway.reception import structures
 from edi_gateway.store import fluxid
 from edi_gateway.store.records import InvoiceRow
@@ -167,3 +168,26 @@ def flow(
         producer=producer,
     )
     return statusflow.invoice_statuses([status], id_flux=id_flux, receiver_id=receiver)
+
+
+def plan_files(
+    plan: Plan,
+    row: InvoiceRow,
+    request: StatusRequest,
+    sides: list[tuple[Path, str]],
+    id_flux: str,
+    moment: datetime,
+) -> Path | None:
+    """Add this change's files to ``plan``: the completing file (first, when there is one),
+    then one CPPStatut FEN1200A flow per side (``(folder, application code)``, as
+    :func:`sides` gives them) under IdFlux ``id_flux``.
+
+    Returns:
+        the completing file's planned path, or None.
+    """
+    attached = attachment_file(row, request, id_flux)
+    kept = plan.add(*attached) if attached else None
+    for folder, code in sides:
+        name = names.flow_name(names.INVOICE_STATUS_INTERFACE, code, id_flux)
+        plan.add(folder / name, flow(row, request, moment, id_flux, code))
+    return kept

@@ -66,36 +66,7 @@ def read_units(data: bytes) -> list[Unit]:
             element or carrying a bad value (``Horodatage`` not a date-time, ``IdStatut`` not
             two digits, ``Debiteur/Identifiant`` not 14 characters). Findings carry the line.
     """
-    try:
-        root = xmlsafe.parse(data).getroot()
-    except xmlsafe.XmlProblem as problem:
-        raise Malformed(
-            [error_finding(Layer.XML, problem.code, problem.message, problem.line)]
-        ) from None
-    if root.tag != "CPPStatut":
-        raise Malformed(
-            [
-                _shape(
-                    root,
-                    f"l'élément racine est {root.tag!r}, CPPStatut attendu",
-                    f"root element is {root.tag!r}, expected CPPStatut",
-                )
-            ]
-        )
-    block = root.find("CPPFactureStatuts")
-    if block is None:
-        flux = root.find("CPPFluxStatuts") is not None
-        what_fr = "contient CPPFluxStatuts (accusé de flux)" if flux else "ne contient rien"
-        what_en = "CPPFluxStatuts (flux acknowledgement)" if flux else "nothing"
-        raise Malformed(
-            [
-                _shape(
-                    root,
-                    f"CPPStatut {what_fr} ; ce canal prend CPPFactureStatuts",
-                    f"CPPStatut carries {what_en}; this channel takes CPPFactureStatuts",
-                )
-            ]
-        )
+    root, block = _status_block(data)
     problems: list[Finding] = []
     if root.find("Enveloppe/EnveloppeUnitaire/Parametres") is None:
         where = "Enveloppe/EnveloppeUnitaire/Parametres"
@@ -119,6 +90,32 @@ def read_units(data: bytes) -> list[Unit]:
     if problems:
         raise Malformed(problems)
     return units
+
+
+def _status_block(data: bytes) -> tuple[etree._Element, etree._Element]:
+    """The ``CPPStatut`` root and its ``CPPFactureStatuts`` block.
+
+    Raises:
+        Malformed: not XML (xmlsafe code and line), another root, or no ``CPPFactureStatuts``.
+    """
+    try:
+        root = xmlsafe.parse(data).getroot()
+    except xmlsafe.XmlProblem as problem:
+        raise Malformed(
+            [error_finding(Layer.XML, problem.code, problem.message, problem.line)]
+        ) from None
+    if root.tag != "CPPStatut":
+        french = f"l'élément racine est {root.tag!r}, CPPStatut attendu"
+        raise Malformed([_shape(root, french, f"root element is {root.tag!r}, expected CPPStatut")])
+    block = root.find("CPPFactureStatuts")
+    if block is None:
+        flux = root.find("CPPFluxStatuts") is not None
+        what_fr = "contient CPPFluxStatuts (accusé de flux)" if flux else "ne contient rien"
+        what_en = "CPPFluxStatuts (flux acknowledgement)" if flux else "nothing"
+        french = f"CPPStatut {what_fr} ; ce canal prend CPPFactureStatuts"
+        english = f"CPPStatut carries {what_en}; this channel takes CPPFactureStatuts"
+        raise Malformed([_shape(root, french, english)])
+    return root, block
 
 
 def _unit(index: int, element: etree._Element, problems: list[Finding]) -> Unit | None:
@@ -235,5 +232,6 @@ def bilingual(french: str, english: str) -> str:
 
 
 def _shape(element: etree._Element, french: str, english: str) -> Finding:
+    """A GW-RS-01 shape finding on ``element`` (its path and line), French | EN English."""
     where = element.getroottree().getpath(element)
     return error_finding(Layer.XSD, "GW-RS-01", bilingual(french, english), _line(element), where)

@@ -110,17 +110,28 @@ class FluxOutputs:
         invoice_id: int,
     ) -> None:
         """FEN1200A flow with 01, 02, 03 (its events are recorded once it is written)."""
-        env = a.envelope or Envelope()
-        received = received_moment(claim.received_at)
         now = datetime.now(UTC)
-        moments = (received, now, now)
+        moments = (received_moment(claim.received_at), now, now)
+        plan.statuses = self._platform_statuses(a, invoice_id, moments)
+        name = names.flow_name(names.INVOICE_STATUS_INTERFACE, app, claim.id_flux)
+        plan.status_file = plan.add(
+            folder / name,
+            statusflow.invoice_statuses(plan.statuses, id_flux=claim.id_flux, receiver_id=app),
+        )
+
+    def _platform_statuses(
+        self, a: Analysis, invoice_id: int, moments: tuple[datetime, ...]
+    ) -> list[statusflow.InvoiceStatus]:
+        """The platform's statuses 01, 02, 03 of a new invoice, at ``moments`` (received,
+        then now twice), each commented with its French label and the CPP invoice id."""
+        env = a.envelope or Envelope()
         supplier = statusflow.supplier_from_envelope(env)
         debtor = statusflow.Debtor(
             siret=(env.buyer_siret or "").strip(),
             name=a.structure.name if a.structure else env.buyer_name,
             service_code=env.service_code,
         )
-        plan.statuses = [
+        return [
             statusflow.InvoiceStatus(
                 supplier=supplier,
                 debtor=debtor,
@@ -133,8 +144,3 @@ class FluxOutputs:
             )
             for code, moment in zip(PLATFORM_STATUSES, moments, strict=True)
         ]
-        name = names.flow_name(names.INVOICE_STATUS_INTERFACE, app, claim.id_flux)
-        plan.status_file = plan.add(
-            folder / name,
-            statusflow.invoice_statuses(plan.statuses, id_flux=claim.id_flux, receiver_id=app),
-        )

@@ -156,6 +156,11 @@ def luhn_ok(digits: str) -> bool:
 
 
 def _structure(file: Path, index: int, table: Any) -> Structure:
+    """One ``[[structure]]`` entry (fiche structure, chorus-pro.md §2.1) as a Structure.
+
+    Raises:
+        ConfigError: a field is missing, mistyped or invalid (SIRET, Luhn, statut, services).
+    """
     label = table.get("identifiantStructure", "?") if isinstance(table, dict) else "?"
     entry = _Entry(file, f"structure #{index} ({label})", table, _STRUCTURE_KEYS)
     siret = entry.text("identifiantStructure")
@@ -169,7 +174,27 @@ def _structure(file: Path, index: int, table: Any) -> Structure:
     statut = entry.text("statut", "ACTIF")
     if statut not in ("ACTIF", "INACTIF"):
         entry.fail("statut", f"must be ACTIF or INACTIF, not {statut!r}")
-    services_table = table.get("service", [])
+    services = _services(file, entry, table.get("service", []))
+    return Structure(
+        siret=siret,
+        name=entry.text("libelleStructure"),
+        id_type=id_type,
+        active=statut == "ACTIF",
+        service_code_required=entry.flag("codeServiceDoitEtreRenseigne"),
+        engagement_required=entry.flag("numeroEJDoitEtreRenseigne"),
+        engagement_or_service=entry.flag("gestionNumeroEJOuCodeService"),
+        payment_status_not_reported=entry.flag("statutMiseEnPaiementNestPasRemonte"),
+        moa_only=entry.flag("estMoaUniquement"),
+        services=services,
+    )
+
+
+def _services(file: Path, entry: _Entry, services_table: Any) -> tuple[Service, ...]:
+    """The ``[[structure.service]]`` entries of one structure, each code used once.
+
+    Raises:
+        ConfigError: not an array of tables, a bad service, or a ``codeService`` used twice.
+    """
     if not isinstance(services_table, list):
         entry.fail("service", "must be an array of tables ([[structure.service]])")
     services = tuple(
@@ -183,18 +208,7 @@ def _structure(file: Path, index: int, table: Any) -> Structure:
                 f"{file}: {entry.where} service #{j} ({code}): field codeService: "
                 f"the same code is already used by service #{codes.index(code) + 1}"
             )
-    return Structure(
-        siret=siret,
-        name=entry.text("libelleStructure"),
-        id_type=id_type,
-        active=statut == "ACTIF",
-        service_code_required=entry.flag("codeServiceDoitEtreRenseigne"),
-        engagement_required=entry.flag("numeroEJDoitEtreRenseigne"),
-        engagement_or_service=entry.flag("gestionNumeroEJOuCodeService"),
-        payment_status_not_reported=entry.flag("statutMiseEnPaiementNestPasRemonte"),
-        moa_only=entry.flag("estMoaUniquement"),
-        services=services,
-    )
+    return services
 
 
 def _service(file: Path, where: str, table: Any) -> Service:

@@ -45,20 +45,7 @@ def detect_pdf(data: bytes) -> Detection:
     content = pdf.read_pdf(data)
     if not content.readable:
         return _pdf_other("unreadable PDF", content, list(content.findings))
-    invoices: list[tuple[pdf.Candidate, etree._ElementTree, Root]] = []
-    others: list[Root] = []
-    broken: list[tuple[pdf.Candidate, xmlsafe.XmlProblem, int]] = []
-    for candidate in content.candidates:
-        try:
-            tree = xmlsafe.parse(candidate.content)
-        except xmlsafe.XmlProblem as problem:
-            broken.append((candidate, problem, len(invoices)))
-            continue
-        root = classify(tree.getroot())
-        if root.syntax is not Syntax.OTHER or root.kind == OTHER_ROOTS["CrossIndustryDocument"]:
-            invoices.append((candidate, tree, root))
-        else:
-            others.append(root)
+    invoices, others, broken = _sort_attachments(content)
     findings = list(content.findings) + [
         # an error when no invoice was taken, or when a priority name (factur-x.xml ...) ranked
         # before the invoice taken is broken; a warning for a stray broken *.xml
@@ -95,6 +82,31 @@ def detect_pdf(data: bytes) -> Detection:
         attachments=content.attachments,
         findings=tuple(findings),
     )
+
+
+Invoice = tuple[pdf.Candidate, etree._ElementTree, Root]
+Broken = tuple[pdf.Candidate, xmlsafe.XmlProblem, int]
+
+
+def _sort_attachments(content: pdf.PdfContent) -> tuple[list[Invoice], list[Root], list[Broken]]:
+    """Parse every XML attachment (priority order) with xmlsafe and sort them: invoices (CII,
+    UBL, ZUGFeRD 1.0) with their tree and root, other documents' roots, and the unparseable
+    ones with their problem and the number of invoices found before them."""
+    invoices: list[Invoice] = []
+    others: list[Root] = []
+    broken: list[Broken] = []
+    for candidate in content.candidates:
+        try:
+            tree = xmlsafe.parse(candidate.content)
+        except xmlsafe.XmlProblem as problem:
+            broken.append((candidate, problem, len(invoices)))
+            continue
+        root = classify(tree.getroot())
+        if root.syntax is not Syntax.OTHER or root.kind == OTHER_ROOTS["CrossIndustryDocument"]:
+            invoices.append((candidate, tree, root))
+        else:
+            others.append(root)
+    return invoices, others, broken
 
 
 def _pdf_without_invoice(
