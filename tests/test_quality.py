@@ -1,4 +1,4 @@
-"""Project hygiene that CI enforces through the test command: ruff lint and format."""
+"""Project hygiene that CI enforces through the test command: ruff lint and format, mypy strict."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_ruff_format_is_clean() -> None:
 
 
 def test_mypy_is_clean() -> None:
-    """`mypy` (configured in pyproject.toml) finds no type error in the package."""
+    """`mypy` (``strict = true`` in pyproject.toml, as ``mypy --strict``) finds no type error in
+    the package."""
     exe = shutil.which("mypy", path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.skip("mypy is not installed in this environment (it comes with the [test] extra)")
