@@ -122,7 +122,6 @@ def apply(
     table = table or default_table()
     request = requests.build_request(
         table,
-        config,
         target,
         actor=actor,
         motif=motif,
@@ -131,6 +130,8 @@ def apply(
         at=at,
         attachment=attachment,
         recipient_code=recipient_code,
+        outbound=config.outbound,
+        max_file_bytes=config.max_file_bytes,
     )
     if isinstance(request, Refusal):
         return request

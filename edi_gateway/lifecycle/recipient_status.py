@@ -72,7 +72,14 @@ def handle(
             problem, reason = error_finding(Layer.XML, TOO_LARGE, message, None), "IRR_TAILLE_F"
     if problem is not None:
         outcome = answer(
-            config, claim.id_flux, channel, Verdict.INADMISSIBLE, (), (), (problem,), reason
+            config.outbound,
+            claim.id_flux,
+            channel,
+            Verdict.INADMISSIBLE,
+            (),
+            (),
+            (problem,),
+            reason,
         )
     else:
         outcome = process(

@@ -232,7 +232,9 @@ def process(
     try:
         units = read_units(data)
     except Malformed as bad:
-        return answer(config, id_flux, channel, Verdict.INADMISSIBLE, (), (), tuple(bad.findings))
+        return answer(
+            config.outbound, id_flux, channel, Verdict.INADMISSIBLE, (), (), tuple(bad.findings)
+        )
     applied: list[actions.Applied] = []
     refused: list[tuple[int, Refusal]] = []
     for unit in units:
@@ -244,7 +246,9 @@ def process(
     by_index = {u.index: u for u in units}
     findings = tuple(_refusal_finding(by_index[i], r) for i, r in refused)
     verdict = Verdict.REJECTED if refused else Verdict.ACCEPTED
-    return answer(config, id_flux, channel, verdict, tuple(applied), tuple(refused), findings)
+    return answer(
+        config.outbound, id_flux, channel, verdict, tuple(applied), tuple(refused), findings
+    )
 
 
 def _refusal_finding(unit: Unit, refusal: Refusal) -> Finding:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edi_gateway.core import files
-from edi_gateway.core.config import Channel, Config
+from edi_gateway.core.config import Channel
 from edi_gateway.core.model import Finding, Verdict
 from edi_gateway.lifecycle.actions import Applied
 from edi_gateway.lifecycle.refusals import Refusal
@@ -61,7 +61,7 @@ class StatusFileOutcome:
 
 
 def answer(
-    config: Config,
+    outbound: Path,
     id_flux: str,
     channel: Channel,
     verdict: Verdict,
@@ -73,7 +73,9 @@ def answer(
     """Write the flux report (90 / 96 / 93) and build the outcome.
 
     Args:
-        config, id_flux, channel: where the report goes and what it is about (as :func:`process`).
+        outbound: the outbound folder (config ``gateway.outbound``).
+        id_flux, channel: the flux and the ``recipient-status`` channel it came in on (its
+            application code names the report's folder).
         verdict: accepted (90), rejected (96 when ``applied`` is not empty, else 93) or
             inadmissible (93 with reason ``IRR_SYNTAX``).
         applied, refused: what became of the units (counted in the report's comment).
@@ -91,7 +93,7 @@ def answer(
         comment = f"{len(applied)} statut(s) appliqué(s), {len(refused)} refusé(s)"
     status = report_status(verdict, len(applied))
     target, report = flux_report_file(
-        config.outbound,
+        outbound,
         id_flux=id_flux,
         application_code=channel.application_code,
         verdict=verdict,
@@ -100,7 +102,7 @@ def answer(
         findings=findings,
         comment=comment,
     )
-    path = files.write_atomic(target, report, root=config.outbound)
+    path = files.write_atomic(target, report, root=outbound)
     flows = tuple(flow for a in applied for flow in a.flows)
     return StatusFileOutcome(
         verdict=verdict,

@@ -20,7 +20,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from edi_gateway.core.config import Config
 from edi_gateway.core.readlimit import read_bounded
 from edi_gateway.lifecycle.flows import StatusRequest
 from edi_gateway.lifecycle.refusals import Refusal, unknown_actor, unknown_status
@@ -31,7 +30,6 @@ from edi_gateway.store.records import InvoiceRow
 
 def build_request(
     table: Lifecycle,
-    config: Config,
     target: str,
     *,
     actor: Actor | str,
@@ -41,8 +39,13 @@ def build_request(
     at: datetime | None,
     attachment: Path | None,
     recipient_code: str | None,
+    outbound: Path,
+    max_file_bytes: int,
 ) -> StatusRequest | Refusal:
     """Normalise the arguments of :func:`~edi_gateway.lifecycle.actions.apply` into a request.
+
+    ``outbound`` is the outbound folder the request's flows go to (config ``gateway.outbound``);
+    ``max_file_bytes`` bounds the completing file (config ``validation.max_file_bytes``).
 
     Returns:
         the request, or a GW-LC-01 (unknown status or actor) / GW-LC-08 (completing file)
@@ -53,7 +56,7 @@ def build_request(
         return unknown_status(target)
     if actor not in set(Actor):
         return unknown_actor(actor, wanted.name)
-    attached = completing_file(attachment, config.max_file_bytes, wanted.name)
+    attached = completing_file(attachment, max_file_bytes, wanted.name)
     if isinstance(attached, Refusal):
         return attached
     request = StatusRequest(
@@ -65,7 +68,7 @@ def build_request(
         at=at.replace(tzinfo=UTC) if at and at.tzinfo is None else at,
         attachment=attached,
         recipient_code=recipient_code,
-        outbound=config.outbound,
+        outbound=outbound,
     )
     return request
 
