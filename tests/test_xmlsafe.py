@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,28 @@ def test_huge_text_with_a_doctype_stays_refused() -> None:
     blob = b"QUJD" * (3 * 1024 * 1024)
     data = b"<!DOCTYPE a><a>" + blob + b"</a>"
     assert _problem(data).code == "GW-XML-02"
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
+def test_external_parameter_entity_is_never_loaded(tmp_path: Path, target: str) -> None:
+    """``<!ENTITY % p SYSTEM "file:///dev/zero"> %p;`` made libxml2 read forever (a FIFO: wait
+    forever for a writer), hanging a worker at every start: now nothing named in the bytes is
+    opened and the file is refused with GW-XML-02. Run in a child process so a regression fails
+    on the timeout instead of hanging the suite."""
+    if target == "fifo":
+        target = str(tmp_path / "entity.fifo")
+        os.mkfifo(target)
+    data = (
+        '<?xml version="1.0"?>\n'
+        f'<!DOCTYPE Invoice [<!ENTITY % p SYSTEM "file://{target}"> %p;]>\n'
+        '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>\n'
+    )
+    code = (
+        "import sys\nfrom edi_gateway.core import xmlsafe\n"
+        "try:\n    xmlsafe.parse(sys.stdin.buffer.read())\nexcept xmlsafe.XmlProblem as p:\n"
+        "    print(p.code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], input=data.encode(), capture_output=True, timeout=30
+    )
+    assert done.stdout.decode().strip() == "GW-XML-02", done.stderr.decode()

@@ -52,6 +52,33 @@ def new_parser(*, huge_tree: bool = False) -> etree.XMLParser:
     )
 
 
+class _NothingResolver(etree.Resolver):
+    """Answers every external load (DTD, external or parameter entity, XInclude) with empty
+    text, so libxml2 never opens a file, a device or a URL named in untrusted bytes.
+
+    ``load_dtd=False`` and ``resolve_entities=False`` are not enough: libxml2 2.14 still loads
+    an external *parameter* entity referenced in the internal subset
+    (``<!ENTITY % p SYSTEM "file:///dev/zero"> %p;`` reads forever, ``file:///etc/passwd`` is
+    opened). The document is then refused anyway (GW-XML-02: it has a DOCTYPE).
+    """
+
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:  # type: ignore[override]  # lxml-stubs lack context
+        """Return an empty document for ``system_url`` (never opened)."""
+        return self.resolve_string("", context)  # type: ignore[call-arg]  # stubs: base_url is optional
+
+
+def untrusted_parser(*, huge_tree: bool = False) -> etree.XMLParser:
+    """:func:`new_parser` that also loads nothing from outside the bytes (see
+    :class:`_NothingResolver`).
+
+    For bytes from a sender only; the gateway's own stylesheets and schemas (which import each
+    other) are parsed with :func:`new_parser`.
+    """
+    parser = new_parser(huge_tree=huge_tree)
+    parser.resolvers.add(_NothingResolver())
+    return parser
+
+
 def _parse_root(data: bytes) -> etree._Element:
     """Parse with libxml2's default limits; past a limit, parse again without them if safe.
 
@@ -61,12 +88,12 @@ def _parse_root(data: bytes) -> etree._Element:
     is bounded by ``validation.max_file_bytes`` before parsing.
     """
     try:
-        return etree.fromstring(data, parser=new_parser())
+        return etree.fromstring(data, parser=untrusted_parser())
     except etree.XMLSyntaxError as exc:
         # libxml2 says "try XML_PARSE_HUGE" (newer) or "huge text node" (older releases).
         if "huge" not in str(exc).lower() or _contains_doctype(data):
             raise
-    return etree.fromstring(data, parser=new_parser(huge_tree=True))
+    return etree.fromstring(data, parser=untrusted_parser(huge_tree=True))
 
 
 def parse(data: bytes) -> etree._ElementTree:
