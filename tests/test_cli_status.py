@@ -104,6 +104,9 @@ def test_refused_exits_1_with_the_cpp_code(
         ("status", "set", "nobody:F-1", "07"),
         ("status", "set", "F-2026-0001", "07"),
         ("status", "show", "99"),
+        ("status", "set", "999999999999999999999999", "SUSPENDUE"),  # past SQLite's INTEGER
+        ("status", "show", "999999999999999999999999"),
+        ("status", "set", "\u00b2", "07"),  # a Unicode digit int() does not take
         ("invoices", "--status", "PAYEE"),
     ],
 )

@@ -44,7 +44,8 @@ def test_mypy_is_clean() -> None:
 
 
 def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
-    """`edi-gateway ... | head` ends without a BrokenPipeError traceback."""
+    """`edi-gateway ... | head` ends without a BrokenPipeError traceback and with exit status
+    141 (128 + SIGPIPE, as a Unix tool), never 0: the files after the cut were not checked."""
     script = (
         "import sys\n"
         "from edi_gateway import cli\n"
@@ -66,6 +67,7 @@ def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
     reader.stdin.close()
     reader.wait(timeout=10)
     assert "Traceback" not in writer.stderr, writer.stderr
+    assert writer.returncode == 141
 
 
 def test_state_error_is_a_message_not_a_traceback(tmp_path: Path) -> None:

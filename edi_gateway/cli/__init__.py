@@ -19,6 +19,9 @@ from edi_gateway.core.errors import ConfigError, GatewayError
 COMMANDS = ("validate", "process", "run", "fluxes", "status", "invoices")
 
 
+BROKEN_PIPE = 141  # exit status after the reader closed stdout (128 + SIGPIPE)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with one sub-parser per command in ``COMMANDS``."""
     parser = argparse.ArgumentParser(
@@ -47,9 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # The reader went away (``edi-gateway flows | head``): stop quietly, as Unix tools do.
+        # The reader went away (``edi-gateway fluxes | head``): stop quietly, with the status a
+        # Unix tool killed by SIGPIPE gives (128 + 13), never 0: the command did not finish, so
+        # ``set -o pipefail`` scripts do not take an unchecked file for an accepted one.
         _silence_stdout()
-        return 0
+        return BROKEN_PIPE
     return code
 
 

@@ -78,7 +78,7 @@ def find_invoice(store: Store, text: str) -> tuple[InvoiceRow | None, str]:
     Returns:
         ``(row, note)``: the row or None, and a note for the user ("" when nothing to say).
     """
-    if text.strip().isdigit():
+    if text.strip().isascii() and text.strip().isdigit():
         row = store.invoice(int(text))
         return row, "" if row else f"no invoice with id {text.strip()}"
     seller, sep, number = text.partition(":")

@@ -30,7 +30,10 @@ class InvoiceTable(Connection):
         return self._insert(db, "invoice", columns)
 
     def invoice(self, invoice_id: int) -> InvoiceRow | None:
-        """Return one invoice by CPP invoice id, or None."""
+        """Return one invoice by CPP invoice id, or None (also for an id outside SQLite's
+        64-bit INTEGER range, which no row can have)."""
+        if not -(2**63) <= invoice_id < 2**63:
+            return None
         row = self.db.execute("SELECT * FROM invoice WHERE id = ?", (invoice_id,)).fetchone()
         return InvoiceRow.from_row(row) if row is not None else None
 
