@@ -65,6 +65,16 @@ def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert "no such file" in capsys.readouterr().err
 
 
+def test_an_empty_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder with no file: exit 2 and a message (as ``validate``), not a silent 0."""
+    config = tmp_config(tmp_path)
+    (tmp_path / "empty").mkdir()
+    assert main(["process", "--config", str(config), str(tmp_path / "empty")]) == 2
+    assert "no file to process" in capsys.readouterr().err
+
+
 def test_unknown_channel_is_a_configuration_error(tmp_path: Path) -> None:
     """--channel with a name the config does not have: exit 2."""
     config = tmp_config(tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,10 @@ def test_validate_json_escapes_a_hostile_file_name(
     out = capsys.readouterr().out
     assert not any(raw in out for raw in ("\x9b", "\x85", "\u202e", "\u2066", "\u2028", "\x7f"))
     assert HOSTILE_IN_JSON in json.dumps(json.loads(out.splitlines()[0]), ensure_ascii=False)
+
+
+def test_printable_writes_the_bytes_of_a_non_utf8_file_name() -> None:
+    """A file name with bytes 0xFF 0xFE (``os.fsdecode`` surrogates) prints as ``\\xff\\xfe``,
+    never as the raw bytes; other text is unchanged."""
+    assert printable(os.fsdecode(b"bad/nonutf\xff\xfe.xml")) == "bad/nonutf\\xff\\xfe.xml"
+    assert printable("facture-é.xml") == "facture-é.xml"

@@ -125,6 +125,10 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"edi-gateway process: no such file or folder: {printable(exc)}", file=sys.stderr)
         return 2
+    if not files:
+        names = ", ".join(printable(p) for p in args.paths)
+        print(f"edi-gateway process: no file to process in {names}", file=sys.stderr)
+        return 2
     logs.configure_log_file_only(config, "process")  # stdout stays the report
     engine = Engine(config)
     try:

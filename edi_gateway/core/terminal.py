@@ -16,9 +16,11 @@ import re
 from typing import Any
 
 # C0 controls and DEL, C1 controls, bidi embeddings/overrides/isolates and marks,
-# the Unicode line and paragraph separators.
+# the Unicode line and paragraph separators; lone surrogates U+DC80-U+DCFF (the bytes of a
+# non-UTF-8 file name, os.fsdecode's surrogateescape) are written as the byte they stand for.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    "\udc80-\udcff]"
 )
 
 
@@ -56,5 +58,8 @@ def json_text(value: Any, **options: Any) -> str:
 
 
 def _escape(match: re.Match[str]) -> str:
+    """``\\xNN`` for a C0 / C1 control, DEL or an escaped byte of a file name; else ``\\uNNNN``."""
     code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
