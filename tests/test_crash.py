@@ -9,6 +9,8 @@ outbound file complete (parses) and named after a known IdFlux, one flux report 
 
 from __future__ import annotations
 
+import collections
+import json
 import os
 import random
 import signal
@@ -28,6 +30,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.corpus]
 
 SEED = 20261129
 KILLS = 6
+SOAK_KILLS = 20
+SOAK_DROPS = 1000
 MAX_BYTES = 400_000  # keeps the run under ~2 minutes on 2 shared cores
 EXAMPLES = ROOT / "examples"
 
@@ -95,30 +99,97 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     """Six SIGKILLs while ~400 corpus files arrive: each file ends exactly once, complete."""
     sources = _sources()
     assert len(sources) >= 300
+    _kill_and_check(tmp_path, sources, kills=KILLS, pause=(0.5, 4.5))
+
+
+@pytest.mark.soak
+def test_soak_1000_drops_20_sigkills(tmp_path):
+    """The issue #9 crash test (several minutes, ``pytest -m soak``): 1,000 drops from the
+    corpus and the examples over 21 runs, 20 SIGKILLs at random moments while files arrive."""
+    sources = _sources()
+    drops = [sources[i % len(sources)] for i in range(SOAK_DROPS)]
+    _kill_and_check(tmp_path, drops, kills=SOAK_KILLS, pause=(2.0, 12.0))
+
+
+def _kill_and_check(
+    root: Path, sources: list[Path], *, kills: int, pause: tuple[float, float]
+) -> None:
+    """Drop ``sources`` over ``kills + 1`` runs of the real daemon, SIGKILL each run but the
+    last at a random moment (``pause`` seconds after it starts taking its batch, which it
+    receives in a few bursts), then check every promise of the crash-safety protocol."""
     rng = random.Random(SEED)
-    cfg = support.write_config(tmp_path, workers=2, settle=0.1, sweep=0.5)
-    inbound, db = tmp_path / "inbound", tmp_path / "var" / "gateway.sqlite3"
-    batches = [sources[i :: KILLS + 1] for i in range(KILLS + 1)]
+    cfg = support.write_config(root, workers=2, settle=0.1, sweep=0.5)
+    inbound, db = root / "inbound", root / "var" / "gateway.sqlite3"
+    batches = [sources[i :: kills + 1] for i in range(kills + 1)]
     dropped: dict[str, bytes] = {}
+    seen: dict[Path, bytes] = {}  # every complete outbound file seen after a kill
     started = time.monotonic()
-    with (tmp_path / "console.log").open("ab") as log:
-        for cycle in range(KILLS):
+    with (root / "console.log").open("ab") as log:
+        for cycle in range(kills):
             gateway = _start(cfg, log)
-            dropped |= _drop(batches[cycle], inbound, len(dropped), rng)
-            time.sleep(rng.uniform(0.5, 4.5))
+            dropped |= _drop_in_bursts(batches[cycle], inbound, len(dropped), rng, pause)
             gateway.send_signal(signal.SIGKILL)
             assert gateway.wait(timeout=10) == -signal.SIGKILL
+            seen |= _outbound_files(root)
         gateway = _start(cfg, log)
-        dropped |= _drop(batches[KILLS], inbound, len(dropped), rng)
-        finished = support.wait_until(lambda: _settled(tmp_path, db, len(dropped)), 150, 0.5)
+        dropped |= _drop(batches[kills], inbound, len(dropped), rng)
+        finished = support.wait_until(lambda: _settled(root, db, len(dropped)), 300, 0.5)
         gateway.send_signal(signal.SIGTERM)
         assert gateway.wait(timeout=60) == 0
     assert finished, f"not settled after {time.monotonic() - started:.0f} s"
     rows = _rows(db)
     _check_rows(rows, dropped)
-    _check_originals(tmp_path, rows, dropped)
-    _check_outbound(tmp_path, rows)
-    assert '"event": "gateway.stopped"' in (tmp_path / "var/log/gateway.jsonl").read_text()
+    _check_originals(root, rows, dropped)
+    _check_outbound(root, rows)
+    _check_not_replaced(root, seen)
+    _check_log(root, rows)
+
+
+def _drop_in_bursts(
+    sources: list[Path],
+    inbound: Path,
+    start: int,
+    rng: random.Random,
+    pause: tuple[float, float],
+) -> dict[str, bytes]:
+    """Drop ``sources`` in three bursts spread over a random time in ``pause`` (seconds)."""
+    total = rng.uniform(*pause)
+    dropped: dict[str, bytes] = {}
+    for burst in (sources[0::3], sources[1::3], sources[2::3]):
+        dropped |= _drop(burst, inbound, start + len(dropped), rng)
+        time.sleep(total / 3)
+    return dropped
+
+
+def _outbound_files(root: Path) -> dict[Path, bytes]:
+    """The complete files in ``outbound/`` (temporary names and the lock left out)."""
+    return {
+        path: path.read_bytes()
+        for path in (root / "outbound").rglob("*")
+        if path.is_file() and not path.name.startswith(".") and not path.name.endswith(".tmp")
+    }
+
+
+def _check_not_replaced(root: Path, seen: dict[Path, bytes]) -> None:
+    """Every outbound file seen after a kill is still there at the end, byte for byte."""
+    assert seen, "the kills left no outbound file: the test checked nothing"
+    now = _outbound_files(root)
+    changed = [str(path) for path, data in seen.items() if now.get(path) != data]
+    assert not changed, f"outbound files removed or replaced after a kill: {changed[:5]}"
+
+
+def _check_log(root: Path, rows: list[sqlite3.Row]) -> None:
+    """The log file has exactly one ``flux.done`` per flux, and ends with a clean stop."""
+    events = [
+        json.loads(line)
+        for line in (root / "var/log/gateway.jsonl").read_text().splitlines()
+        if line.endswith("}")
+    ]
+    done = collections.Counter(e.get("id_flux") for e in events if e["event"] == "flux.done")
+    assert done == collections.Counter(row["id_flux"] for row in rows), [
+        (i, n) for i, n in done.items() if n != 1
+    ][:5]
+    assert events[-1]["event"] == "gateway.stopped"
 
 
 def _check_rows(rows: list[sqlite3.Row], dropped: dict[str, bytes]) -> None:

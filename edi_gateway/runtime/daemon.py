@@ -33,7 +33,7 @@ from edi_gateway.ingest.claim import Claimer, Settler, readable, work_name
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.ingest.observer import ChannelObserver
 from edi_gateway.ingest.sweep import ChannelSweep
-from edi_gateway.pipeline import finish, recovery
+from edi_gateway.pipeline import done_log, finish, recovery
 from edi_gateway.runtime import locks as gateway_locks
 from edi_gateway.runtime.backoff import FailurePolicy
 from edi_gateway.runtime.workers import Died, Finished, WorkerPool, WorkerSpec
@@ -138,6 +138,7 @@ class Gateway:
         for channel in self.config.channels:
             channel.folder.mkdir(parents=True, exist_ok=True)
         self.backlog.extend(recovery.recover(self.config, store, self.claimer))
+        done_log.log_missing_done(self.config, store)
         self.pool = WorkerPool(self.spec, self.config.worker_count)
         self.pool.start()
         self.log.info(

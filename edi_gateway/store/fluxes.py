@@ -114,6 +114,17 @@ class FluxTable(Connection):
         ).fetchall()
         return [FluxRow.from_row(row) for row in rows]
 
+    def fluxes_finished_after(self, moment: str) -> list[FluxRow]:
+        """Return ``done`` fluxes whose ``finished_at`` is after ``moment``, oldest first.
+
+        ``moment`` must have the fixed-width form :func:`utc_now` writes
+        (``2026-11-29T22:17:36.123+00:00``): the comparison is on the text."""
+        rows = self.db.execute(
+            "SELECT * FROM flux WHERE state = ? AND finished_at > ? ORDER BY finished_at, id_flux",
+            (str(FluxState.DONE), moment),
+        ).fetchall()
+        return [FluxRow.from_row(row) for row in rows]
+
     def fluxes(
         self,
         *,
