@@ -18,7 +18,7 @@ from edi_gateway.ingest.claim import (
     split_work_name,
     work_name,
 )
-from edi_gateway.pipeline import recovery
+from edi_gateway.pipeline import recovery, set_aside_reasons
 from edi_gateway.store.database import Store
 from tests.conftest import STATUT_XSD, need_shared
 from tests.fixtures.daemon import support
@@ -162,8 +162,8 @@ def test_set_aside_symlink_moves_the_link_and_writes_a_valid_flux_report(gateway
     link.symlink_to(target)
     claim = claimer.claim(str(link), config.channels[0])
     assert claim.sha256 == "" and claim.size == 0
-    why = recovery.why_not_regular(claim.work_path)
-    assert why == recovery.SYMLINK
+    why = set_aside_reasons.why_not_regular(claim.work_path)
+    assert why == set_aside_reasons.SYMLINK
     moved = recovery.set_aside(config, store, claim, why)
     assert moved.is_symlink() and moved.parent == config.error_dir
     assert target.read_text() == "secret"
@@ -276,7 +276,7 @@ def test_a_gateway_failure_report_is_an_incident_in_french_and_english(gateway):
     config, store, claimer = gateway
     (config.channels[0].folder / "a.xml").write_bytes(b"<a/>")
     claim = claimer.claim(str(config.channels[0].folder / "a.xml"), config.channels[0])
-    recovery.set_aside(config, store, claim, recovery.FAILED, "3 attempts")
+    recovery.set_aside(config, store, claim, set_aside_reasons.FAILED, "3 attempts")
     [report] = _flux_report_of(config, claim.id_flux)
     tree = etree.parse(str(report))
     assert "IRR_SYNTAX" not in report.read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import readable, work_name
 from edi_gateway.outputs.delivery_plan import Plan
-from edi_gateway.pipeline import finish, recovery
+from edi_gateway.pipeline import finish, recovery, set_aside_reasons
 from edi_gateway.pipeline.engine import Engine
 from edi_gateway.pipeline.outcome import Outcome
 from edi_gateway.store import fluxid
@@ -406,7 +406,7 @@ def test_failed_output_write_leaves_no_output_of_the_flux(engine: Engine) -> Non
     assert _outbound_files(engine) == []
     assert engine.store.flux(claim.id_flux).state == "claimed"
     assert engine.store.invoices() == []
-    recovery.set_aside(engine.config, engine.store, claim, recovery.FAILED, "test")
+    recovery.set_aside(engine.config, engine.store, claim, set_aside_reasons.FAILED, "test")
     assert _outbound_files(engine) == [f"canaux/EDIGW1/CSO1100A_EDIGW1_{claim.id_flux}.xml"]
 
 

@@ -33,7 +33,7 @@ from edi_gateway.core.errors import ConfigError, GatewayError
 from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.core.terminal import json_text, printable
-from edi_gateway.pipeline import recovery
+from edi_gateway.pipeline import recovery, set_aside_reasons
 from edi_gateway.pipeline.outcome import Outcome, flux_status
 from edi_gateway.store.records import FluxState
 
@@ -196,9 +196,11 @@ def set_aside(engine: Engine, claim: Claim, why: str) -> Outcome:
         logs.get_logger().error("flux.failed", error=why)
     row = engine.store.flux(claim.id_flux)
     if row is None or row.state is not FluxState.DONE:
-        recovery.set_aside(engine.config, engine.store, claim, recovery.FAILED, "1 attempt")
+        recovery.set_aside(
+            engine.config, engine.store, claim, set_aside_reasons.FAILED, "1 attempt"
+        )
         row = engine.store.flux(claim.id_flux)
-    rule, _, message = recovery.FAILED
+    rule, _, message = set_aside_reasons.FAILED
     finding = Finding(
         layer=Layer.DETECT, rule=rule, severity=Severity.ERROR, message=f"{message} ({why})"
     )

@@ -18,6 +18,7 @@ database and the logs get the readable form (:func:`readable`: undecodable bytes
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -189,12 +190,20 @@ class Claimer:
         return self.record(id_flux, channel, target, name)
 
     def record(self, id_flux: str, channel: Channel, work_path: Path, name: str) -> Claim:
-        """Insert the ``claimed`` row of a file already in ``var/work/`` and return its claim."""
+        """Insert the ``claimed`` row of a file already in ``var/work/`` and return its claim.
+
+        Never raises for the file itself: one the gateway may not read (mode 000) is recorded
+        with an empty sha256, and set aside when dispatched (``set_aside_reasons.why_unusable``).
+
+        Raises:
+            StateError: the database refused the row.
+        """
         sha256, size = ("", 0)
         if is_regular(work_path):
-            size = work_path.stat().st_size
-            if size <= self.config.max_file_bytes:  # an oversized file is not read here
-                sha256, size = digest(work_path)
+            with contextlib.suppress(OSError):
+                size = work_path.stat().st_size
+                if size <= self.config.max_file_bytes:  # an oversized file is not read here
+                    sha256, size = digest(work_path)
         claim = Claim(
             id_flux=id_flux,
             channel=channel.name,

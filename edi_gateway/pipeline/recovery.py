@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 from pathlib import Path
 
 from edi_gateway.core import files, logs, names
@@ -27,50 +26,14 @@ from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.pipeline import finish
 from edi_gateway.pipeline.outcome import Outcome
+from edi_gateway.pipeline.set_aside_reasons import (
+    FAILED,
+    INCIDENT_COMMENT,
+    LOST,
+    why_unusable,
+)
 from edi_gateway.store.database import Store, utc_now
 from edi_gateway.store.records import FluxRow, FluxState
-
-SYMLINK = (
-    "GW-DAEMON-01",
-    "IRR_TYPE_F",
-    "lien symbolique : jamais suivi, mis de côté | EN: symbolic link: never followed, set aside",
-)
-NOT_REGULAR = (
-    "GW-DAEMON-02",
-    "IRR_TYPE_F",
-    "pas un fichier ordinaire (FIFO, socket, périphérique ...) | EN: not a regular file "
-    "(FIFO, socket, device ...)",
-)
-FAILED = (
-    "GW-DAEMON-03",
-    None,
-    "incident de traitement de la passerelle à chaque tentative ; merci de redéposer le flux "
-    "| EN: processing failed on every attempt; please send it again",
-)
-LOST = (
-    "GW-DAEMON-04",
-    None,
-    "original absent de var/work ; merci de redéposer le flux | EN: original missing from "
-    "var/work; please send it again",
-)
-#: ``Commentaire`` of a flux the gateway itself could not process (no ``IRR_*`` reason): an
-#: incident (CPP deposit-flux state ``IN_INCIDENTE``), not a verdict on the file's content.
-INCIDENT_COMMENT = (
-    "Incident de traitement (IN_INCIDENTE) : la passerelle n'a pas pu traiter ce flux ; "
-    "merci de le redéposer | EN: processing incident: the gateway could not process this flux; "
-    "please send it again"
-)
-
-
-def why_not_regular(path: Path) -> tuple[str, str | None, str] | None:
-    """The set-aside reason for a path that is not a regular file, or None when it is one."""
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return None
-    if stat.S_ISLNK(mode):
-        return SYMLINK
-    return None if stat.S_ISREG(mode) else NOT_REGULAR
 
 
 def set_aside(
@@ -82,7 +45,7 @@ def set_aside(
         config: gateway configuration (``error_dir``, ``outbound``, channels).
         store: a store connection.
         claim: the flux (its row exists, state ``claimed``).
-        why: ``(rule id, CPP reason code or None, message)``, e.g. :data:`SYMLINK`.
+        why: ``(rule id, CPP reason code or None, message)``, e.g. ``set_aside_reasons.SYMLINK``.
         detail: extra text for the log and the report (exception type, attempts ...).
 
     Returns:
@@ -252,15 +215,17 @@ def close_lost(config: Config, store: Store, row: FluxRow) -> None:
 
     Found as ``<IdFlux>__*`` in ``var/error``: a crash between the move and the report of
     :func:`set_aside`; the set-aside is finished (93 report, ``inadmissible``, ``flux.done``),
-    with the reason read from the file kind (link, special file, else GW-DAEMON-03). Elsewhere or
-    nowhere: closed as :data:`LOST` (GW-DAEMON-04) with a 93 report, so every flux has a status.
+    with the reason read from the file (link, special file, unreadable, else GW-DAEMON-03).
+    Elsewhere or nowhere: closed as ``LOST`` (GW-DAEMON-04) with a 93 report, so every flux has
+    a status.
 
     Raises:
         StateError: the row could not be updated.
     """
     in_error = _find_put_away(config.error_dir, row.id_flux)
     if in_error is not None:
-        why = why_not_regular(in_error) or FAILED
+        unusable = why_unusable(in_error)
+        why = unusable[0] if unusable is not None else FAILED
         claim = claim_of(row, in_error)
         finish_set_aside(config, store, claim, why, "set-aside finished after a restart", in_error)
         return

@@ -33,7 +33,7 @@ from edi_gateway.ingest.claim import Claimer, Settler, readable, work_name
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.ingest.observer import ChannelObserver
 from edi_gateway.ingest.sweep import ChannelSweep
-from edi_gateway.pipeline import done_log, finish, recovery
+from edi_gateway.pipeline import done_log, finish, recovery, set_aside_reasons
 from edi_gateway.runtime import locks as gateway_locks
 from edi_gateway.runtime.backoff import FailurePolicy
 from edi_gateway.runtime.workers import Died, Finished, WorkerPool, WorkerSpec
@@ -249,16 +249,16 @@ class Gateway:
         row = self.store.flux(claim.id_flux)
         if row is None or row.state is not FluxState.CLAIMED:
             return
-        why = recovery.why_not_regular(Path(claim.work_path))
-        if why is not None:
-            recovery.set_aside(self.config, self.store, claim, why)
+        unusable = set_aside_reasons.why_unusable(Path(claim.work_path))
+        if unusable is not None:
+            recovery.set_aside(self.config, self.store, claim, *unusable)
             return
         if not os.path.lexists(claim.work_path):
             recovery.close_lost(self.config, self.store, row)
             return
         if row.attempts >= self.config.max_attempts:
             detail = f"{row.attempts} attempts"
-            recovery.set_aside(self.config, self.store, claim, recovery.FAILED, detail)
+            recovery.set_aside(self.config, self.store, claim, set_aside_reasons.FAILED, detail)
             return
         self.store.update_flux(claim.id_flux, attempts=row.attempts + 1)
         self.pool.submit(claim)
