@@ -137,9 +137,10 @@ def test_inadmissible_goes_to_the_channel_folder_and_var_error(engine: Engine) -
 def test_rerun_after_a_crash_before_commit_writes_the_same_names(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A hard crash inside the transaction (the process killed: the written outputs stay, the
-    transaction is rolled back); the re-run rewrites the same file names once, one invoice row,
-    three events."""
+    """A hard crash inside the transaction (the process killed: no clean-up ran, the
+    transaction is rolled back) leaves only the four staged copies, no output under a final
+    name; the re-run overwrites them and publishes the same four names once, one invoice row,
+    three events, no temporary file left."""
     claim = _claim(engine, ACCEPTED)
     real = engine.store.update_flux
 
@@ -151,12 +152,15 @@ def test_rerun_after_a_crash_before_commit_writes_the_same_names(
     with pytest.raises(StateError):
         engine.process_claimed(claim)
     first = _tree(engine.config.outbound)
+    assert len(first) == 4
+    assert all(Path(p).name.startswith(".") and p.endswith(".tmp") for p in first), first
     assert engine.store.flux(claim.id_flux).state == "claimed"
     assert engine.store.invoices() == []
     monkeypatch.setattr(engine.store, "update_flux", real)
     outcome = engine.process_claimed(claim)
-    assert _tree(engine.config.outbound) == first
-    assert len(first) == 4
+    final = _tree(engine.config.outbound)
+    assert final == sorted(str(Path(p).with_name(Path(p).name[1:-4])) for p in first)
+    assert sorted(str(p.relative_to(engine.config.outbound)) for p in outcome.outputs[:4]) == final
     assert len(engine.store.invoices()) == 1
     assert len(engine.store.events(outcome.invoice_id)) == 3
 

@@ -21,13 +21,43 @@ from edi_gateway.core.names import (
 )
 
 
-def test_write_atomic_writes_and_replaces(tmp_path: Path) -> None:
-    """A second write replaces the file; no temporary file is left behind."""
+def test_write_atomic_never_replaces_a_file(tmp_path: Path) -> None:
+    """A second write with other bytes is refused and the first file kept; the same bytes
+    again are accepted (a re-run); no temporary file is left behind."""
     target = tmp_path / "a" / "b" / "file.xml"
     assert write_atomic(target, b"one") == target
-    write_atomic(target, b"two")
-    assert target.read_bytes() == b"two"
+    with pytest.raises(OutputError, match="never replaced"):
+        write_atomic(target, b"two")
+    assert write_atomic(target, b"one") == target
+    assert target.read_bytes() == b"one"
     assert sorted(p.name for p in target.parent.iterdir()) == ["file.xml"]
+
+
+def test_publish_refuses_a_file_that_appeared_after_staging(tmp_path: Path) -> None:
+    """The link at publish is the last guard: a file created under the final name between
+    stage and publish is kept, the staged copy too (nothing lost), and OutputError says so;
+    a publish cut after its link (final holds the same bytes) only removes the staged copy."""
+    target = tmp_path / "report.xml"
+    temp = files.stage(target, b"<ours/>")
+    assert temp.name == ".report.xml.tmp" and not target.exists()
+    target.write_bytes(b"<theirs/>")
+    with pytest.raises(OutputError, match="never replaced"):
+        files.publish(temp, target)
+    assert (target.read_bytes(), temp.read_bytes()) == (b"<theirs/>", b"<ours/>")
+    target.unlink()
+    os.link(temp, target)  # the crash came between the link and the unlink
+    files.publish(temp, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]
+
+
+def test_stage_never_follows_a_planted_link(tmp_path: Path) -> None:
+    """A symbolic link planted under the temporary name is never written through."""
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"keep")
+    (tmp_path / ".out.xml.tmp").symlink_to(secret)
+    with pytest.raises(OutputError):
+        files.stage(tmp_path / "out.xml", b"data")
+    assert secret.read_bytes() == b"keep"
 
 
 def test_write_atomic_failure_is_an_output_error(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import filecmp
 import hashlib
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from edi_gateway.core.errors import OutputError
@@ -21,41 +22,128 @@ from edi_gateway.core.names import NAME_MAX, archive_name
 
 
 def write_atomic(path: Path, data: bytes, *, root: Path | None = None) -> Path:
-    """Write ``data`` to ``path`` so that readers only ever see the whole file or the old one.
+    """Write ``data`` to ``path`` so that readers only ever see the whole file, and never
+    replace a file already there: :func:`stage` then :func:`publish`, then fsync the folder.
 
-    Protocol: write ``.<name>.tmp`` in the same folder, flush, fsync, ``os.replace`` onto the
-    final name, fsync the folder. The folder is created when missing. Writing the same path twice
-    replaces it (re-runs after a crash rewrite the same names). When ``.<name>.tmp`` would pass
-    :data:`NAME_MAX` bytes (an ``<IdFlux>__<name>`` cut to :data:`ARCHIVE_NAME_MAX`), the
-    temporary name is ``.<sha256 of the name>.tmp`` instead (:func:`temp_name`).
-
-    With ``root`` (the ``outbound`` folder), a folder between ``root`` and ``path`` that is a
-    symbolic link is refused, before and after the folders are created: no output is ever
-    written outside ``outbound/`` through a planted link (``root`` itself may be a link).
+    An existing ``path`` holding exactly ``data`` is accepted as written (a re-run writing what
+    a first run wrote); one holding other bytes is refused (``OutputError``), so no bug and no
+    crash can overwrite an output. See :func:`stage` for ``root`` and the temporary name.
 
     Returns:
         ``path``.
 
     Raises:
-        OutputError: the folder or file cannot be written (disk full, permissions ...), or a
-            folder below ``root`` is a symbolic link.
+        OutputError: the folder or file cannot be written (disk full, permissions ...), a folder
+            below ``root`` is a symbolic link, or ``path`` exists with other bytes.
+    """
+    temp = stage(path, data, root=root)
+    publish(temp, path)
+    fsync_folder(path.parent)
+    return path
+
+
+def stage(path: Path, data: bytes, *, root: Path | None = None) -> Path:
+    """Write ``data`` under the temporary name of ``path`` (:func:`temp_name`, same folder),
+    flushed and fsynced, and return that temporary path; ``path`` itself is not touched.
+
+    A temporary file of an earlier attempt under the same name is overwritten (it was never an
+    output); a symbolic link planted there is never followed (``O_NOFOLLOW``). The folder is
+    created when missing. With ``root`` (the ``outbound`` folder), a folder between ``root``
+    and ``path`` that is a symbolic link is refused, before and after the folders are created:
+    no output is ever written outside ``outbound/`` through a planted link.
+
+    Raises:
+        OutputError: the folder or the temporary file cannot be written, or a folder below
+            ``root`` is a symbolic link, or ``path`` exists and does not hold ``data``.
     """
     temp = path.with_name(temp_name(path.name))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
         _refuse_linked_folders(path.parent, root)
         path.parent.mkdir(parents=True, exist_ok=True)
         _refuse_linked_folders(path.parent, root)
-        with temp.open("wb") as handle:
+        _refuse_taken(path, data)
+        with os.fdopen(os.open(temp, flags, 0o644), "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        temp.replace(path)
-        fsync_folder(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    return path
+    return temp
+
+
+def _refuse_taken(path: Path, data: bytes) -> None:
+    """Raise OutputError when ``path`` exists and is not a regular file holding ``data``: the
+    final name is checked before anything is staged (so a flux is refused before its commit),
+    and :func:`publish` checks again (a file that appeared meanwhile is never replaced)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data:
+        return
+    what = "a folder" if stat.S_ISDIR(info.st_mode) else "a file with other content"
+    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        what = "a link or special file"
+    raise OutputError(f"{path}: {what} already has this name; never replaced")
+
+
+def publish(temp: Path, path: Path) -> None:
+    """Give the staged file ``temp`` its final name ``path`` without ever replacing a file.
+
+    ``os.link`` (fails when ``path`` exists) then unlink ``temp``; where hard links are not
+    supported (``EPERM``, ``ENOTSUP``, ``EMLINK``: some network shares), a checked
+    ``os.rename`` instead (weaker: two writers racing on one name). When ``path`` already holds
+    the same bytes (a publish interrupted after the link) ``temp`` is only removed. The folder
+    is not fsynced here: callers publishing several files fsync each folder once.
+
+    Raises:
+        OutputError: ``path`` exists with other bytes (``temp`` is kept, nothing is lost), or
+            the link or rename failed.
+    """
+    try:
+        try:
+            os.link(temp, path, follow_symlinks=False)
+        except FileExistsError:
+            if not _same_bytes(temp, path):
+                raise OutputError(
+                    f"{path}: exists with other content; never replaced (staged copy kept "
+                    f"as {temp.name})"
+                ) from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+                raise
+            if os.path.lexists(path):
+                if not _same_bytes(temp, path):
+                    raise OutputError(
+                        f"{path}: exists with other content; never replaced"
+                    ) from None
+            else:
+                temp.replace(path)
+                return
+        temp.unlink()
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """True when the regular files ``a`` and ``b`` hold the same bytes (a link is never read)."""
+    try:
+        return b.is_file() and not b.is_symlink() and filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
+
+
+def staged_paths(paths: list[Path] | tuple[Path, ...]) -> list[tuple[Path, Path]]:
+    """``(temporary path, final path)`` of each of ``paths`` whose staged copy exists."""
+    pairs = []
+    for path in paths:
+        temp = path.with_name(temp_name(path.name))
+        if os.path.lexists(temp):
+            pairs.append((temp, path))
+    return pairs
 
 
 def _refuse_linked_folders(folder: Path, root: Path | None) -> None:

@@ -4,15 +4,18 @@ Job: protocol steps 2-3 of ``docs/architecture.md``. Inside one ``BEGIN IMMEDIAT
 re-check the duplicate-invoice rule (no other writer can slip in meanwhile), compute every output
 in memory (the flux report, CPPFluxStatuts, to the supplier side; for an accepted invoice the
 original and its CPPFacturePivot to the recipient folder and the invoice statuses 01, 02, 03,
-CPPFactureStatuts, to the supplier side), then write them with :func:`files.write_atomic` under
-names derived from the IdFlux; then record the invoice, its status events and the flux verdict
-(state ``done``).
+CPPFactureStatuts, to the supplier side), stage them (written and fsynced under their temporary
+names, :meth:`Plan.stage_all`) under names derived from the IdFlux; then record the invoice, its
+status events and the flux verdict (state ``done``) with the final paths; after the commit,
+publish them (:func:`~edi_gateway.outputs.delivery_plan.publish_staged`: a hard link to the final
+name, which never replaces a file).
 
-Delivery is all-or-nothing: when a write or the transaction fails, every output of this flux's
-plan already on disk is removed before the error rises (they are named from the IdFlux, so they
-are this flux's files only), so a retry or a set-aside starts clean and the supplier never sees
-a 90 and a 93 for one flux. Only a hard crash (the process killed) can leave them; the re-run
-then rewrites the same names. Input: the claim, its channel, the original bytes and the
+Delivery is all-or-nothing: before the commit no output exists under its final name. When a
+write or the transaction fails, the staged copies are removed before the error rises, so a retry
+or a set-aside starts clean and the supplier never sees a 90 and a 93 for one flux. A hard crash
+before the commit leaves only temporary files, which the re-run overwrites; after it, the
+recorded outputs are published by whoever finishes the flux (the engine, or the daemon's
+recovery: ``finish.publish``). Input: the claim, its channel, the original bytes and the
 :class:`~edi_gateway.outcome.Analysis` -> output: the :class:`~edi_gateway.outcome.Outcome`. It
 never validates and never moves the original (the engine puts it away after the commit).
 """
@@ -71,8 +74,10 @@ class Delivery:
         self.log = log
 
     def commit(self, claim: Claim, channel: Channel, data: bytes, a: Analysis) -> Outcome:
-        """Protocol steps 2-3: re-check the duplicate rule, compute then write every output,
-        record, in one transaction. A duplicate that appeared meanwhile turns the verdict into a
+        """Protocol steps 2-3: re-check the duplicate rule, compute then stage every output,
+        record, in one transaction; then publish the outputs. A file that cannot be published
+        (another file under its name: never replaced) is logged ``output.failed`` and its
+        staged copy kept. A duplicate that appeared meanwhile turns the verdict into a
         rejection.
 
         Raises:
@@ -90,7 +95,7 @@ class Delivery:
                     self._add_invoice(db, claim, a) if a.verdict is Verdict.ACCEPTED else None
                 )
                 self.planner.plan(plan, claim, channel, data, a, invoice_id)
-                plan.write_all()
+                plan.stage_all()
                 if plan.statuses and invoice_id is not None:
                     self._record_events(db, claim, plan.statuses, invoice_id, plan.status_file)
                 self._log_emitted(plan, a)
@@ -99,6 +104,8 @@ class Delivery:
         except BaseException:
             plan.remove_all()
             raise
+        for problem in plan.publish_all():
+            self.log.error("output.failed", message=problem)
         return outcome
 
     def _recheck_duplicate(self, claim: Claim, a: Analysis) -> Analysis:

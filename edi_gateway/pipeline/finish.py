@@ -11,10 +11,11 @@ these; nothing else moves an original or logs ``flux.done``.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from edi_gateway.core import files, xmlsafe
+from edi_gateway.core import files, logs, xmlsafe
 from edi_gateway.core.config import Config
 from edi_gateway.core.model import Verdict
 from edi_gateway.core.records import Claim
@@ -22,6 +23,7 @@ from edi_gateway.ingest.claim import is_regular, split_work_name
 from edi_gateway.lifecycle.recipient_status import SYNTAX as STATUS_FILE_SYNTAX
 from edi_gateway.lifecycle.recipient_status_report import report_status
 from edi_gateway.outputs import statusflow
+from edi_gateway.outputs.delivery_plan import publish_staged
 from edi_gateway.pipeline.outcome import PLATFORM_STATUSES, Outcome, flux_status
 from edi_gateway.store.records import FluxRow
 
@@ -62,6 +64,16 @@ def put_away(
     return files.move_original(work_path, folder, id_flux, original_name)
 
 
+def publish(outputs: Iterable[str | Path]) -> None:
+    """Protocol step 3, end: give the staged outputs of a committed flux their final names
+    (:func:`~edi_gateway.outputs.delivery_plan.publish_staged`, never replacing a file). For a
+    ``done`` flux met again with its original still in ``var/work`` (a crash after the commit);
+    outputs already out are skipped. A file that cannot be published is logged
+    ``output.failed`` (its staged copy kept, nothing lost). Never raises."""
+    for problem in publish_staged(outputs):
+        logs.get_logger().error("output.failed", message=problem)
+
+
 def log_done(log: Any, outcome: Outcome, **extra: object) -> None:
     """Log ``flux.done``, the last line of every flux: verdict, recipient, service code,
     reason, error count, first error rules, duration in ms, plus ``extra`` (``again`` for a
@@ -81,7 +93,8 @@ def log_done(log: Any, outcome: Outcome, **extra: object) -> None:
 
 def already_done(config: Config, claim: Claim, row: FluxRow, start: float) -> Outcome:
     """The outcome of a flux whose verdict is already recorded (a re-run after a crash): only
-    its original is put away; nothing is validated or written again.
+    its staged outputs are published (:func:`publish`) and its original is put away; nothing
+    is validated or written again.
 
     Args:
         config: where originals go. claim: the flux. row: its ``done`` flux row.
@@ -91,6 +104,7 @@ def already_done(config: Config, claim: Claim, row: FluxRow, start: float) -> Ou
         OutputError: the original cannot be moved.
     """
     written = tuple(Path(p) for p in row.outputs)
+    publish(written)
     verdict = Verdict(row.verdict) if row.verdict else Verdict.INADMISSIBLE
     moved = put_away(config, Path(claim.work_path), claim.id_flux, verdict, claim.original_name)
     is_status_file = row.syntax == STATUS_FILE_SYNTAX

@@ -176,6 +176,7 @@ def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
             log.info("flux.claimed", id_flux=id_flux, file=claim.original_name, recovered=True)
             claims.append(claim)
         elif row.done:
+            finish.publish(row.outputs)
             with contextlib.suppress(OSError, OutputError):
                 finish.put_away(config, path, id_flux, row.verdict)
                 log.info("flux.put_away", id_flux=id_flux, verdict=row.verdict)

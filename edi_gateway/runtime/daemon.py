@@ -273,6 +273,7 @@ class Gateway:
         row = self.store.flux(claim.id_flux)
         if row is not None and row.done:
             if os.path.lexists(claim.work_path):
+                finish.publish(row.outputs)
                 finish.put_away(self.config, Path(claim.work_path), claim.id_flux, row.verdict)
             return
         if not self.stopping:  # retried after retry_seconds, or set aside (backoff.py)
