@@ -224,6 +224,9 @@ def _check_outbound(root: Path, rows: list[sqlite3.Row]) -> None:
     for path in (root / "outbound").rglob("*"):
         if path.is_dir() or path == root / "outbound" / ".gateway-00.lock":  # held while running
             continue
+        if path.parent == root / "outbound" / ".idflux":  # the IdFlux lease: above every id
+            assert int(path.read_text()) >= max(int(i[12:]) for i in ids if i[:6] in path.name)
+            continue
         assert not path.name.startswith(".") and not path.name.endswith(".tmp"), f"temp {path}"
         owner = next((i for i in ids if i in path.name), None)
         assert owner is not None, f"{path} names no known IdFlux"

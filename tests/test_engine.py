@@ -71,7 +71,12 @@ def _claim(engine: Engine, source: Path) -> Claim:
 
 
 def _tree(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    """The files under ``root``, the IdFlux lease (``.idflux/``) left out."""
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and p.parent != root / ".idflux"
+    )
 
 
 def test_accepted_invoice_outputs_and_rows(engine: Engine) -> None:

@@ -167,7 +167,11 @@ def _attempt(
     sides = lifecycle_flows.sides(config, row, request, reported)
     if sides and not id_flux:
         interface = names.interface_number(names.INVOICE_STATUS_INTERFACE)
-        id_flux.append(fluxid.new_id_flux(store, sides[0][1], interface, instance=config.instance))
+        id_flux.append(
+            fluxid.new_id_flux(
+                store, sides[0][1], interface, instance=config.instance, outbound=config.outbound
+            )
+        )
     applied = _commit(
         store, table, row, request, sides, id_flux[0] if id_flux else None, reported, latest
     )

@@ -172,7 +172,10 @@ class Engine:
 
     def _new_id_flux(self, channel: Channel) -> str:
         return fluxid.new_id_flux(
-            self.store, channel.application_code, instance=self.config.instance
+            self.store,
+            channel.application_code,
+            instance=self.config.instance,
+            outbound=self.config.outbound,
         )
 
     def _read_claimed(self, claim: Claim) -> Bounded:

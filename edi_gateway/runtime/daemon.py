@@ -66,7 +66,9 @@ class Gateway:
         self.spec = spec or WorkerSpec(config=config)
         # Claims draw ids with this gateway's instance unless a test gives its own source.
         self.new_id = (
-            functools.partial(fluxid.new_id_flux, instance=config.instance)
+            functools.partial(
+                fluxid.new_id_flux, instance=config.instance, outbound=config.outbound
+            )
             if new_id is fluxid.new_id_flux
             else new_id
         )

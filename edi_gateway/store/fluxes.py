@@ -9,6 +9,7 @@ counter values (IdFlux sequence, :mod:`edi_gateway.store.fluxid`). Rows come bac
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from edi_gateway.core.errors import StateError
@@ -42,13 +43,46 @@ class FluxTable(Connection):
     def next_value(self, name: str) -> int:
         """Return the next value (1, 2, ...) of counter ``name``, atomic across processes."""
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO sequence (name, value) VALUES (?, 1) "
-                "ON CONFLICT (name) DO UPDATE SET value = value + 1",
-                (name,),
-            )
-            row = db.execute("SELECT value FROM sequence WHERE name = ?", (name,)).fetchone()
+            return self._bump(db, name)
+
+    @staticmethod
+    def _bump(db: Transaction, name: str) -> int:
+        """Increment counter ``name`` (created at 1) in ``db``; return its new value."""
+        db.execute(
+            "INSERT INTO sequence (name, value) VALUES (?, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + 1",
+            (name,),
+        )
+        row = db.execute("SELECT value FROM sequence WHERE name = ?", (name,)).fetchone()
         return int(row["value"])
+
+    def next_leased_value(self, name: str, lease: Callable[[int], tuple[int, int]]) -> int:
+        """The next value of counter ``name``, inside a block leased by ``lease``.
+
+        ``lease(floor)`` reserves values from at least ``floor`` and returns the first and last
+        values of its block (``fluxid_lease.lease_block``); it is called, inside this
+        transaction, whenever the counter passes the top of its current block (kept as counter
+        ``<name>:leased``). The counter then jumps to the block's first value when the block
+        starts higher (numbers leased by another state folder, or before ``var/`` was lost).
+
+        Raises:
+            StateError: the database failed, or ``lease`` raised it (nothing is issued).
+        """
+        top_name = f"{name}:leased"
+        with self.transaction() as db:
+            value = self._bump(db, name)
+            row = db.execute("SELECT value FROM sequence WHERE name = ?", (top_name,)).fetchone()
+            top = int(row["value"]) if row else 0
+            if value > top:
+                first, last = lease(value)
+                value = max(value, first)
+                db.execute("UPDATE sequence SET value = ? WHERE name = ?", (value, name))
+                db.execute(
+                    "INSERT INTO sequence (name, value) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    (top_name, last),
+                )
+        return value
 
     def add_flux(
         self,

@@ -10,18 +10,22 @@ sequence, recommended as ``<4-digit interface number><15 digits>``. **Choice**: 
 
 = ``EDIGW11100000000000000042``. The counter comes from the store's ``sequence`` table, one
 counter per application code, so two worker processes of one gateway never draw the same IdFlux;
-the instance (``gateway.instance`` in config.toml, 0-99) keeps two gateways with separate
-``var/`` but one ``outbound/`` apart: their counters both start at 1, their instances differ.
+the counter is kept inside blocks leased from ``outbound/`` (:mod:`.fluxid_lease`), so a lost or
+second ``var/`` on the same ``outbound/`` never issues a number again; the instance
+(``gateway.instance`` in config.toml, 0-99) still tells two gateways' fluxes apart.
 Instance 0 gives the same ids as before the instance existed.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 from edi_gateway.core import names
 from edi_gateway.core.config import APPLICATION_CODE
 from edi_gateway.core.errors import ConfigError
+from edi_gateway.store import fluxid_lease
 from edi_gateway.store.database import Store
 
 ID_FLUX = re.compile(r"^[A-Z0-9]{6}[0-9]{4}[0-9]{15}$")
@@ -41,6 +45,7 @@ def new_id_flux(
     application_code: str,
     interface_number: str = names.interface_number(names.UBL_INTERFACE),
     instance: int = 0,
+    outbound: Path | None = None,
 ) -> str:
     """Draw a new IdFlux for a flux received on a channel (or a flow the gateway emits).
 
@@ -49,8 +54,11 @@ def new_id_flux(
             atomically (safe across processes).
         application_code: the channel's 6-character application code (``[A-Z0-9]{6}``).
         interface_number: the 4 digits of the interface code (``1100`` for FSO1100A).
-        instance: the gateway instance, 0-99; None: the ``gateway.instance`` of the
-            ``gateway.instance`` of the configuration (0 when not given).
+        instance: the gateway instance, 0-99 (``gateway.instance``; 0 when not given).
+        outbound: the outbound folder the IdFlux will name files in. Given (every gateway
+            path does): the counter stays inside blocks leased from ``outbound/.idflux/``
+            (:mod:`edi_gateway.store.fluxid_lease`), so no number whose outputs may exist is
+            ever issued again, even after the loss of ``var/``. None: the store counter alone.
 
     Returns:
         A 25-character IdFlux: code (6) + interface (4) + instance (2) + counter (13).
@@ -58,7 +66,7 @@ def new_id_flux(
     Raises:
         ConfigError: the application code, interface number or instance has the wrong shape,
             or the counter went past 13 digits.
-        StateError: the store could not be written.
+        StateError: the store or the lease file could not be written.
     """
     if not APPLICATION_CODE.match(application_code):
         raise ConfigError(f"application code {application_code!r} must be 6 characters A-Z 0-9")
@@ -67,7 +75,11 @@ def new_id_flux(
     number = instance
     if not 0 <= number < 10**INSTANCE_DIGITS:
         raise ConfigError(f"gateway instance {number!r} must be 0 to 99")
-    value = store.next_value(sequence_name(application_code))
+    if outbound is None:
+        value = store.next_value(sequence_name(application_code))
+    else:
+        lease = functools.partial(fluxid_lease.lease_block, outbound, application_code, number)
+        value = store.next_leased_value(sequence_name(application_code), lease)
     if value >= 10**COUNTER_DIGITS:
         raise ConfigError(f"IdFlux sequence of {application_code} is exhausted")
     return (
