@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -43,8 +44,10 @@ def engine(tmp_path: Path) -> Engine:
     built.close()
 
 
-def _claim(engine: Engine, source: Path) -> Claim:
-    """Claim a file the way the daemon does: IdFlux, rename into var/work, flux row."""
+def _claim(engine: Engine, source: Path, *, digest: bool = False) -> Claim:
+    """Claim a file the way the daemon does: IdFlux, rename into var/work, flux row. The row's
+    sha256 is a placeholder (the same example may be processed twice) unless ``digest``."""
+    sha256 = hashlib.sha256(source.read_bytes()).hexdigest() if digest else ""
     id_flux = fluxid.new_id_flux(engine.store, "EDIGW1")
     work = engine.config.work_dir / work_name(id_flux, source.name)
     work.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +57,7 @@ def _claim(engine: Engine, source: Path) -> Claim:
         channel="depot-edi",
         work_path=work,
         original_name=source.name,
-        sha256="",
+        sha256=sha256,
         size=work.stat().st_size,
         received_at=utc_now(),
     )
@@ -62,7 +65,7 @@ def _claim(engine: Engine, source: Path) -> Claim:
         id_flux=id_flux,
         channel="depot-edi",
         original_name=source.name,
-        sha256="0" * 64,
+        sha256=sha256 or "0" * 64,
         size=claim.size,
         work_path=str(work),
         received_at=claim.received_at,
@@ -531,6 +534,34 @@ def test_oversize_user_file_is_never_linked_only_its_head_is_copied(tmp_path: Pa
         assert any(p.name.startswith("CSO1117A") for p in outcome.outputs)  # sniffed as a PDF
     finally:
         built.close()
+
+
+@pytest.mark.parametrize(
+    ("example", "verdict"),
+    [
+        ("02-ok-ubl-mairie-services-techniques.xml", "accepted"),
+        ("09-rej-siret-inconnu.xml", "rejected"),
+    ],
+)
+def test_identical_bytes_taken_at_the_same_instant_are_taken_in_once(
+    engine: Engine, example: str, verdict: str
+) -> None:
+    """Two workers with identical bytes: both analyses run before either commits (neither
+    sees the other), then the commits serialise. The duplicate-flux rule is checked again
+    inside the commit transaction, so the second ends exactly as if it came later:
+    inadmissible, CPP-DUP-02 naming the first, IRR_UNCITE; one flux taken in, one invoice at
+    most."""
+    source = EXAMPLES / example
+    first, second = _claim(engine, source, digest=True), _claim(engine, source, digest=True)
+    read = engine._read_claimed(second)
+    early = engine._analyse(second, read)  # before the first flux is recorded
+    assert str(early.verdict) == verdict
+    assert str(engine.process_claimed(first).verdict) == verdict
+    late = engine.delivery.commit(second, engine.config.channel("depot-edi"), read.data, early)
+    assert (late.verdict, late.reason) == (Verdict.INADMISSIBLE, "IRR_UNCITE")
+    assert late.first_rules[0] == "CPP-DUP-02" and first.id_flux in late.findings[0].message
+    assert engine.store.flux(second.id_flux).verdict == "inadmissible"
+    assert len(engine.store.invoices()) == (1 if verdict == "accepted" else 0)
 
 
 @pytest.mark.parametrize("number", ["ex-2025-002", "EX-2025\u200b-002", "\u00a0EX-2025-002"])

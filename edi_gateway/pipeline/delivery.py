@@ -1,14 +1,14 @@
 """Write the outputs of one analysed flux and record it, in ONE store transaction.
 
-Job: protocol steps 2-3 of ``docs/architecture.md``. Inside one ``BEGIN IMMEDIATE`` transaction:
-re-check the duplicate-invoice rule (no other writer can slip in meanwhile), compute every output
-in memory (the flux report, CPPFluxStatuts, to the supplier side; for an accepted invoice the
-original and its CPPFacturePivot to the recipient folder and the invoice statuses 01, 02, 03,
-CPPFactureStatuts, to the supplier side), stage them (written and fsynced under their temporary
-names, :meth:`Plan.stage_all`) under names derived from the IdFlux; then record the invoice, its
-status events and the flux verdict (state ``done``) with the final paths; after the commit,
-publish them (:func:`~edi_gateway.outputs.delivery_plan.publish_staged`: a hard link to the final
-name, which never replaces a file).
+Job: protocol steps 2-3 of ``docs/architecture.md``. Inside one ``BEGIN IMMEDIATE`` transaction: re-
+check the duplicate-flux and duplicate-invoice rules (no other writer can slip in meanwhile),
+compute every output in memory (the flux report, CPPFluxStatuts, to the supplier side; for an
+accepted invoice the original and its CPPFacturePivot to the recipient folder and the invoice
+statuses 01, 02, 03, CPPFactureStatuts, to the supplier side), stage them (written and fsynced under
+their temporary names, :meth:`Plan.stage_all`) under names derived from the IdFlux; then record the
+invoice, its status events and the flux verdict (state ``done``) with the final paths; after the
+commit, publish them (:func:`~edi_gateway.outputs.delivery_plan.publish_staged`: a hard link to the
+final name, which never replaces a file).
 
 Delivery is all-or-nothing: before the commit no output exists under its final name. When a
 write or the transaction fails, the staged copies are removed before the error rises, so a retry
@@ -22,6 +22,7 @@ never validates and never moves the original (the engine puts it away after the 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ class Delivery:
         self.log = log
 
     def commit(self, claim: Claim, channel: Channel, data: bytes, a: Analysis) -> Outcome:
-        """Protocol steps 2-3: re-check the duplicate rule, compute then stage every output,
+        """Protocol steps 2-3: re-check the duplicate rules, compute then stage every output,
         record, in one transaction; then publish the outputs. A file that cannot be published
         (another file under its name: never replaced) is logged ``output.failed`` and its
         staged copy kept. A duplicate that appeared meanwhile turns the verdict into a
@@ -89,6 +90,7 @@ class Delivery:
         plan = Plan(root=self.config.outbound)
         try:
             with self.store.transaction() as db:
+                a = self._recheck_duplicate_flux(claim, data, a)
                 a = self._recheck_duplicate(claim, a)
                 self._log_verdict(a)
                 invoice_id = (
@@ -107,6 +109,25 @@ class Delivery:
         for problem in plan.publish_all():
             self.log.error("output.failed", message=problem)
         return outcome
+
+    def _recheck_duplicate_flux(self, claim: Claim, data: bytes, a: Analysis) -> Analysis:
+        """CPP-DUP-02 again inside the write transaction: another worker may have taken in the
+        same bytes since the analysis (two identical files dropped at the same instant end with
+        exactly one taken in; the other is inadmissible, IRR_UNCITE)."""
+        if a.verdict is Verdict.INADMISSIBLE:
+            return a
+        sha256 = claim.sha256 or hashlib.sha256(data).hexdigest()
+        late = duplicates.duplicate_flux(self.store, sha256, claim.id_flux)
+        if late is None:
+            return a
+        self.log.warning("flux.duplicate", rule=late.rule, kind="flux")
+        findings = (late, *a.findings)
+        return Analysis(
+            report=a.report,
+            verdict=Verdict.INADMISSIBLE,
+            findings=findings,
+            reason=statusflow.inadmissible_reason(findings),
+        )
 
     def _recheck_duplicate(self, claim: Claim, a: Analysis) -> Analysis:
         """CPP-DUP-01 again inside the write transaction: another writer may have accepted the
