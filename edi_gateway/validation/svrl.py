@@ -39,7 +39,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from edi_gateway.core import xmlsafe
+from edi_gateway.core import logs, xmlsafe
 from edi_gateway.core.model import Finding, Layer, Severity
 from edi_gateway.validation import locations
 from edi_gateway.validation.locations import to_xpath1 as to_xpath1
@@ -140,16 +140,45 @@ def _finding(
     node = locations.resolve(tree, location, prefixes) if tree is not None and location else None
     found = locations.found_value(node, attribute_named(text, test)) if found_values else None
     message = (text or "(no message)") + (f" (found: {found})" if found else "") + note
+    severity = severity_of(hit.get("flag"), hit.get("role"))
+    _log_unknown_severity(hit.get("flag"), hit.get("role"), rule, source, severity)
     return Finding(
         layer=layer,
         rule=rule,
-        severity=severity_of(hit.get("flag"), hit.get("role")),
+        severity=severity,
         message=message,
         location=location,
         line=locations.line_of(node),
         source=source,
         readable_location=locations.readable(node) if node is not None else None,
     )
+
+
+_UNKNOWN_SEEN: set[tuple[str, str, str]] = set()
+
+
+def _log_unknown_severity(
+    flag: str | None, role: str | None, rule: str, source: str, severity: Severity
+) -> None:
+    """Log ``schematron.unknown_severity`` (warning) once per process for each ruleset,
+    attribute and value outside the flag/role vocabulary: the finding keeps the severity the
+    other attribute or the default (error) gives, and the operator learns the ruleset speaks a
+    word this gateway does not map."""
+    for attribute, value in (("flag", flag), ("role", role)):
+        if not value or value.strip().lower() in _SEVERITY:
+            continue
+        key = (source, attribute, value)
+        if key in _UNKNOWN_SEEN:
+            continue
+        _UNKNOWN_SEEN.add(key)
+        logs.get_logger().warning(
+            "schematron.unknown_severity",
+            ruleset=source,
+            attribute=attribute,
+            value=value[:60],
+            rule=rule,
+            severity=str(severity),
+        )
 
 
 def rule_of(text: str, assert_id: str | None, test: str | None) -> tuple[str, str]:
