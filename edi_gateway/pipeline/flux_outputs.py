@@ -24,6 +24,7 @@ from edi_gateway.outputs.delivery_plan import Plan, received_day, received_momen
 from edi_gateway.outputs.pivot import PivotBuilder, PivotInput
 from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.pipeline.outcome import PLATFORM_STATUSES, Analysis
+from edi_gateway.validation.render import artefact_versions
 
 
 class FluxOutputs:
@@ -61,6 +62,7 @@ class FluxOutputs:
             seller_key=seller_folder_key(a.envelope),
             reason=a.reason,
             findings=a.findings,
+            checked_with=artefact_versions(a.report),
         )
         plan.add(report_path, report)
         supplier_dir = report_path.parent
