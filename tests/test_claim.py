@@ -89,6 +89,28 @@ def test_settler_waits_for_a_stable_file(tmp_path):
     assert len(settler) == 0
 
 
+def test_settler_takes_a_vouched_file_at_once_but_an_empty_one_waits(tmp_path):
+    """A close-write or moved-in hint (complete=True) makes a non-empty file ripe on the next
+    look, without the settle time; it upgrades a candidate already noted by a plain event. An
+    empty file with the same hint still waits settle_seconds (its writer may fill it)."""
+    now = [100.0]
+    settler = Settler(30.0, clock=lambda: now[0])
+    channel = config_module.load(support.write_config(tmp_path)).channels[0]
+    full, empty = tmp_path / "inbound" / "full.xml", tmp_path / "inbound" / "empty.xml"
+    full.write_bytes(b"<a/>")
+    empty.write_bytes(b"")
+    settler.note(str(full), channel)  # created / modified: no promise
+    assert settler.ripe() == []
+    settler.note(str(full), channel, complete=True)  # then closed after writing
+    settler.note(str(empty), channel, complete=True)
+    assert settler.ripe() == [(str(full), channel)]
+    now[0] += 29.0
+    assert settler.ripe() == []
+    now[0] += 1.5
+    assert settler.ripe() == [(str(empty), channel)]
+    assert len(settler) == 0 and settler.complete == set()
+
+
 def test_settler_ignores_temporary_names_and_vanished_files(tmp_path):
     """*.part names are never candidates; a vanished candidate is dropped."""
     settler = Settler(0.0)

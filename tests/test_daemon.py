@@ -98,6 +98,48 @@ def test_a_file_written_slowly_is_taken_once_and_complete(tmp_path, observer):
     assert _kept(tmp_path) == {"slow.xml": INVOICE}
 
 
+def test_a_closed_or_renamed_file_is_taken_without_the_settle_wait(tmp_path):
+    """With inotify, a file its writer closed and one renamed in (from an unwatched folder, and
+    from a .part name in the folder) are taken long before settle_seconds (60 s here), whole;
+    a file created empty and filled later is not taken while empty (taken once, filled); a file
+    held open and written in chunks is not taken before its writer closes it."""
+    cfg = support.write_config(tmp_path, settle=60.0, sweep=60.0)
+    outside = tmp_path / "staging"
+    outside.mkdir()
+    (outside / "moved.xml").write_bytes(INVOICE + b"<!-- m -->")
+    inbound = tmp_path / "inbound"
+    with support.running(cfg, ENGINE):
+        time.sleep(0.5)
+        (inbound / "closed.xml").write_bytes(INVOICE + b"<!-- c -->")
+        (outside / "moved.xml").rename(inbound / "moved.xml")
+        (inbound / ".renamed.xml.part").write_bytes(INVOICE + b"<!-- r -->")
+        (inbound / ".renamed.xml.part").rename(inbound / "renamed.xml")
+        _done(cfg, 3, timeout=20)
+        with (inbound / "slow.xml").open("wb") as handle:  # open across pauses: no close yet
+            for index in range(0, len(INVOICE), 30):
+                handle.write(INVOICE[index : index + 30])
+                handle.flush()
+                time.sleep(0.4)
+            time.sleep(1.0)
+            assert len(support.done_rows(cfg)) == 3, "taken while its writer still had it open"
+            handle.write(b"<!-- s -->")
+        _done(cfg, 4, timeout=20)
+        (inbound / "late.xml").write_bytes(b"")  # created empty (closed), filled a moment later
+        time.sleep(1.0)
+        assert len(support.done_rows(cfg)) == 4, "an empty file was taken before settle_seconds"
+        with (inbound / "late.xml").open("ab") as handle:
+            handle.write(INVOICE + b"<!-- l -->")
+        _done(cfg, 5, timeout=20)
+    kept = _kept(tmp_path)
+    assert kept == {
+        "closed.xml": INVOICE + b"<!-- c -->",
+        "moved.xml": INVOICE + b"<!-- m -->",
+        "renamed.xml": INVOICE + b"<!-- r -->",
+        "slow.xml": INVOICE + b"<!-- s -->",
+        "late.xml": INVOICE + b"<!-- l -->",
+    }
+
+
 @pytest.mark.parametrize("observer", ["native", "polling"])
 def test_a_file_moved_in_is_taken(tmp_path, observer):
     """A file renamed into the channel folder from elsewhere (same filesystem) is taken."""
@@ -400,7 +442,8 @@ def test_stop_hands_back_a_file_in_progress(tmp_path):
 
 def test_an_observer_that_cannot_start_is_retried_and_then_queues_hints(tmp_path):
     """A missing channel folder makes the observer fail (observer.failed); check() restarts it
-    only after sweep_seconds (observer.restarted), and it then queues (path, channel) hints."""
+    only after sweep_seconds (observer.restarted), and it then queues (path, channel, complete)
+    hints."""
     cfg = config_module.load(support.write_config(tmp_path, sweep=0.3))
     shutil.rmtree(tmp_path / "inbound")
     hints: queue.SimpleQueue = queue.SimpleQueue()
@@ -416,9 +459,12 @@ def test_an_observer_that_cannot_start_is_retried_and_then_queues_hints(tmp_path
         assert [e["event"] for e in captured] == ["observer.failed", "observer.restarted"]
         assert watch.observer is not None and watch.observer.is_alive()
         (tmp_path / "inbound" / "a.xml").write_bytes(INVOICE)
-        path, channel = hints.get(timeout=5)
+        path, channel, complete = hints.get(timeout=5)
         assert Path(path) == tmp_path / "inbound" / "a.xml"
         assert channel.name == "depot-edi"
+        assert complete is False  # the create comes first; its close-write hint says True
+        hints_after = [hints.get(timeout=5) for _ in range(2)]
+        assert hints_after[-1][2] is True
     finally:
         watch.stop()
 

@@ -89,10 +89,11 @@ def digest(path: Path) -> tuple[str, int]:
 class Settler:
     """Candidate files waiting to be complete.
 
-    ``note(path, channel)`` registers a hint (event or sweep); ``ripe()`` returns the candidates
-    whose ``(size, mtime_ns, inode, kind)`` stayed the same for ``settle_seconds``; they are
-    then held (not noted again) until ``release(path)``. Vanished candidates, folders and
-    temporary names are dropped.
+    ``note(path, channel, complete)`` registers a hint (event or sweep); ``ripe()`` returns the
+    candidates whose ``(size, mtime_ns, inode, kind)`` stayed the same for ``settle_seconds``, and
+    at once those an inotify close-write or moved-in event vouched for (``complete``) that are not
+    empty; they are then held (not noted again) until ``release(path)``. Vanished candidates,
+    folders and temporary names are dropped.
     """
 
     def __init__(self, settle_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -101,17 +102,25 @@ class Settler:
         self.pending: dict[str, tuple[Channel, tuple[int, int, int, int] | None, float]] = {}
         self.deferred: dict[str, float] = {}
         self.held: set[str] = set()
+        self.complete: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.pending)
 
-    def note(self, path: str, channel: Channel) -> None:
-        """Register ``path`` (a file directly in ``channel.folder``) as a candidate."""
-        if is_temporary(Path(path).name) or path in self.pending or path in self.held:
+    def note(self, path: str, channel: Channel, complete: bool = False) -> None:
+        """Register ``path`` (a file directly in ``channel.folder``) as a candidate.
+
+        ``complete``: an event vouched that the file is whole (inotify ``IN_CLOSE_WRITE`` or
+        ``IN_MOVED_TO``): :meth:`ripe` returns it at once, without ``settle_seconds``, unless
+        it is empty (an empty file still waits the settle time: its writer may fill it)."""
+        if is_temporary(Path(path).name) or path in self.held:
             return
         if self.deferred.get(path, 0.0) > self.clock():
             return
-        self.pending[path] = (channel, None, self.clock())
+        if complete:
+            self.complete.add(path)
+        if path not in self.pending:
+            self.pending[path] = (channel, None, self.clock())
 
     def release(self, path: str) -> None:
         """Forget a ripe path once the caller took it (or failed to)."""
@@ -120,10 +129,12 @@ class Settler:
     def defer(self, path: str, seconds: float) -> None:
         """Ignore ``path`` for ``seconds`` (a claim failed; the next sweep brings it back)."""
         self.pending.pop(path, None)
+        self.complete.discard(path)
         self.deferred[path] = self.clock() + seconds
 
     def ripe(self) -> list[tuple[str, Channel]]:
-        """Return (and forget) the candidates that kept the same state for settle_seconds."""
+        """Return (and forget) the candidates that kept the same state for settle_seconds, or
+        that an event vouched complete (:meth:`note`) and are not empty."""
         now = self.clock()
         done: list[tuple[str, Channel]] = []
         for path, (channel, seen, since) in list(self.pending.items()):
@@ -131,15 +142,20 @@ class Settler:
                 st = os.lstat(path)
             except OSError:
                 del self.pending[path]
+                self.complete.discard(path)
                 continue
             if stat.S_ISDIR(st.st_mode):
                 del self.pending[path]
+                self.complete.discard(path)
                 continue
             state = (st.st_size, st.st_mtime_ns, st.st_ino, stat.S_IFMT(st.st_mode))
-            if state != seen:
+            # vouched whole by its writer's close or its rename (never an empty file)
+            vouched = path in self.complete and stat.S_ISREG(st.st_mode) and st.st_size > 0
+            if state != seen and not vouched:
                 self.pending[path] = (channel, state, now)
-            elif now - since >= self.settle_seconds:
+            elif vouched or now - since >= self.settle_seconds:
                 del self.pending[path]
+                self.complete.discard(path)
                 self.held.add(path)
                 done.append((path, channel))
         self.deferred = {p: t for p, t in self.deferred.items() if t > now}

@@ -33,6 +33,11 @@ from edi_gateway.core.config import Channel, Config
 # p50 ~630 ms -> settle + ~0.1 s).
 INOTIFY_MOVE_DELAY = 0.05
 _HINT_EVENTS = {"created", "modified", "moved", "closed"}
+#: Events after which a file is complete, when inotify reports them: its writer closed it
+#: (``IN_CLOSE_WRITE``) or it arrived by rename (``IN_MOVED_TO``, paired or from an unwatched
+#: folder: ``generate_full_events``). The polling observer infers moves from snapshots and
+#: vouches for nothing.
+_COMPLETE_EVENTS = {"closed", "moved"}
 
 
 def _shorten_inotify_move_delay() -> None:
@@ -46,12 +51,26 @@ def _shorten_inotify_move_delay() -> None:
     InotifyMoveEventGrouper.delay = INOTIFY_MOVE_DELAY
 
 
+def _native_observer() -> tuple[BaseObserver, bool]:
+    """The platform's observer, and whether its events vouch for complete files: inotify with
+    ``generate_full_events`` (a file renamed in from an unwatched folder is a ``moved`` event,
+    not a ``created`` one) does; other platforms' observers do not."""
+    try:
+        from watchdog.observers.inotify import InotifyObserver
+    except ImportError:  # not Linux
+        return Observer(), False
+    return InotifyObserver(generate_full_events=True), True
+
+
 class _Hints(FileSystemEventHandler):
     """Observer-thread side: turn events into ``(path, channel)`` hints; never raises."""
 
-    def __init__(self, folders: dict[str, Channel], hints: queue.SimpleQueue[Any]) -> None:
+    def __init__(
+        self, folders: dict[str, Channel], hints: queue.SimpleQueue[Any], vouches: bool
+    ) -> None:
         self.folders = folders
         self.hints = hints
+        self.vouches = vouches  # inotify: closed / moved-in events say the file is complete
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         """Queue the file an event names when it sits directly in a channel folder."""
@@ -62,7 +81,8 @@ class _Hints(FileSystemEventHandler):
             path = os.fsdecode(raw)
             channel = self.folders.get(str(Path(path).parent))
             if channel is not None:
-                self.hints.put((path, channel))
+                complete = self.vouches and event.event_type in _COMPLETE_EVENTS
+                self.hints.put((path, channel, complete))
         except Exception:  # noqa: S110 - the observer thread must never die of a hint
             pass
 
@@ -73,12 +93,15 @@ class ChannelObserver:
     Args:
         config: gateway configuration (``channels``, ``observer``, ``poll_seconds``,
             ``sweep_seconds``).
-        hints: the queue that receives ``(path, channel)`` hints (read by the daemon's loop).
+        hints: the queue that receives ``(path, channel, complete)`` hints (read by the
+            daemon's loop); ``complete`` is True for an inotify close-after-write or
+            moved-in event (:class:`~edi_gateway.ingest.claim.Settler` takes such a file at
+            once), False for every other event and for the polling observer.
 
     Use: ``start()`` once, ``check()`` on every tick of the main loop, ``stop()`` at the end.
     """
 
-    def __init__(self, config: Config, hints: queue.SimpleQueue[tuple[str, Channel]]) -> None:
+    def __init__(self, config: Config, hints: queue.SimpleQueue[tuple[str, Channel, bool]]) -> None:
         self.config = config
         self.hints = hints
         self.log = logs.get_logger()
@@ -89,12 +112,13 @@ class ChannelObserver:
         """Schedule every channel folder and start the observer; on failure log
         ``observer.failed`` and try again after ``sweep_seconds`` (from :meth:`check`)."""
         folders = {str(c.folder): c for c in self.config.channels}
+        vouches = False
         if self.config.observer == "polling":
             observer: BaseObserver = PollingObserver(timeout=self.config.poll_seconds)
         else:
             _shorten_inotify_move_delay()
-            observer = Observer()
-        handler = _Hints(folders, self.hints)
+            observer, vouches = _native_observer()
+        handler = _Hints(folders, self.hints, vouches)
         try:
             for folder in folders:
                 observer.schedule(handler, folder, recursive=False)

@@ -76,7 +76,7 @@ class Gateway:
         self.stopping = False
         self.stop_reason = "requested"
         self.log = logs.get_logger()
-        self.hints: queue.SimpleQueue[tuple[str, Channel]] = queue.SimpleQueue()
+        self.hints: queue.SimpleQueue[tuple[str, Channel, bool]] = queue.SimpleQueue()
         self.settler = Settler(config.settle_seconds)
         self.ready: deque[tuple[str, Channel]] = deque()
         self.backlog: deque[Claim] = deque()
@@ -194,8 +194,8 @@ class Gateway:
         now = time.monotonic()
         with contextlib.suppress(queue.Empty):
             while True:
-                path, channel = self.hints.get_nowait()
-                self.settler.note(path, channel)
+                path, channel, complete = self.hints.get_nowait()
+                self.settler.note(path, channel, complete)
         if now >= self.next_sweep:
             self.sweep()
             self._reconcile()
