@@ -92,3 +92,26 @@ def test_a_torn_last_line_is_read_as_no_line(processed):
     assert done_log.log_missing_done(config, store) == 1
     assert _done_lines(config.log_file)[-1]["id_flux"] == ids[2]  # whole, on its own line
     assert done_log.log_missing_done(config, store) == 0
+
+
+def test_a_worker_killed_after_the_commit_still_gets_its_done_line(processed):
+    """A worker SIGKILLed between the commit and put-away (an OOM kill): the daemon's Died
+    handling publishes, puts the original away and logs the flux's one flux.done
+    (recovered=true), so no later start has to."""
+    from edi_gateway.pipeline import recovery
+    from edi_gateway.runtime.daemon import Gateway
+    from edi_gateway.runtime.workers import Died
+
+    config, store, ids = processed
+    _kill_before_done(config.log_file, ids[0])
+    [archived] = config.archive_dir.glob(f"{ids[0]}__*")
+    work = config.work_dir / archived.name
+    archived.rename(work)  # the original as the killed worker left it
+    gateway = Gateway(config)
+    gateway.store = store
+    gateway._handle(Died(claim=recovery.claim_of(store.flux(ids[0]), work), exitcode=-9, worker=0))
+    lines = [line for line in _done_lines(config.log_file) if line["id_flux"] == ids[0]]
+    assert len(lines) == 1 and lines[0]["recovered"] is True
+    assert lines[0]["verdict"] == "accepted" and lines[0]["file"] == FILES[0]
+    assert not work.exists() and archived.exists()
+    assert done_log.log_missing_done(config, store) == 0

@@ -152,3 +152,16 @@ def test_the_lease_is_a_plain_file_that_readers_of_outbound_skip(tmp_path):
         fluxid.new_id_flux(store, "EDIGW1", outbound=out)
     assert target.read_text() == "keep"
     assert store.next_value("other") == 1  # the store still works
+
+
+def test_a_lease_set_back_cannot_bring_numbers_back_to_a_fresh_var(tmp_path):
+    """A lease file rewritten to 0 (or 64 zeros and a digit) while var/ is lost: the first
+    lease of the fresh store also counts the names already out, so no IdFlux repeats."""
+    out = tmp_path / "outbound"
+    out.mkdir()
+    (out / "CSO1100A_EDIGW1_EDIGW11100000000000000001.xml").write_bytes(b"x")
+    (out / ".idflux").mkdir()
+    for index, text in enumerate(["0\n", "0" * 64 + "1\n"]):
+        (out / ".idflux" / "EDIGW1-00").write_text(text)
+        fresh = _store(tmp_path, f"var{index}")
+        assert fluxid.new_id_flux(fresh, "EDIGW1", outbound=out) == "EDIGW11100000000000000002"

@@ -50,14 +50,29 @@ def test_publish_refuses_a_file_that_appeared_after_staging(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]
 
 
+def test_stage_never_writes_through_a_hard_link_planted_at_the_temp_name(tmp_path: Path) -> None:
+    """A hard link to a file outside outbound/ planted under the temporary name is unlinked,
+    not written through: the outside file keeps its bytes and shares no inode with the output."""
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"VICTIM")
+    out = tmp_path / "outbound"
+    out.mkdir()
+    os.link(victim, out / ".report.xml.tmp")
+    write_atomic(out / "report.xml", b"<report/>", root=out)
+    assert victim.read_bytes() == b"VICTIM" and victim.stat().st_nlink == 1
+    assert (out / "report.xml").read_bytes() == b"<report/>"
+    assert not (out / "report.xml").samefile(victim)
+
+
 def test_stage_never_follows_a_planted_link(tmp_path: Path) -> None:
     """A symbolic link planted under the temporary name is never written through."""
     secret = tmp_path / "secret"
     secret.write_bytes(b"keep")
     (tmp_path / ".out.xml.tmp").symlink_to(secret)
-    with pytest.raises(OutputError):
-        files.stage(tmp_path / "out.xml", b"data")
+    files.stage(tmp_path / "out.xml", b"data")
     assert secret.read_bytes() == b"keep"
+    assert (tmp_path / ".out.xml.tmp").read_bytes() == b"data"
+    assert not (tmp_path / ".out.xml.tmp").is_symlink()
 
 
 def test_write_atomic_failure_is_an_output_error(tmp_path: Path) -> None:

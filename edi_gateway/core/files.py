@@ -46,8 +46,9 @@ def stage(path: Path, data: bytes, *, root: Path | None = None) -> Path:
     """Write ``data`` under the temporary name of ``path`` (:func:`temp_name`, same folder),
     flushed and fsynced, and return that temporary path; ``path`` itself is not touched.
 
-    A temporary file of an earlier attempt under the same name is overwritten (it was never an
-    output); a symbolic link planted there is never followed (``O_NOFOLLOW``). The folder is
+    Whatever sits under the temporary name (an earlier attempt's copy, or a link planted there:
+    symbolic or hard) is unlinked first and the file is created anew (``O_CREAT | O_EXCL |
+    O_NOFOLLOW``): nothing is ever written through an existing inode. The folder is
     created when missing. With ``root`` (the ``outbound`` folder), a folder between ``root``
     and ``path`` that is a symbolic link is refused, before and after the folders are created:
     no output is ever written outside ``outbound/`` through a planted link.
@@ -57,12 +58,14 @@ def stage(path: Path, data: bytes, *, root: Path | None = None) -> Path:
             ``root`` is a symbolic link, or ``path`` exists and does not hold ``data``.
     """
     temp = path.with_name(temp_name(path.name))
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
         _refuse_linked_folders(path.parent, root)
         path.parent.mkdir(parents=True, exist_ok=True)
         _refuse_linked_folders(path.parent, root)
         _refuse_taken(path, data)
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()  # an earlier attempt's copy, or anything planted: never written through
         with os.fdopen(os.open(temp, flags, 0o644), "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -274,9 +274,10 @@ class Gateway:
             return
         row = self.store.flux(claim.id_flux)
         if row is not None and row.done:
-            if os.path.lexists(claim.work_path):
-                finish.publish(row.outputs)
-                finish.put_away(self.config, Path(claim.work_path), claim.id_flux, row.verdict)
+            if os.path.lexists(claim.work_path):  # its worker died after the commit
+                outcome = finish.already_done(self.config, claim, row, time.perf_counter())
+                with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+                    finish.log_done(self.log, outcome, recovered=True)
             return
         if not self.stopping:  # retried after retry_seconds, or set aside (backoff.py)
             died_on = event.worker if isinstance(event, Died) else None

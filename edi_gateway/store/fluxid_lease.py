@@ -1,17 +1,18 @@
 """IdFlux blocks leased from the outbound folder, so numbering survives the loss of ``var/``.
 
 Job: the store's counter (``sequence`` table, :mod:`edi_gateway.store.fluxid`) lives in ``var/``;
-the outputs it names live in ``outbound/``. A gateway started with a fresh or restored ``var/``,
-or a one-shot ``process`` with another ``var/``, used to count from 1 again and reuse names whose
+the outputs it names live in ``outbound/``. A gateway started with a fresh or restored ``var/``, or
+a one-shot ``process`` with another ``var/``, used to count from 1 again and reuse names whose
 outputs exist. So the numbers are leased in blocks of :data:`BLOCK` from a file in ``outbound/``
 itself, ``outbound/.idflux/<application code>-<instance>``, which holds the last number leased
-(decimal text). Each lease takes an exclusive ``flock`` on that file, reads it, writes the new
-top and fsyncs it before any number of the block is used: two state folders sharing one
-``outbound/`` get disjoint blocks even when they run at the same time, and a lost ``var/``
-continues above every number ever leased. A missing or unreadable lease file (an ``outbound/``
-from before leases, or the file removed) is rebuilt from the highest IdFlux found in the names
-under ``outbound/`` (:func:`highest_in_outbound`). A block cut short by a crash is skipped, never
-reused: IdFlux numbers may have gaps, never repeats.
+(decimal text). Each lease takes an exclusive ``flock`` on that file, reads it, writes the new top
+and fsyncs it before any number of the block is used: two state folders sharing one ``outbound/``
+get disjoint blocks even when they run at the same time, and a lost ``var/`` continues above every
+number ever leased. A missing or unreadable lease file (an ``outbound/`` from before leases, or the
+file removed), and the first lease of a fresh ``var/`` (its counter at 1), also count the highest
+IdFlux found in the names under ``outbound/`` (:func:`highest_in_outbound`), so a lease file set
+back by hand cannot bring numbers back. A block cut short by a crash is skipped, never reused:
+IdFlux numbers may have gaps, never repeats.
 
 Choice (not a Chorus Pro rule): the block size, 1000, costs one small fsynced write per 1000
 fluxes on the hot path.
@@ -68,12 +69,10 @@ def lease_block(
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
-        text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
-        top = (
-            int(text)
-            if text.isdigit()
-            else highest_in_outbound(outbound, application_code, instance)
-        )
+        text = os.pread(fd, 4096, 0).decode("ascii", "replace").strip()
+        top = int(text) if text.isascii() and text.isdigit() else -1
+        if top < 0 or floor <= 1:  # damaged, or a fresh var/: the names already out count too
+            top = max(top, highest_in_outbound(outbound, application_code, instance))
         first = max(floor, top + 1)
         last = first + BLOCK - 1
         os.ftruncate(fd, 0)
