@@ -162,11 +162,14 @@ def _drop_in_bursts(
 
 
 def _outbound_files(root: Path) -> dict[Path, bytes]:
-    """The complete files in ``outbound/`` (temporary names and the lock left out)."""
+    """The complete files in ``outbound/`` (temporary names, the lock and the lease left out)."""
     return {
         path: path.read_bytes()
         for path in (root / "outbound").rglob("*")
-        if path.is_file() and not path.name.startswith(".") and not path.name.endswith(".tmp")
+        if path.is_file()
+        and not path.name.startswith(".")
+        and not path.name.endswith(".tmp")
+        and path.parent != root / "outbound" / ".idflux"  # the IdFlux lease moves on
     }
 
 
