@@ -111,6 +111,41 @@ def test_settler_takes_a_vouched_file_at_once_but_an_empty_one_waits(tmp_path):
     assert len(settler) == 0 and settler.complete == set()
 
 
+def test_settler_tells_files_an_event_noted_from_files_a_sweep_found(tmp_path):
+    """ripe_by_source: a file an observer event noted (event=True), even after a sweep noted
+    it first, is fresh; a file only sweeps noted is swept; ripe() lists the fresh ones first.
+    A candidate forgotten (vanished) leaves no mark behind."""
+    now = [100.0]
+    settler = Settler(1.0, clock=lambda: now[0])
+    channel = config_module.load(support.write_config(tmp_path)).channels[0]
+    old, new, both, gone = (
+        tmp_path / "inbound" / f"{n}.xml" for n in ("old", "new", "both", "gone")
+    )
+    for path in (old, new, both, gone):
+        path.write_bytes(b"<a/>")
+    settler.note(str(old), channel)
+    settler.note(str(both), channel)
+    settler.note(str(gone), channel, event=True)
+    settler.note(str(new), channel, event=True)
+    settler.note(str(both), channel, event=True)
+    gone.unlink()
+    assert settler.ripe_by_source() == ([], [])
+    now[0] += 1.5
+    assert settler.ripe_by_source() == (
+        [(str(both), channel), (str(new), channel)],
+        [(str(old), channel)],
+    )
+    assert settler.evented == set()
+    for path in (old, new):
+        settler.release(str(path))
+        settler.note(str(path), channel)
+    settler.note(str(old), channel, event=True)
+    now[0] += 0.1
+    settler.ripe()
+    now[0] += 1.5
+    assert settler.ripe() == [(str(old), channel), (str(new), channel)]
+
+
 def test_settler_ignores_temporary_names_and_vanished_files(tmp_path):
     """*.part names are never candidates; a vanished candidate is dropped."""
     settler = Settler(0.0)

@@ -268,6 +268,50 @@ def test_every_worker_dying_pauses_the_gateway_instead_of_burning_attempts(tmp_p
     assert not [line for line in lines if line["event"] == "flux.set_aside"]
 
 
+def test_a_new_file_is_not_starved_by_a_backlog_found_at_start(tmp_path):
+    """300 files wait in inbound/ at start (only the sweep finds them); a file dropped once the
+    drain has begun arrives by an observer event and is claimed next, ahead of the backlog: at
+    most the files already claimed (in progress and one spare per worker) go before it."""
+    cfg = support.write_config(tmp_path, workers=2)
+    for index in range(300):
+        (tmp_path / "inbound" / f"old{index:03d}.xml").write_bytes(b"<ok n='%d'/>" % index)
+    with support.running(cfg, support.FAKE):
+        assert support.wait_until(lambda: len(support.done_rows(cfg)) >= 5)
+        (tmp_path / "inbound" / "new.xml").write_bytes(b"<ok n='new'/>")
+        rows = _done(cfg, 301)
+    ids = {row.original_name: row.id_flux for row in rows}
+    claimed_before = sorted(ids.values()).index(ids["new.xml"])
+    done_when_dropped = 5
+    assert claimed_before < done_when_dropped + 40, f"{claimed_before} claims before the new file"
+    assert claimed_before < 300 - 200
+
+
+def test_a_broken_idflux_lease_pauses_claims_and_keeps_the_files(tmp_path, monkeypatch):
+    """outbound/.idflux is not a folder (an operator's mistake): no IdFlux can be issued, so no
+    file can be claimed. The gateway pauses taking files with a growing back-off (one
+    gateway.paused error each, naming the lease), leaves the file in inbound/ untouched, logs no
+    flux.failed, and takes the file once the lease folder can be made again."""
+    monkeypatch.setattr(backoff, "FIRST_PAUSE", 0.5)
+    cfg = support.write_config(tmp_path, sweep=0.2)
+    lease = tmp_path / "outbound" / ".idflux"
+    lease.parent.mkdir(parents=True, exist_ok=True)
+    lease.write_bytes(b"not a folder")
+    log = tmp_path / "var" / "log" / "gateway.jsonl"
+    dropped = tmp_path / "inbound" / "f.xml"
+    with support.running(cfg, support.FAKE):
+        dropped.write_bytes(b"<ok/>")
+        assert support.wait_until(lambda: log.exists() and log.read_text().count("paused") >= 3)
+        assert dropped.read_bytes() == b"<ok/>"
+        lease.unlink()
+        [row] = _done(cfg, 1)
+    assert row.verdict == "accepted"
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    pauses = [line for line in lines if line["event"] == "gateway.paused"]
+    assert [line["pause_s"] for line in pauses[:3]] == [0.5, 1.0, 2.0]
+    assert "IdFlux lease" in pauses[0]["message"] and pauses[0]["file"] == "f.xml"
+    assert not [line for line in lines if line["event"] == "flux.failed"]
+
+
 def test_a_garbage_file_does_not_stop_the_next_ones(tmp_path):
     """Binary garbage gets its terminal outcome and the next file is still processed."""
     cfg = support.write_config(tmp_path)

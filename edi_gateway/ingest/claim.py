@@ -93,7 +93,9 @@ class Settler:
     candidates whose ``(size, mtime_ns, inode, kind)`` stayed the same for ``settle_seconds``, and
     at once those an inotify close-write or moved-in event vouched for (``complete``) that are not
     empty; they are then held (not noted again) until ``release(path)``. Vanished candidates,
-    folders and temporary names are dropped.
+    folders and temporary names are dropped. :meth:`ripe_by_source` tells the candidates an
+    observer event noted (a file that arrived while the gateway runs) from those only a sweep
+    found (a backlog), so that the daemon can take new files first.
     """
 
     def __init__(self, settle_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -103,22 +105,28 @@ class Settler:
         self.deferred: dict[str, float] = {}
         self.held: set[str] = set()
         self.complete: set[str] = set()
+        self.evented: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.pending)
 
-    def note(self, path: str, channel: Channel, complete: bool = False) -> None:
+    def note(
+        self, path: str, channel: Channel, complete: bool = False, *, event: bool = False
+    ) -> None:
         """Register ``path`` (a file directly in ``channel.folder``) as a candidate.
 
         ``complete``: an event vouched that the file is whole (inotify ``IN_CLOSE_WRITE`` or
         ``IN_MOVED_TO``): :meth:`ripe` returns it at once, without ``settle_seconds``, unless
-        it is empty (an empty file still waits the settle time: its writer may fill it)."""
+        it is empty (an empty file still waits the settle time: its writer may fill it).
+        ``event``: the hint came from the observer, not from a sweep (:meth:`ripe_by_source`)."""
         if is_temporary(Path(path).name) or path in self.held:
             return
         if self.deferred.get(path, 0.0) > self.clock():
             return
         if complete:
             self.complete.add(path)
+        if event:
+            self.evented.add(path)
         if path not in self.pending:
             self.pending[path] = (channel, None, self.clock())
 
@@ -128,25 +136,41 @@ class Settler:
 
     def defer(self, path: str, seconds: float) -> None:
         """Ignore ``path`` for ``seconds`` (a claim failed; the next sweep brings it back)."""
+        self._forget(path)
+        self.deferred[path] = self.clock() + seconds
+
+    def _forget(self, path: str) -> None:
         self.pending.pop(path, None)
         self.complete.discard(path)
-        self.deferred[path] = self.clock() + seconds
+        self.evented.discard(path)
 
     def ripe(self) -> list[tuple[str, Channel]]:
         """Return (and forget) the candidates that kept the same state for settle_seconds, or
-        that an event vouched complete (:meth:`note`) and are not empty."""
+        that an event vouched complete (:meth:`note`) and are not empty: ``[(path, channel)]``,
+        those an event noted first, each group in the order first noted."""
+        fresh, swept = self.ripe_by_source()
+        return fresh + swept
+
+    def ripe_by_source(self) -> tuple[list[tuple[str, Channel]], list[tuple[str, Channel]]]:
+        """:meth:`ripe`, split: ``(noted by an observer event, found by a sweep only)``."""
+        fresh: list[tuple[str, Channel]] = []
+        swept: list[tuple[str, Channel]] = []
+        for path, channel in self._ripen():
+            (fresh if path in self.evented else swept).append((path, channel))
+            self.evented.discard(path)
+        return fresh, swept
+
+    def _ripen(self) -> list[tuple[str, Channel]]:
         now = self.clock()
         done: list[tuple[str, Channel]] = []
         for path, (channel, seen, since) in list(self.pending.items()):
             try:
                 st = os.lstat(path)
             except OSError:
-                del self.pending[path]
-                self.complete.discard(path)
+                self._forget(path)
                 continue
             if stat.S_ISDIR(st.st_mode):
-                del self.pending[path]
-                self.complete.discard(path)
+                self._forget(path)
                 continue
             state = (st.st_size, st.st_mtime_ns, st.st_ino, stat.S_IFMT(st.st_mode))
             # vouched whole by its writer's close or its rename (never an empty file)
@@ -155,7 +179,7 @@ class Settler:
                 self.pending[path] = (channel, state, now)
             elif vouched or now - since >= self.settle_seconds:
                 del self.pending[path]
-                self.complete.discard(path)
+                self.complete.discard(path)  # evented is read by ripe_by_source
                 self.held.add(path)
                 done.append((path, channel))
         self.deferred = {p: t for p, t in self.deferred.items() if t > now}

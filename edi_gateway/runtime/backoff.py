@@ -13,7 +13,11 @@ a passing problem never turns a good invoice into "inadmissible, please send it 
   back-off (:data:`FIRST_PAUSE` doubling up to :data:`MAX_PAUSE`). A file's deaths stop being
   forgiven after :data:`MAX_REFUNDS` such pauses, so a set of files that each kill their worker
   is still set aside in the end.
-- :class:`FailurePolicy` applies both for the daemon, on the store's ``attempts`` column.
+- :class:`FailurePolicy` applies both for the daemon, on the store's ``attempts`` column, and
+  pauses taking files when a claim fails for a reason no file is to blame for (no IdFlux can be
+  issued: the lease in ``outbound/.idflux`` cannot be written; the ledger refuses the row): the
+  files stay in ``inbound/`` untouched, one ``gateway.paused`` error per pause, the same growing
+  back-off, until a claim succeeds.
 
 Input: the configuration, the store, the claims and worker indexes of failed attempts; output:
 claims due again, whether taking files is paused, log lines ``flux.retrying`` and
@@ -162,6 +166,33 @@ class FailurePolicy:
         self.retries = RetryQueue(config.retry_seconds)
         self.deaths = DeathWatch(config.worker_count)
         self.log = logs.get_logger()
+        self.claim_pauses = 0
+        self.claims_paused_until = 0.0
+
+    def claims_paused(self) -> bool:
+        """True while taking files is paused after a failed claim (:meth:`claim_failed`)."""
+        return time.monotonic() < self.claims_paused_until
+
+    def claim_failed(self, error: Exception, name: str) -> float:
+        """A claim of file ``name`` failed with a gateway error (IdFlux lease or ledger): pause
+        taking files :data:`FIRST_PAUSE` seconds, doubling up to :data:`MAX_PAUSE` while claims
+        keep failing; log ``gateway.paused``. Returns the pause in seconds."""
+        self.claim_pauses += 1
+        pause = float(min(MAX_PAUSE, FIRST_PAUSE * 2 ** (self.claim_pauses - 1)))
+        self.claims_paused_until = time.monotonic() + pause
+        self.log.error(
+            "gateway.paused",
+            reason="files cannot be claimed (no IdFlux or no ledger row); they stay in inbound",
+            error=type(error).__name__,
+            message=str(error),
+            file=name,
+            pause_s=pause,
+        )
+        return pause
+
+    def claim_succeeded(self) -> None:
+        """A claim worked: the next failure starts again from :data:`FIRST_PAUSE`."""
+        self.claim_pauses = 0
 
     def failed(self, claim: Any, died_on: int | None) -> Any | None:
         """An attempt of ``claim`` failed (``died_on``: index of the worker that died, None for

@@ -30,6 +30,7 @@ from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.errors import GatewayError, StateError
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import Claimer, Settler, readable, work_name
+from edi_gateway.ingest.intake_order import IntakeOrder
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.ingest.observer import ChannelObserver
 from edi_gateway.ingest.sweep import ChannelSweep
@@ -78,7 +79,7 @@ class Gateway:
         self.log = logs.get_logger()
         self.hints: queue.SimpleQueue[tuple[str, Channel, bool]] = queue.SimpleQueue()
         self.settler = Settler(config.settle_seconds)
-        self.ready: deque[tuple[str, Channel]] = deque()
+        self.ready = IntakeOrder()  # settled files, new arrivals before a backlog
         self.backlog: deque[Claim] = deque()
         self.observer = ChannelObserver(config, self.hints)
         self.next_sweep = 0.0
@@ -195,23 +196,25 @@ class Gateway:
         with contextlib.suppress(queue.Empty):
             while True:
                 path, channel, complete = self.hints.get_nowait()
-                self.settler.note(path, channel, complete)
+                self.settler.note(path, channel, complete, event=True)
         if now >= self.next_sweep:
             self.sweep()
             self._reconcile()
             self.next_sweep = now + self.config.sweep_seconds
-        self.ready.extend(self.settler.ripe())
+        self.ready.extend(self.settler.ripe_by_source())
         self.backlog.extend(self.failures.retries.due())
-        paused = self.failures.deaths.paused()  # a systemic fault: take no file for a while
+        paused = self.failures.deaths.paused() or self.failures.claims_paused()
         while not paused and self.pool.idle_count() and (self.backlog or self.ready):
             claim = self.backlog.popleft() if self.backlog else self._take(*self.ready.popleft())
             if claim is not None:
                 self._dispatch(claim)
+            paused = self.failures.claims_paused()
         # claim ahead, one spare per worker, while they work (the claim costs ~3 commits)
         while not paused and self.ready and len(self.backlog) < self.pool.started_count():
             claim = self._take(*self.ready.popleft())
             if claim is not None:
                 self.backlog.append(claim)
+            paused = self.failures.claims_paused()
         for event in self.pool.wait(TICK_SECONDS):
             self._handle(event)
         self.observer.check()
@@ -234,12 +237,16 @@ class Gateway:
             claim = self.claimer.claim(path, channel)
         except (OSError, GatewayError) as exc:
             name = readable(Path(path).name)
+            self.settler.defer(path, self.config.sweep_seconds)
+            if isinstance(exc, GatewayError):  # no IdFlux or no row: no file can be claimed
+                self.failures.claim_failed(exc, name)
+                return None
             with logs.bound_flux("", name, channel.name):
                 self.log.error(
                     "flux.failed", stage="claim", error=type(exc).__name__, message=str(exc)
                 )
-            self.settler.defer(path, self.config.sweep_seconds)
             return None
+        self.failures.claim_succeeded()
         if claim is not None:
             self.taken += 1
             with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
