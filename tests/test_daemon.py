@@ -312,6 +312,28 @@ def test_a_broken_idflux_lease_pauses_claims_and_keeps_the_files(tmp_path, monke
     assert not [line for line in lines if line["event"] == "flux.failed"]
 
 
+def test_an_exhausted_idflux_lease_pauses_claims_with_a_reason(tmp_path, monkeypatch):
+    """A lease file set by hand to the last 13-digit counter: the next IdFlux would not fit,
+    so claims pause (gateway.paused naming the exhausted sequence) and the file stays whole in
+    inbound/; nothing is claimed, no flux.failed, no traceback."""
+    monkeypatch.setattr(backoff, "FIRST_PAUSE", 0.3)
+    cfg = support.write_config(tmp_path, sweep=0.2)
+    lease = tmp_path / "outbound" / ".idflux" / "EDIGW1-00"
+    lease.parent.mkdir(parents=True)
+    lease.write_text("9" * 13 + "\n")
+    log = tmp_path / "var" / "log" / "gateway.jsonl"
+    dropped = tmp_path / "inbound" / "f.xml"
+    with support.running(cfg, support.FAKE):
+        dropped.write_bytes(b"<ok/>")
+        assert support.wait_until(lambda: log.exists() and log.read_text().count("paused") >= 2)
+    assert dropped.read_bytes() == b"<ok/>"
+    assert support.done_rows(cfg) == []
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    [first, *_] = [line for line in lines if line["event"] == "gateway.paused"]
+    assert "exhausted" in first["message"] and first["error"] == "ConfigError"
+    assert not [line for line in lines if line["event"] in ("flux.failed", "gateway.error")]
+
+
 def test_a_garbage_file_does_not_stop_the_next_ones(tmp_path):
     """Binary garbage gets its terminal outcome and the next file is still processed."""
     cfg = support.write_config(tmp_path)

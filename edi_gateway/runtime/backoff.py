@@ -96,6 +96,35 @@ class RetryQueue:
         return [entry[2] for entry in self._heap]
 
 
+class GrowingPause:
+    """A pause that grows while faults repeat: :data:`FIRST_PAUSE` seconds, doubling up to
+    :data:`MAX_PAUSE` (both read at each :meth:`start`), back to the first after :meth:`reset`.
+
+    Args:
+        clock: monotonic clock in seconds (tests pass their own).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.count = 0
+        self.until = 0.0
+
+    def start(self) -> float:
+        """Begin the next, longer pause; return its length in seconds."""
+        self.count += 1
+        pause = float(min(MAX_PAUSE, FIRST_PAUSE * 2 ** (self.count - 1)))
+        self.until = self.clock() + pause
+        return pause
+
+    def active(self) -> bool:
+        """True until the current pause is over."""
+        return self.clock() < self.until
+
+    def reset(self) -> None:
+        """The fault is gone: the next pause is the first one again."""
+        self.count = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Systemic:
     """A systemic fault: pause taking files ``pause_s`` seconds; ``refund`` lists the IdFlux
@@ -119,17 +148,16 @@ class DeathWatch:
         self.clock = clock
         self.deaths: deque[tuple[float, int, str]] = deque()
         self.refunds: dict[str, int] = {}
-        self.pauses = 0
-        self.pause_until = 0.0
+        self.pause = GrowingPause(clock)
 
     def success(self) -> None:
         """A file finished: the machine works; earlier deaths and pauses are forgotten."""
         self.deaths.clear()
-        self.pauses = 0
+        self.pause.reset()
 
     def paused(self) -> bool:
         """True while taking files is paused after a systemic fault."""
-        return self.clock() < self.pause_until
+        return self.pause.active()
 
     def died(self, id_flux: str, worker: int) -> Systemic | None:
         """Record that ``worker`` died holding ``id_flux``; the systemic fault it completes, or
@@ -145,9 +173,7 @@ class DeathWatch:
         refund = tuple(f for f in files if self.refunds.get(f, 0) < MAX_REFUNDS)
         for id_flux_ in refund:
             self.refunds[id_flux_] = self.refunds.get(id_flux_, 0) + 1
-        self.pauses += 1
-        pause = min(MAX_PAUSE, FIRST_PAUSE * 2 ** (self.pauses - 1))
-        self.pause_until = now + pause
+        pause = self.pause.start()
         self.deaths.clear()
         return Systemic(pause_s=pause, refund=refund, deaths=len(files))
 
@@ -166,20 +192,17 @@ class FailurePolicy:
         self.retries = RetryQueue(config.retry_seconds)
         self.deaths = DeathWatch(config.worker_count)
         self.log = logs.get_logger()
-        self.claim_pauses = 0
-        self.claims_paused_until = 0.0
+        self.claim_pause = GrowingPause()
 
     def claims_paused(self) -> bool:
         """True while taking files is paused after a failed claim (:meth:`claim_failed`)."""
-        return time.monotonic() < self.claims_paused_until
+        return self.claim_pause.active()
 
     def claim_failed(self, error: Exception, name: str) -> float:
         """A claim of file ``name`` failed with a gateway error (IdFlux lease or ledger): pause
         taking files :data:`FIRST_PAUSE` seconds, doubling up to :data:`MAX_PAUSE` while claims
         keep failing; log ``gateway.paused``. Returns the pause in seconds."""
-        self.claim_pauses += 1
-        pause = float(min(MAX_PAUSE, FIRST_PAUSE * 2 ** (self.claim_pauses - 1)))
-        self.claims_paused_until = time.monotonic() + pause
+        pause = self.claim_pause.start()
         self.log.error(
             "gateway.paused",
             reason="files cannot be claimed (no IdFlux or no ledger row); they stay in inbound",
@@ -192,7 +215,7 @@ class FailurePolicy:
 
     def claim_succeeded(self) -> None:
         """A claim worked: the next failure starts again from :data:`FIRST_PAUSE`."""
-        self.claim_pauses = 0
+        self.claim_pause.reset()
 
     def failed(self, claim: Any, died_on: int | None) -> Any | None:
         """An attempt of ``claim`` failed (``died_on``: index of the worker that died, None for

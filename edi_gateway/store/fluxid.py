@@ -81,7 +81,10 @@ def new_id_flux(
         lease = functools.partial(fluxid_lease.lease_block, outbound, application_code, number)
         value = store.next_leased_value(sequence_name(application_code), lease)
     if value >= 10**COUNTER_DIGITS:
-        raise ConfigError(f"IdFlux sequence of {application_code} is exhausted")
+        raise ConfigError(
+            f"IdFlux sequence of {application_code} is exhausted (13-digit counter; the store's "
+            f"sequence table and the lease under outbound/{fluxid_lease.LEASE_FOLDER}/ hold it)"
+        )
     return (
         f"{application_code}{interface_number}"
         f"{number:0{INSTANCE_DIGITS}d}{value:0{COUNTER_DIGITS}d}"
