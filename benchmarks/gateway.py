@@ -1,252 +1,137 @@
-"""Load figures of the file-drop gateway: throughput, drop-to-status latency, peak memory.
+"""Load figures of the file-drop gateway beside the in-process cost of the same validation.
 
-For each worker count (default 1 and 2) the script builds a temporary gateway tree, starts the
-real daemon (``python -m edi_gateway run --config <tmp>/config.toml``) as a subprocess, waits for
-its workers, drops N files (default 1,000: the shared corpus and examples/, cycled) as fast as it
-can (write to ``.name.part`` then rename, as a careful sender does), waits until every flux is
-``done``, and prints:
+For each worker count N (default 1 and 2), in one run:
 
-- throughput: files / (last status flow written - first drop), files/s;
-- latency per file: drop -> mtime of the last status flow (outbound file) naming its IdFlux,
-  p50 / p95 / p99 in ms (includes ``settle_seconds``, printed too);
-- peak RSS (VmHWM) of the daemon and of each worker process, MiB (Linux /proc).
+1. throughput: a real daemon (``python -m edi_gateway run``, see :mod:`gateway_tree`) with N
+   workers takes ``--files`` distinct files (the shared corpus and ``examples/``, cycled, every
+   copy made distinct so none is a duplicate flux) dropped at once; files / (last ``flux.done``
+   - first drop), files/s;
+2. in-process bound: N processes, each with its own warm
+   :class:`edi_gateway.validation.validator.Validator`, validate the same files (split between
+   them) with no claim, routing, outputs or ledger; files/s, and the ratio gateway / in-process
+   (target: at least 0.85);
+3. latency at half the measured maximum rate: a fresh daemon, files dropped one by one at
+   half of the rate of step 1, drop -> ``flux.done`` p50 / p95 / p99 in ms (target p95: at most
+   150 ms);
+4. worker start-up: ``worker.ready`` ``startup_ms`` (spawn -> ready, measured by the daemon;
+   target: at most 3 s) and ``worker.warmed`` (every configured rule compiled, in idle time;
+   the daemon takes files only once warmed here, so the gateway is as warm as the in-process
+   bound), and peak RSS (VmHWM) of the daemon and workers.
 
-Then the raw cost of the same validation in-process
-(``edi_gateway.validation.validator.Validator``, one
-process, warm caches) on the same files, for comparison.
+The 100,000-file backlog (memory over time, a new file's latency meanwhile) is
+``benchmarks/gateway_backlog.py``.
 
-Usage: ``python benchmarks/gateway.py [--files 1000] [--workers 1 2] [--settle 0.2]``
+Usage: ``python benchmarks/gateway.py [--files 1000] [--workers 1 2] [--latency-files 300]``
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import signal
-import sqlite3
-import subprocess
-import sys
-import tempfile
+import multiprocessing
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "daemon"))
-
-import support  # noqa: E402  (tests/fixtures/daemon: the tmp config writer)
-
-CORPUS = Path(os.environ.get("EDI_GATEWAY_SHARED") or ROOT.parent / "shared") / "corpus"
-EXAMPLES = ROOT / "examples"
-ID_FLUX = re.compile(r"[A-Z0-9]{6}[0-9]{19}")
+import gateway_tree as tree
 
 
-def sources(limit_bytes: int) -> list[tuple[str, bytes]]:
-    """(name, bytes) of the corpus files and examples, each at most ``limit_bytes``."""
-    files: list[Path] = []
-    if CORPUS.is_dir():
-        files += [
-            p
-            for p in sorted(CORPUS.rglob("*"))
-            if p.is_file()
-            and "LICENSES" not in p.parts
-            and p.name not in ("README.md", "manifest.csv")
-        ]
-    if EXAMPLES.is_dir():
-        files += [p for p in sorted(EXAMPLES.iterdir()) if p.suffix in (".xml", ".pdf", ".txt")]
-    chosen = [(p.name, p.read_bytes()) for p in files if p.stat().st_size <= limit_bytes]
-    if not chosen:
-        raise SystemExit("no input files: needs ../shared/corpus or examples/")
-    return chosen
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) by nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-def peak_rss(pid: int) -> dict[int, float]:
-    """VmHWM in MiB of ``pid`` and of its worker processes (Linux /proc; the multiprocessing
-    resource tracker, also a child, is left out)."""
-    pids = [pid] + [
-        int(p.name)
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and _ppid(int(p.name)) == pid and b"spawn_main" in _cmdline(p)
-    ]
-    result = {}
-    for each in pids:
-        try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    result[each] = int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return result
-
-
-def _cmdline(proc: Path) -> bytes:
-    try:
-        return (proc / "cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def _ppid(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _log_events(root: Path, event: str) -> int:
-    log = root / "var" / "log" / "gateway.jsonl"
-    if not log.exists():
-        return 0
-    return log.read_text(encoding="utf-8", errors="replace").count(f'"event": "{event}"')
-
-
-def _done(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=10) as conn:
-            return conn.execute("SELECT count(*) FROM flux WHERE state = 'done'").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def run_gateway(
-    files: list[tuple[str, bytes]], workers: int, settle: float, rate: float = 0.0
-) -> dict[str, object]:
-    """Drop ``files`` into a fresh gateway with ``workers`` workers, all at once (``rate`` 0)
-    or ``rate`` files per second; return the figures."""
-    with tempfile.TemporaryDirectory(prefix="edi-bench-") as tmp:
-        root = Path(tmp)
-        cfg = support.write_config(root, workers=workers, settle=settle, sweep=5.0)
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "edi_gateway", "run", "--config", str(cfg)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while _log_events(root, "worker.started") < workers and time.monotonic() < deadline:
-                time.sleep(0.1)
-            dropped: dict[str, float] = {}
-            inbound = root / "inbound"
-            for index, (name, data) in enumerate(files):
-                final = f"{index:05d}-{name}"
-                temp = inbound / f".{final}.part"
-                temp.write_bytes(data)
-                temp.rename(inbound / final)
-                dropped[final] = time.time()
-                if rate > 0:
-                    time.sleep(max(0.0, index / rate - (time.time() - min(dropped.values()))))
-            db = root / "var" / "gateway.sqlite3"
-            finish_by = time.monotonic() + 1800
-            while _done(db) < len(files) and time.monotonic() < finish_by:
-                time.sleep(0.2)
-            rss = peak_rss(daemon.pid)
-        finally:
-            daemon.send_signal(signal.SIGTERM)
-            daemon.wait(timeout=120)
-        return _figures(root, dropped, rss, daemon.pid, settle)
-
-
-def _figures(
-    root: Path, dropped: dict[str, float], rss: dict[int, float], pid: int, settle: float
-) -> dict[str, object]:
-    last_flow: dict[str, float] = {}
-    for path in (root / "outbound").rglob("*.xml"):
-        match = ID_FLUX.search(path.name)
-        if match:
-            mtime = path.stat().st_mtime
-            last_flow[match.group(0)] = max(last_flow.get(match.group(0), 0.0), mtime)
-    with sqlite3.connect(root / "var" / "gateway.sqlite3") as conn:
-        rows = conn.execute("SELECT id_flux, original_name, verdict FROM flux").fetchall()
-    latencies = [
-        (last_flow[id_flux] - dropped[name]) * 1000
-        for id_flux, name, _ in rows
-        if id_flux in last_flow and name in dropped
-    ]
-    verdicts: dict[str, int] = {}
-    for _, _, verdict in rows:
-        verdicts[verdict] = verdicts.get(verdict, 0) + 1
-    span = max(last_flow.values()) - min(dropped.values())
+def throughput(files: list[tuple[str, bytes]], workers: int) -> dict[str, object]:
+    """Drop every file at once into a fresh daemon; files/s, verdicts, start-up, peak RSS."""
+    with tree.gateway(workers) as running:
+        inbound = running.root / "inbound"
+        for name, data in files:
+            running.dropped[name] = tree.drop(inbound, name, data)
+        if not tree.wait_done(running, len(files)):
+            raise RuntimeError(f"only {running.done_count()} of {len(files)} fluxes done")
+        tree.support.wait_until(lambda: len(tree.done_times(running)) >= len(files), 30)
+        peak = tree.rss_mib(running.process.pid, "VmHWM")
+        done = tree.done_times(running)
+        verdicts: dict[str, int] = {}
+        for line in running.events("flux.done"):
+            verdicts[str(line.get("verdict"))] = verdicts.get(str(line.get("verdict")), 0) + 1
+        startup = [float(str(e["startup_ms"])) for e in running.events("worker.ready")]
+        warmed = [float(str(e["duration_ms"])) for e in running.events("worker.warmed")]
+    span = max(done.values()) - min(running.dropped.values())
     return {
-        "files": len(rows),
+        "rate": len(files) / span,
         "verdicts": verdicts,
-        "throughput": len(rows) / span,
-        "p50": percentile(latencies, 50),
-        "p95": percentile(latencies, 95),
-        "p99": percentile(latencies, 99),
-        "settle": settle,
-        "daemon_rss": rss.pop(pid, 0.0),
-        "worker_rss": sorted(rss.values()),
+        "startup_ms": max(startup),
+        "warmed_ms": max(warmed),
+        "daemon_rss": peak.pop(running.process.pid, 0.0),
+        "worker_rss": sorted(peak.values()),
     }
 
 
-def run_inprocess(files: list[tuple[str, bytes]]) -> dict[str, float]:
-    """Validate the same files with one in-process Validator (caches warmed on a first pass)."""
+def latency(files: list[tuple[str, bytes]], workers: int, rate: float) -> list[float]:
+    """Drop ``files`` one by one at ``rate`` files/s into a fresh daemon; drop -> done, ms."""
+    with tree.gateway(workers) as running:
+        inbound = running.root / "inbound"
+        start = time.time()
+        for index, (name, data) in enumerate(files):
+            time.sleep(max(0.0, start + index / rate - time.time()))
+            running.dropped[name] = tree.drop(inbound, name, data)
+        tree.wait_done(running, len(files))
+        tree.support.wait_until(lambda: len(tree.done_times(running)) >= len(files), 30)
+        return tree.latencies_ms(running)
+
+
+def _validate_share(args: tuple[list[tuple[str, bytes]], object]) -> tuple[float, float, int]:
+    """One in-process worker: warm a Validator on its files, wait for the others, then time
+    one pass. Returns (start, end) wall times and the number of files."""
+    share, barrier = args
     from edi_gateway.validation.validator import Validator
 
-    validator = Validator()
-    for name, data in files[:60]:
+    validator = Validator(fr_ctc=False)  # as support.write_config's gateway
+    for name, data in share[:60]:
         validator.validate(data, name)
-    times = []
-    start = time.perf_counter()
-    for name, data in files:
-        t0 = time.perf_counter()
+    barrier.wait()  # type: ignore[attr-defined]
+    start = time.time()
+    for name, data in share:
         validator.validate(data, name)
-        times.append((time.perf_counter() - t0) * 1000)
-    total = time.perf_counter() - start
-    return {
-        "throughput": len(files) / total,
-        "p50": percentile(times, 50),
-        "p95": percentile(times, 95),
-        "p99": percentile(times, 99),
-        "rss": _self_rss(),
-    }
+    return start, time.time(), len(share)
 
 
-def _self_rss() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def in_process(files: list[tuple[str, bytes]], processes: int) -> float:
+    """files/s of ``processes`` processes validating ``files`` (round-robin shares)."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(processes)
+        shares = [(files[i::processes], barrier) for i in range(processes)]
+        with context.Pool(processes) as pool:
+            results = pool.map(_validate_share, shares)
+    start = min(r[0] for r in results)
+    end = max(r[1] for r in results)
+    return sum(r[2] for r in results) / (end - start)
 
 
 def main() -> None:
-    """Parse the options, run the gateway for each worker count, then in-process; print."""
+    """Parse the options, run every figure for each worker count, print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--settle", type=float, default=0.2)
-    parser.add_argument("--rate", type=float, default=0.0, help="files/s dropped; 0 = burst")
+    parser.add_argument("--latency-files", type=int, default=300)
     parser.add_argument("--max-bytes", type=int, default=1_000_000, help="skip larger inputs")
     args = parser.parse_args()
-    pool = sources(args.max_bytes)
-    files = [pool[i % len(pool)] for i in range(args.files)]
+    pool = tree.sources(args.max_bytes)
+    files = tree.distinct_copies(pool, args.files)
+    probes = [(f"lat-{n}", d) for n, d in tree.distinct_copies(pool, args.latency_files)]
     size = sum(len(d) for _, d in files) / 1e6
-    how = f"{args.rate:g} files/s" if args.rate else "all at once"
-    print(f"{len(files)} files ({len(pool)} distinct, {size:.1f} MB) dropped {how}, ", end="")
-    print(f"settle {args.settle} s")
-    print("| setting | files/s | p50 ms | p95 ms | p99 ms | peak RSS MiB |")
-    print("|---|---|---|---|---|---|")
+    print(f"{len(files)} distinct files ({len(pool)} sources, {size:.1f} MB), settle 1.0 s")
+    print("| workers | gateway files/s | in-process files/s | ratio | latency at half rate "
+          "p50 / p95 / p99 ms | worker start-up s | peak RSS MiB |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
     for workers in args.workers:
-        f = run_gateway(files, workers, args.settle, args.rate)
-        rss = ", ".join(f"{r:.0f}" for r in f["worker_rss"])  # type: ignore[union-attr]
+        gw = throughput(files, workers)
+        raw = in_process(files, workers)
+        half = float(str(gw["rate"])) / 2
+        lat = latency(probes, workers, half)
+        rss = ", ".join(f"{r:.0f}" for r in gw["worker_rss"])  # type: ignore[attr-defined]
         print(
-            f"| gateway, {workers} worker(s) | {f['throughput']:.1f} | {f['p50']:.0f} | "
-            f"{f['p95']:.0f} | {f['p99']:.0f} | daemon {f['daemon_rss']:.0f}; workers {rss} |"
+            f"| {workers} | {gw['rate']:.1f} | {raw:.1f} | {float(str(gw['rate'])) / raw:.2f} | "
+            f"at {half:.0f}/s: {tree.percentile(lat, 50):.0f} / {tree.percentile(lat, 95):.0f}"
+            f" / {tree.percentile(lat, 99):.0f} | {float(str(gw['startup_ms'])) / 1000:.2f} "
+            f"(all rules {float(str(gw['warmed_ms'])) / 1000:.2f}) | "
+            f"daemon {gw['daemon_rss']:.0f}; workers {rss} |"
         )
-        print(f"<!-- verdicts {f['verdicts']} -->")
-    raw = run_inprocess(files)
-    print(
-        f"| Validator in-process (no claim, routing, outputs) | {raw['throughput']:.1f} | "
-        f"{raw['p50']:.1f} | {raw['p95']:.1f} | {raw['p99']:.1f} | {raw['rss']:.0f} |"
-    )
+        print(f"<!-- verdicts {gw['verdicts']} -->", flush=True)
 
 
 if __name__ == "__main__":

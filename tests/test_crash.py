@@ -15,8 +15,6 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -68,15 +66,6 @@ def _drop(sources: list[Path], inbound: Path, start: int, rng: random.Random) ->
     return dropped
 
 
-def _start(cfg: Path, log) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "edi_gateway", "run", "--config", str(cfg)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-
-
 def _rows(db: Path) -> list[sqlite3.Row]:
     try:
         with sqlite3.connect(db, timeout=10) as conn:
@@ -126,12 +115,12 @@ def _kill_and_check(
     started = time.monotonic()
     with (root / "console.log").open("ab") as log:
         for cycle in range(kills):
-            gateway = _start(cfg, log)
+            gateway = support.start_daemon(cfg, stderr=log)
             dropped |= _drop_in_bursts(batches[cycle], inbound, len(dropped), rng, pause)
             gateway.send_signal(signal.SIGKILL)
             assert gateway.wait(timeout=10) == -signal.SIGKILL
             seen |= _outbound_files(root)
-        gateway = _start(cfg, log)
+        gateway = support.start_daemon(cfg, stderr=log)
         dropped |= _drop(batches[kills], inbound, len(dropped), rng)
         finished = support.wait_until(lambda: _settled(root, db, len(dropped)), 300, 0.5)
         gateway.send_signal(signal.SIGTERM)

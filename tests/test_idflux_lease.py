@@ -12,8 +12,6 @@ from __future__ import annotations
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -46,22 +44,13 @@ def _ids(db: Path) -> set[str]:
 
 def _run_daemon(cfg: Path, root: Path, names: list[str]) -> set[str]:
     db = root / "var" / "gateway.sqlite3"
-    gateway = subprocess.Popen(
-        [sys.executable, "-m", "edi_gateway", "run", "--config", str(cfg)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    gateway = support.start_daemon(cfg)
     try:
         for name in names:
             shutil.copy(EXAMPLES / name, root / "inbound" / name)
 
         def done() -> bool:
-            try:
-                with sqlite3.connect(db) as conn:
-                    states = [r[0] for r in conn.execute("SELECT state FROM flux")]
-            except sqlite3.Error:
-                return False
+            states = support.flux_states(db)
             return len(states) == len(names) and set(states) == {"done"}
 
         assert support.wait_until(done, 90, 0.2), "the gateway did not finish the drops"

@@ -219,3 +219,44 @@ def test_a_worker_warms_up_the_engine_validator_before_it_is_ready(tmp_path):
     lines = (tmp_path / "var" / "log" / "gateway.jsonl").read_text().splitlines()
     [started] = [json.loads(line) for line in lines if '"worker.started"' in line]
     assert "EN16931-UBL-validation.xslt" in started["warmed_up"]
+
+
+def test_a_ready_worker_takes_a_claim_before_it_compiled_the_other_rules(tmp_path):
+    """After ``worker.ready`` (spawn -> ready, timed by the parent) the worker compiles the
+    rest of the configured rules only while it has no claim: a claim handed over at once is
+    done before ``worker.warmed``, which then names no failed artefact."""
+    from edi_gateway.core import logs
+
+    config = config_module.load(support.write_config(tmp_path))
+    logs.configure(config, console=False)
+    store = Store(config.database)
+    path = config.channels[0].folder / "02.xml"
+    path.write_bytes(
+        (support.REPO / "examples" / "02-ok-ubl-mairie-services-techniques.xml").read_bytes()
+    )
+    claim = Claimer(config, store).claim(str(path), config.channels[0])
+    pool = WorkerPool(WorkerSpec(config=config, factory=support.REAL), 1)
+    pool.start()
+    log = tmp_path / "var" / "log" / "gateway.jsonl"
+
+    def events(name: str) -> list[dict]:
+        return [json.loads(line) for line in log.read_text().splitlines() if f'"{name}"' in line]
+
+    try:
+        assert pool.wait_ready(60.0)
+        pool.submit(claim)
+        [finished] = _collect(pool, 1)
+        assert isinstance(finished, Finished) and finished.ok
+        assert support.wait_until(lambda: events("worker.warmed"), 60)
+    finally:
+        pool.stop(0.5)
+        store.close()
+    [ready], [started], [warmed] = (
+        events("worker.ready"),
+        events("worker.started"),
+        events("worker.warmed"),
+    )
+    assert ready["startup_ms"] > started["duration_ms"] > 0  # the parent's figure includes start
+    assert warmed["failed"] == [] and warmed["duration_ms"] > started["duration_ms"]
+    names = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    assert names.index("flux.done") < names.index("worker.warmed")

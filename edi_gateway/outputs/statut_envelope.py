@@ -11,6 +11,7 @@ output: lxml elements and UTF-8 bytes. It never decides which status or value go
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -66,15 +67,14 @@ def optional(parent: etree._Element, tag: str, value: str | None) -> None:
         text(parent, tag, value)
 
 
+# Characters outside the XML 1.0 Char production (W3C XML 1.0 fifth edition, section 2.2).
+_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def xml_text(value: str) -> str:
-    """Drop characters XML 1.0 cannot carry (a finding message may quote raw bytes)."""
-    return (
-        "".join(
-            ch for ch in value if ch in "\t\n\r" or ("\x20" <= ch <= "\ud7ff") or ch >= "\ue000"
-        )
-        .replace("\ufffe", "")
-        .replace("\uffff", "")
-    )
+    """Drop characters XML 1.0 cannot carry (a finding message may quote raw bytes): C0
+    controls but tab, LF and CR, lone surrogates, U+FFFE and U+FFFF."""
+    return _NOT_XML_CHAR.sub("", value)
 
 
 def clip(value: str) -> str:

@@ -245,10 +245,12 @@ class Engine:
 
     def _receive(self, claim: Claim, report: ValidationReport) -> Analysis:
         xml = report.detection.xml or b""
-        try:
-            tree: etree._ElementTree | None = xmlsafe.parse(xml)  # once for both stages below
-        except xmlsafe.XmlProblem:
-            tree = None
+        tree: etree._ElementTree | None = report.tree  # as the XML layer parsed it
+        if tree is None:
+            try:
+                tree = xmlsafe.parse(xml)  # once for both stages below
+            except xmlsafe.XmlProblem:
+                tree = None
         env = envelope.extract(tree if tree is not None else xml, report.detection.syntax)
         result = reception.check(
             xml,

@@ -5,7 +5,8 @@ Job: everything that runs *inside* a worker process started by
 of a duplex pipe; output: ``{"ready": True}`` once the processor is built (``WorkerSpec.factory``,
 by default ``edi_gateway.pipeline.engine:Engine``, so schemas and stylesheets are compiled once per
 process) and its validator warmed up (:func:`warm_up`: a worker whose Saxon cannot start never
-reports ready), then one result dict per claim received (``ok``, the :func:`summarize` fields,
+reports ready; the rest of the configured rules compile while it has no claim, then
+``worker.warmed``), then one result dict per claim received (``ok``, the :func:`summarize` fields,
 ``duration_ms``). The worker is started with the ``spawn`` context (a fresh interpreter: no
 inherited locks, threads or Saxon state), ignores SIGINT/SIGTERM (the parent decides when it stops)
 and dies with the parent (Linux ``PR_SET_PDEATHSIG``, plus a parent-pid watch), so a killed gateway
@@ -149,6 +150,34 @@ def warm_up(processor: Any) -> list[str]:
     return sorted(validator.warm_up(only=warm_up_artefacts()))
 
 
+def idle_warm_up_plan(processor: Any, warmed: list[str]) -> list[Any]:
+    """The artefacts a worker prepares while it has no claim, after it reported ready: every
+    artefact its validator may need (``Validator.warm_up`` default set: all schemas and
+    stylesheets of the configured rules) not yet prepared. [] when the processor has its own
+    ``warm_up()`` hook or no validator."""
+    validator = getattr(processor, "validator", None)
+    if callable(getattr(processor, "warm_up", None)) or validator is None:
+        return []
+    from edi_gateway.validation import artefacts
+
+    fr_ctc = bool(getattr(validator, "fr_ctc", False))
+    return [a for a in artefacts.all_artefacts(fr_ctc=fr_ctc) if a.file_name not in warmed]
+
+
+def _warm_next(processor: Any, rest: list[Any], failed: list[str], start: float) -> None:
+    """Prepare the first artefact of ``rest`` (idle time); log ``worker.warmed`` after the last.
+    A failure is remembered, never raised: the flux that needs the artefact reports it."""
+    artefact = rest.pop(0)
+    try:
+        processor.validator.warm_up(only=[artefact])
+    except Exception:
+        failed.append(artefact.file_name)
+    if not rest:
+        log = logs.get_logger()
+        method = log.warning if failed else log.info
+        method("worker.warmed", duration_ms=logs.elapsed_ms(start), failed=failed)
+
+
 def _run_one(processor: Any, claim: Any) -> dict[str, Any]:
     """Process one claim inside the worker; never raises (an exception becomes ok=False)."""
     log = logs.get_logger()
@@ -191,7 +220,12 @@ def worker_main(spec: WorkerSpec, index: int, conn: Connection, parent_pid: int)
         warmed_up=warmed,
     )
     conn.send({"ready": True})
+    rest = idle_warm_up_plan(processor, warmed)
+    failed: list[str] = []
     while True:
+        if rest and not conn.poll(0):
+            _warm_next(processor, rest, failed, start)
+            continue
         try:
             claim = conn.recv()
         except (EOFError, OSError):

@@ -169,6 +169,12 @@ class WorkerPool:
                     message = None
                 if isinstance(message, dict) and message.get("ready"):
                     slot.ready = True
+                    self.log.info(
+                        "worker.ready",
+                        worker=slot.index,
+                        pid=slot.process.pid,
+                        startup_ms=round((time.monotonic() - slot.started) * 1000, 1),
+                    )
                     continue
                 if message is not None and slot.claim is not None:
                     events.append(Finished(slot.claim, bool(message.pop("ok")), message))

@@ -81,6 +81,7 @@ def detect_pdf(data: bytes) -> Detection:
         attachment=candidate.name,
         attachments=content.attachments,
         findings=tuple(findings),
+        tree=tree,
     )
 
 

@@ -155,6 +155,7 @@ def detect_xml(data: bytes) -> Detection:
         flux_syntax=FLUX_CII if root.syntax is Syntax.CII else FLUX_UBL,
         xml=data,
         findings=tuple(findings),
+        tree=tree,
     )
 
 

@@ -194,9 +194,20 @@ def compile_ruleset(
         return ruleset
 
 
+_LAST_XDM: list[Any] = [None, None, None]  # (processor, tree, node) of the last conversion
+
+
 def _to_xdm(processor: Any, tree: etree._ElementTree) -> Any:
-    """Re-serialise a safely parsed tree (no DOCTYPE) and hand it to Saxon as an XDM node."""
-    return processor.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"), encoding="UTF-8")
+    """Re-serialise a safely parsed tree (no DOCTYPE) and hand it to Saxon as an XDM node.
+
+    The node of the last tree converted is kept (with the tree and processor themselves, so
+    their ids cannot be reused while kept): the profile rules, the French CTC rules and the
+    CPP reception rules of one document run on the same tree and share one conversion."""
+    if _LAST_XDM[0] is processor and _LAST_XDM[1] is tree:
+        return _LAST_XDM[2]
+    node = processor.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"), encoding="UTF-8")
+    _LAST_XDM[:] = [processor, tree, node]
+    return node
 
 
 def _param_value(processor: Any, value: str | bytes) -> Any:

@@ -55,6 +55,7 @@ class _Run:
     skipped: list[str] = field(default_factory=list)
     artefacts: dict[str, str] = field(default_factory=dict)
     svrl: dict[str, bytes] = field(default_factory=dict)
+    tree: etree._ElementTree | None = None
     inadmissible: bool = False
 
     def skip(self, layer: Layer, rule: str, severity: Severity, message: str) -> None:
@@ -114,6 +115,7 @@ class Validator:
             layers_skipped=tuple(run.skipped),
             artefacts=run.artefacts,
             svrl=run.svrl,
+            tree=run.tree,
         )
 
     def warm_up(self, only: Iterable[Artefact] | None = None) -> dict[str, float]:
@@ -157,12 +159,13 @@ class Validator:
             run.inadmissible = True
             return
         try:
-            tree = xmlsafe.parse(detection.xml)
+            tree = detection.tree if detection.tree is not None else xmlsafe.parse(detection.xml)
         except xmlsafe.XmlProblem as problem:
             run.ran.append(str(Layer.XML))
             run.findings.append(_error(Layer.XML, problem.code, problem.message, problem.line))
             run.inadmissible = True
             return
+        run.tree = tree
         if str(Layer.XML) not in run.ran:
             run.ran.append(str(Layer.XML))
         plan = artefacts.plan_for(detection.syntax, detection.profile, fr_ctc=self.fr_ctc)
