@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,21 +115,29 @@ class Running:
 
 
 @contextmanager
-def gateway(workers: int, settle: float = 1.0, sweep: float = 30.0) -> Iterator[Running]:
-    """A real daemon on a fresh temporary tree with ``workers`` workers, every one ready and
-    warmed (``worker.warmed``: all configured rules compiled, as the in-process bound is);
-    stopped (SIGTERM) and removed on exit. Raises RuntimeError when its workers are not ready
-    within 120 s."""
+def gateway(
+    workers: int,
+    settle: float = 1.0,
+    sweep: float = 30.0,
+    *,
+    before_start: Callable[[Path], None] | None = None,
+    wait_for: str = "worker.warmed",
+) -> Iterator[Running]:
+    """A real daemon on a fresh temporary tree with ``workers`` workers; ``before_start(inbound)``
+    runs before the daemon starts (a backlog). Yields once every worker logged ``wait_for``
+    (default ``worker.warmed``: all configured rules compiled, as warm as the in-process bound;
+    ``worker.ready`` for a backlog, where workers are never idle). Stopped (SIGTERM) and removed
+    on exit. Raises RuntimeError when the workers do not get there within 120 s."""
     with tempfile.TemporaryDirectory(prefix="edi-bench-") as tmp:
         root = Path(tmp)
         cfg = support.write_config(root, workers=workers, settle=settle, sweep=sweep)
+        if before_start is not None:
+            before_start(root / "inbound")
         process = support.start_daemon(cfg)
         running = Running(root, process)
         try:
-            if not support.wait_until(
-                lambda: len(running.events("worker.warmed")) >= workers, 120, 0.1
-            ):
-                raise RuntimeError("the gateway's workers did not warm up within 120 s")
+            if not support.wait_until(lambda: len(running.events(wait_for)) >= workers, 120, 0.1):
+                raise RuntimeError(f"the gateway's workers did not log {wait_for} within 120 s")
             yield running
         finally:
             process.send_signal(signal.SIGTERM)

@@ -260,3 +260,22 @@ def test_a_ready_worker_takes_a_claim_before_it_compiled_the_other_rules(tmp_pat
     assert warmed["failed"] == [] and warmed["duration_ms"] > started["duration_ms"]
     names = [json.loads(line)["event"] for line in log.read_text().splitlines()]
     assert names.index("flux.done") < names.index("worker.warmed")
+
+
+def test_a_readable_wake_object_ends_the_wait_at_once(setup):
+    """The daemon's hint queue is one of the waitables: a hint put while every worker is idle
+    ends ``pool.wait`` long before its timeout, with no event."""
+    from edi_gateway.ingest.hint_queue import HintQueue
+
+    _config, _store, _claim, pool = setup
+    hints = HintQueue()
+    try:
+        start = time.monotonic()
+        assert pool.wait(0.3, wake=hints) == [] and time.monotonic() - start >= 0.25
+        hints.put(("inbound/a.xml", None, True))
+        start = time.monotonic()
+        assert pool.wait(20.0, wake=hints) == []
+        assert time.monotonic() - start < 10.0
+        assert hints.drain() == [("inbound/a.xml", None, True)] and hints.drain() == []
+    finally:
+        hints.close()

@@ -25,6 +25,7 @@ from watchdog.observers.polling import PollingObserver
 
 from edi_gateway.core import logs
 from edi_gateway.core.config import Channel, Config
+from edi_gateway.ingest.hint_queue import HintQueue
 
 # watchdog's inotify emitter holds every IN_MOVED_FROM for 0.5 s to pair it with its IN_MOVED_TO,
 # and its queue is FIFO: each claim (a rename out of the watched folder, never paired) stalled
@@ -66,7 +67,7 @@ class _Hints(FileSystemEventHandler):
     """Observer-thread side: turn events into ``(path, channel)`` hints; never raises."""
 
     def __init__(
-        self, folders: dict[str, Channel], hints: queue.SimpleQueue[Any], vouches: bool
+        self, folders: dict[str, Channel], hints: HintQueue | queue.SimpleQueue[Any], vouches: bool
     ) -> None:
         self.folders = folders
         self.hints = hints
@@ -101,7 +102,7 @@ class ChannelObserver:
     Use: ``start()`` once, ``check()`` on every tick of the main loop, ``stop()`` at the end.
     """
 
-    def __init__(self, config: Config, hints: queue.SimpleQueue[tuple[str, Channel, bool]]) -> None:
+    def __init__(self, config: Config, hints: HintQueue | queue.SimpleQueue[Any]) -> None:
         self.config = config
         self.hints = hints
         self.log = logs.get_logger()

@@ -1,10 +1,11 @@
 """The file-drop gateway: watch the inbound channels, claim complete files, feed the workers.
 
 One process watches; :mod:`edi_gateway.runtime.workers` processes. The main loop (one thread) does,
-every tick (0.1 s): take the observer's hints, sweep the channel folders every ``sweep_seconds``
-(the folder is the truth, events are only hints), claim the files that settled
-(:mod:`edi_gateway.ingest.claim`) while a worker is idle, and handle results and dead workers. The
-observer thread only queues paths (:mod:`edi_gateway.ingest.observer`). Start-up recovery and
+every tick (at most 0.1 s, ended at once by a worker's result or a new hint): take the observer's
+hints, sweep the channel folders every ``sweep_seconds`` (the folder is the truth, events are only
+hints), claim the files that settled (:mod:`edi_gateway.ingest.claim`) while a worker is idle, and
+handle results and dead workers. The observer thread only queues paths
+(:mod:`edi_gateway.ingest.hint_queue`, :mod:`edi_gateway.ingest.observer`). Start-up recovery and
 set-aside follow the crash-safety protocol (:mod:`edi_gateway.pipeline.recovery`); a failed attempt
 waits ``gateway.retry_seconds`` before the next one (:mod:`edi_gateway.runtime.backoff`). SIGTERM /
 SIGINT: stop taking files, wait up to ``stop_grace`` seconds for the files in progress, hand the
@@ -16,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import queue
 import signal
 import time
 from collections import deque
@@ -30,6 +30,7 @@ from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.errors import GatewayError, StateError
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import Claimer, Settler, readable, work_name
+from edi_gateway.ingest.hint_queue import HintQueue
 from edi_gateway.ingest.intake_order import IntakeOrder
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.ingest.observer import ChannelObserver
@@ -77,7 +78,7 @@ class Gateway:
         self.stopping = False
         self.stop_reason = "requested"
         self.log = logs.get_logger()
-        self.hints: queue.SimpleQueue[tuple[str, Channel, bool]] = queue.SimpleQueue()
+        self.hints = HintQueue()  # (path, channel, complete); wakes the loop's wait
         self.settler = Settler(config.settle_seconds)
         self.ready = IntakeOrder()  # settled files, new arrivals before a backlog
         self.backlog: deque[Claim] = deque()
@@ -167,6 +168,7 @@ class Gateway:
             "gateway.stopping", reason=self.stop_reason, in_progress=len(self.pool.busy())
         )
         self.observer.stop()
+        self.hints.close()
         events, handed_back = self.pool.stop(self.stop_grace)
         for event in events:
             self._handle(event)
@@ -193,10 +195,8 @@ class Gateway:
 
     def _tick(self) -> None:
         now = time.monotonic()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                path, channel, complete = self.hints.get_nowait()
-                self.settler.note(path, channel, complete, event=True)
+        for path, channel, complete in self.hints.drain():
+            self.settler.note(path, channel, complete, event=True)
         if now >= self.next_sweep:
             self.sweep()
             self._reconcile()
@@ -215,7 +215,7 @@ class Gateway:
             if claim is not None:
                 self.backlog.append(claim)
             paused = self.failures.claims_paused()
-        for event in self.pool.wait(TICK_SECONDS):
+        for event in self.pool.wait(TICK_SECONDS, wake=self.hints):  # a new hint ends it
             self._handle(event)
         self.observer.check()
 

@@ -144,8 +144,13 @@ class WorkerPool:
                 return slot.index
         raise RuntimeError("no idle worker")
 
-    def wait(self, timeout: float) -> list[Finished | Died]:
+    def wait(self, timeout: float, wake: Any = None) -> list[Finished | Died]:
         """Wait up to ``timeout`` seconds for results or deaths; replace dead workers.
+
+        Args:
+            timeout: seconds.
+            wake: an object with ``fileno()`` (the daemon's hint queue) that also ends the
+                wait when readable; the caller reads it.
 
         Returns:
             The events that happened, possibly none.
@@ -155,6 +160,8 @@ class WorkerPool:
         waitables: list[Any] = [s.conn for s in live] + [
             s.process.sentinel for s in live if s.process
         ]
+        if wake is not None and waitables:
+            waitables.append(wake)
         if not waitables:
             time.sleep(min(timeout, 0.2))
             return []
