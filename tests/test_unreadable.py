@@ -138,3 +138,29 @@ def test_a_mode_000_file_is_set_aside_and_never_stops_the_gateway(tmp_path):
     done = [x["id_flux"] for x in lines if x["event"] == "flux.done"]
     assert sorted(done) == sorted(r["id_flux"] for r in _rows(db).values())
     assert all(x.get("id_flux") != "" for x in lines if x["event"].startswith("flux."))
+
+
+def test_process_skips_an_unreadable_file_and_processes_the_next(tmp_path):
+    """``process a b`` with ``a`` mode 000: ``a`` is named with the reason and skipped (exit
+    1), ``b`` is processed and accepted; nothing of ``a`` is claimed (it used to stop at ``a``
+    with exit 2)."""
+    if not _mode_000_is_unreadable(tmp_path):
+        pytest.skip("mode 000 files stay readable here (capabilities cannot be dropped)")
+    cfg = support.write_config(tmp_path)
+    locked = tmp_path / "a-locked.xml"
+    locked.write_bytes(GOOD.read_bytes())
+    locked.chmod(0)
+    command = [sys.executable, "-m", "edi_gateway", "process", "--config", str(cfg)]
+    result = subprocess.run(
+        [*command, "--format", "json", str(locked), str(GOOD)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        preexec_fn=_drop_dac_capabilities if os.geteuid() == 0 else None,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "a-locked.xml: cannot read: Permission denied; skipped" in result.stderr
+    [line] = result.stdout.splitlines()
+    assert json.loads(line)["verdict"] == "accepted"
+    assert list(_rows(tmp_path / "var" / "gateway.sqlite3")) == [GOOD.name]

@@ -8,8 +8,9 @@ prints one JSON object per line. Exit 0 when every file was accepted, 1 when one
 inadmissible, set aside or skipped, 2 on a usage or configuration error.
 
 A path that is no regular file (FIFO, socket, device, broken symbolic link) is named as such and
-skipped, never opened. When the engine fails on a file (our failure or a bug, never the
-sender's document), the flux is set aside as the daemon does after its last attempt
+skipped, never opened; a file that cannot be read (permissions) is named with the reason and
+skipped, and the next file is processed. When the engine fails on a file (our failure or a
+bug, never the sender's document), the flux is set aside as the daemon does after its last attempt
 (``recovery.set_aside``: original copy to ``var/error``, one 93 flux report ``GW-DAEMON-03`` in
 ``outbound/canaux/<app>/``, the row ``done`` / ``inadmissible``), one line on stderr says why,
 and the next file is processed: a flux is never left ``claimed``.
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from edi_gateway.core import config as config_module
 from edi_gateway.core import logs
 from edi_gateway.core.config import Channel, Config, add_config_argument
-from edi_gateway.core.errors import ConfigError, GatewayError
+from edi_gateway.core.errors import ConfigError, GatewayError, InputUnreadable
 from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.core.terminal import json_text, printable
@@ -143,8 +144,8 @@ def process_all(
     """Run each ``(path, reason to skip or None)`` in order, printing each outcome in ``fmt``.
 
     Returns:
-        0 every file accepted, 1 one not accepted or skipped, 2 our own failure (the files
-        after it are not processed).
+        0 every file accepted, 1 one not accepted or skipped (no regular file, or one that
+        cannot be read), 2 our own failure (the files after it are not processed).
     """
     worst = 0
     for path, skip in files:
@@ -154,6 +155,10 @@ def process_all(
             continue
         try:
             outcome = process_one(engine, path, channel)
+        except InputUnreadable as exc:  # that file only: the others still run
+            print(f"edi-gateway process: {printable(exc)}; skipped", file=sys.stderr)
+            worst = 1
+            continue
         except GatewayError as exc:
             print(f"edi-gateway process: {printable(path)}: {printable(exc)}", file=sys.stderr)
             return 2

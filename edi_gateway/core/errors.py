@@ -38,3 +38,8 @@ class StateError(GatewayError):
 
 class OutputError(GatewayError):
     """An output file or folder cannot be written, or an original cannot be put away."""
+
+
+class InputUnreadable(OutputError):
+    """A file a user handed to the one-shot ``process`` command cannot be read (permissions,
+    I/O error): that file is skipped, the others are processed."""

@@ -24,7 +24,7 @@ from lxml import etree
 
 from edi_gateway.core import xmlsafe
 from edi_gateway.core.config import Channel, Config
-from edi_gateway.core.errors import OutputError
+from edi_gateway.core.errors import InputUnreadable, OutputError
 from edi_gateway.core.model import Detection, Finding, Syntax, ValidationReport, Verdict
 from edi_gateway.core.readlimit import HEAD, Bounded, read_bounded
 from edi_gateway.core.records import Claim
@@ -102,11 +102,15 @@ class Engine:
         daemon's claims do.
 
         Raises:
-            OutputError: the file cannot be read or the copy cannot be written.
+            InputUnreadable: the user's file cannot be read (an ``OutputError``).
+            OutputError: the copy cannot be written.
             ConfigError: unknown channel. StateError: the database failed.
         """
         chan = channel if isinstance(channel, Channel) else self.config.channel(channel)
-        read = self._read_bounded(Path(path))
+        try:
+            read = read_bounded(Path(path), self.config.max_file_bytes)
+        except OSError as exc:
+            raise InputUnreadable(f"{path}: cannot read: {exc.strerror or exc}") from exc
         return user_claim.record(
             self.config, self.store, Path(path), chan, read, self._new_id_flux(chan)
         )
