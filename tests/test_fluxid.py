@@ -102,3 +102,36 @@ def test_the_process_command_uses_the_configured_instance(tmp_path: Path, capsys
     assert cli.main(["process", "--config", str(cfg), "--format", "json", str(dropped)]) == 1
     record = json.loads(capsys.readouterr().out)
     assert record["id_flux"] == "EDIGW11100420000000000001"
+
+
+def test_a_reserve_draws_a_batch_per_commit_and_never_meets_other_drawers(tmp_path: Path) -> None:
+    """The daemon's IdFluxReserve takes 32 numbers in one commit; a worker drawing one at a
+    time from the same store meanwhile gets a number after the batch; a second reserve (a
+    restart) starts after the first batch: the unused numbers are skipped, never reissued."""
+    from edi_gateway.store.fluxid import IdFluxReserve
+
+    outbound = tmp_path / "outbound"
+    outbound.mkdir()
+    with Store(tmp_path / "var" / "g.sqlite3") as store:
+        reserve = IdFluxReserve(instance=0, outbound=outbound)
+        first = [reserve(store, "EDIGW1") for _ in range(3)]
+        other = new_id_flux(store, "EDIGW1", outbound=outbound)
+        more = [reserve(store, "EDIGW1") for _ in range(30)]
+        restarted = IdFluxReserve(instance=0, outbound=outbound)(store, "EDIGW1")
+    counters = [int(i[-13:]) for i in (*first, *more)]
+    assert counters == [*range(1, 33), 34] and all(is_id_flux(i) for i in first)
+    assert int(other[-13:]) == 33  # drawn after the reserved batch, never inside it
+    assert int(restarted[-13:]) == 34 + 32  # the rest of the second batch is skipped
+    assert len({*first, *more, other, restarted}) == 35
+
+
+def test_a_reserve_stops_at_the_end_of_a_leased_block(tmp_path: Path) -> None:
+    from edi_gateway.store import fluxid_lease
+    from edi_gateway.store.fluxid import IdFluxReserve
+
+    outbound = tmp_path / "outbound"
+    outbound.mkdir()
+    with Store(tmp_path / "var" / "g.sqlite3") as store:
+        reserve = IdFluxReserve(instance=0, outbound=outbound, batch=300)
+        ids = [int(reserve(store, "EDIGW1")[-13:]) for _ in range(fluxid_lease.BLOCK + 5)]
+    assert ids == list(range(1, fluxid_lease.BLOCK + 6))

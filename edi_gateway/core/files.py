@@ -223,9 +223,8 @@ def move_original(src: Path, folder: Path, id_flux: str, original_name: str) -> 
         for index in range(1000):
             target = folder / (base if index == 0 else f"{base}.{index}")
             if _already_moved(src, target) or _link_or_copy(src, target):
-                src.unlink()
-                fsync_folder(folder)
-                fsync_folder(src.parent)
+                fsync_folder(folder)  # the new name is on disk before the old one goes
+                src.unlink()  # lost at a power cut: recovery finds it moved and unlinks it
                 return target
     except OSError as exc:
         raise OutputError(f"{src}: cannot move into {folder}: {exc.strerror or exc}") from exc

@@ -15,7 +15,6 @@ others back (left ``claimed``, retried at the next start), log ``gateway.stopped
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import signal
 import time
@@ -52,7 +51,8 @@ class Gateway:
     Args:
         config: gateway configuration.
         spec: what workers build (default: the real engine, console logging off).
-        new_id: IdFlux source (default ``fluxid.new_id_flux``).
+        new_id: IdFlux source; by default a :class:`fluxid.IdFluxReserve` of this gateway's
+            instance and outbound folder (32 numbers per store commit).
         stop_grace: seconds to wait for files in progress after SIGTERM / SIGINT.
     """
 
@@ -67,10 +67,8 @@ class Gateway:
         self.config = config
         self.spec = spec or WorkerSpec(config=config)
         # Claims draw ids with this gateway's instance unless a test gives its own source.
-        self.new_id = (
-            functools.partial(
-                fluxid.new_id_flux, instance=config.instance, outbound=config.outbound
-            )
+        self.new_id = (  # one commit per 32 IdFlux, not one per claim
+            fluxid.IdFluxReserve(instance=config.instance, outbound=config.outbound)
             if new_id is fluxid.new_id_flux
             else new_id
         )

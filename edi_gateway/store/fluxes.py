@@ -57,32 +57,47 @@ class FluxTable(Connection):
         return int(row["value"])
 
     def next_leased_value(self, name: str, lease: Callable[[int], tuple[int, int]]) -> int:
-        """The next value of counter ``name``, inside a block leased by ``lease``.
+        """The next value of counter ``name``, inside a block leased by ``lease``
+        (:meth:`next_leased_values` with a count of 1).
+
+        Raises:
+            StateError: the database failed, or ``lease`` raised it (nothing is issued).
+        """
+        return self.next_leased_values(name, lease, 1)[0]
+
+    def next_leased_values(
+        self, name: str, lease: Callable[[int], tuple[int, int]], count: int
+    ) -> tuple[int, int]:
+        """Reserve up to ``count`` (at least 1) consecutive values of counter ``name`` in one
+        transaction, inside a block leased by ``lease``; return the first and last reserved.
 
         ``lease(floor)`` reserves values from at least ``floor`` and returns the first and last
         values of its block (``fluxid_lease.lease_block``); it is called, inside this
         transaction, whenever the counter passes the top of its current block (kept as counter
         ``<name>:leased``). The counter then jumps to the block's first value when the block
         starts higher (numbers leased by another state folder, or before ``var/`` was lost).
+        Fewer than ``count`` values come back when the block ends first (never more than one
+        lease per call).
 
         Raises:
             StateError: the database failed, or ``lease`` raised it (nothing is issued).
         """
         top_name = f"{name}:leased"
         with self.transaction() as db:
-            value = self._bump(db, name)
+            first = self._bump(db, name)
             row = db.execute("SELECT value FROM sequence WHERE name = ?", (top_name,)).fetchone()
             top = int(row["value"]) if row else 0
-            if value > top:
-                first, last = lease(value)
-                value = max(value, first)
-                db.execute("UPDATE sequence SET value = ? WHERE name = ?", (value, name))
+            if first > top:
+                block_first, top = lease(first)
+                first = max(first, block_first)
                 db.execute(
                     "INSERT INTO sequence (name, value) VALUES (?, ?) "
                     "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    (top_name, last),
+                    (top_name, top),
                 )
-        return value
+            last = max(first, min(first + max(1, count) - 1, top))
+            db.execute("UPDATE sequence SET value = ? WHERE name = ?", (last, name))
+        return first, last
 
     def add_flux(
         self,

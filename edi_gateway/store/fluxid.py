@@ -80,6 +80,15 @@ def new_id_flux(
     else:
         lease = functools.partial(fluxid_lease.lease_block, outbound, application_code, number)
         value = store.next_leased_value(sequence_name(application_code), lease)
+    return format_id_flux(application_code, interface_number, number, value)
+
+
+def format_id_flux(application_code: str, interface_number: str, instance: int, value: int) -> str:
+    """``<code><interface><instance 2 digits><counter 13 digits>``.
+
+    Raises:
+        ConfigError: ``value`` does not fit in 13 digits (the sequence is exhausted).
+    """
     if value >= 10**COUNTER_DIGITS:
         raise ConfigError(
             f"IdFlux sequence of {application_code} is exhausted (13-digit counter; the store's "
@@ -87,8 +96,59 @@ def new_id_flux(
         )
     return (
         f"{application_code}{interface_number}"
-        f"{number:0{INSTANCE_DIGITS}d}{value:0{COUNTER_DIGITS}d}"
+        f"{instance:0{INSTANCE_DIGITS}d}{value:0{COUNTER_DIGITS}d}"
     )
+
+
+class IdFluxReserve:
+    """IdFlux for one long-running process, reserved ``batch`` at a time: one store commit per
+    batch instead of one per flux (the daemon claims every file with one).
+
+    Call it as ``reserve(store, application_code)``, like :func:`new_id_flux`. Numbers are drawn
+    from the same store counter and leased blocks (:meth:`Store.next_leased_values`), so no
+    other process (a worker's status flows, a one-shot ``process``) ever draws one of them;
+    the numbers of a batch left unused when the process ends are skipped, never issued later
+    (IdFlux are unique, not gapless).
+
+    Args:
+        instance: the gateway instance, 0-99. outbound: the outbound folder (leases).
+        batch: numbers reserved per commit (at least 1).
+        interface_number: the 4 digits of the interface code (``1100``).
+
+    Raises (from a call):
+        ConfigError: bad application code or instance, or the counter past 13 digits.
+        StateError: the store or the lease file could not be written.
+    """
+
+    def __init__(
+        self,
+        *,
+        instance: int,
+        outbound: Path,
+        batch: int = 32,
+        interface_number: str = names.interface_number(names.UBL_INTERFACE),
+    ) -> None:
+        self.instance = instance
+        self.outbound = outbound
+        self.batch = max(1, batch)
+        self.interface_number = interface_number
+        self.ranges: dict[str, tuple[int, int]] = {}
+
+    def __call__(self, store: Store, application_code: str) -> str:
+        if not APPLICATION_CODE.match(application_code):
+            raise ConfigError(f"application code {application_code!r} must be 6 characters")
+        if not 0 <= self.instance < 10**INSTANCE_DIGITS:
+            raise ConfigError(f"gateway instance {self.instance!r} must be 0 to 99")
+        following, last = self.ranges.get(application_code, (1, 0))
+        if following > last:
+            lease = functools.partial(
+                fluxid_lease.lease_block, self.outbound, application_code, self.instance
+            )
+            name = sequence_name(application_code)
+            following, last = store.next_leased_values(name, lease, self.batch)
+        id_flux = format_id_flux(application_code, self.interface_number, self.instance, following)
+        self.ranges[application_code] = (following + 1, last)
+        return id_flux
 
 
 def instance_in(id_flux: str) -> int:
