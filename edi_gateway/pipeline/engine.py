@@ -61,7 +61,9 @@ class Engine:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.validator = Validator(fr_ctc=config.fr_ctc, max_file_bytes=config.max_file_bytes)
+        self.validator = Validator(
+            fr_ctc=config.fr_ctc, max_file_bytes=config.max_file_bytes, packs_dir=config.packs_dir
+        )
         self.structures = Watcher(config.structures)
         self.pivots = PivotBuilder()
         self.lifecycle = lifecycle.default()
