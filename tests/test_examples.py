@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -155,4 +156,23 @@ def test_accepted_examples_have_no_finding_at_all(
     assert notes == {
         "the CEN EN 16931 UBL rules 1.3.16",
         "the CEN CII D16B XSD and the CEN EN 16931 CII rules 1.3.16",
+    }
+
+
+def test_accepted_flux_reports_name_the_scenario_and_packs(
+    outcomes: dict[str, tuple[dict[str, Any], Path]],
+) -> None:
+    """The integration report (90 Reçu) of an accepted invoice says in its Commentaire which
+    scenario and packs checked it (issue 8 / 9: accepted reports name the rule sets)."""
+    accepted = [e["file"] for e in EXPECTED if e["verdict"] == "accepted"]
+    comments = set()
+    for name in accepted:
+        outcome, outbound = outcomes[name]
+        [report] = outbound.glob(f"fournisseurs/*/CSO*_{outcome['id_flux']}.xml")
+        comments.add(etree.parse(str(report)).getroot().findtext(".//DonneesStatut/Commentaire"))
+    fx = f"factur-x {version('factur-x')}"
+    head = "Flux reçu et intégré : facture mise à disposition du destinataire ; contrôlé avec"
+    assert comments == {
+        f"{head} ubl-en16931 (packs {fx})",
+        f"{head} cii-facturx (packs {fx})",
     }

@@ -31,6 +31,7 @@ def flux_report_file(
     status: str | None = None,
     findings: Sequence[Finding] = (),
     comment: str | None = None,
+    validated_with: str | None = None,
 ) -> tuple[Path, bytes]:
     """Path and bytes of the flux report of ``id_flux``.
 
@@ -38,7 +39,8 @@ def flux_report_file(
         outbound: the outbound root.
         id_flux: the IdFlux reported on. application_code: the depositing channel's code
             (``Recepteur/Id`` and the name's ``CodeApplication``).
-        verdict, reason, status, findings, comment: as :func:`statusflow.flux_report`.
+        verdict, reason, status, findings, comment, validated_with: as
+            :func:`statusflow.flux_report`.
         inbound_interface: the deposit's interface (``names.inbound_interface``); its report
             interface names the file.
         seller_key: the seller folder key (BT-29, else BT-30) or None (channel folder).
@@ -56,5 +58,6 @@ def flux_report_file(
         status=status,
         findings=findings,
         comment=comment,
+        validated_with=validated_with,
     )
     return folder / names.flow_name(interface, application_code, id_flux), data

@@ -90,6 +90,7 @@ def flux_report(
     status: str | None = None,
     findings: Sequence[Finding] = (),
     comment: str | None = None,
+    validated_with: str | None = None,
     produced_at: datetime | None = None,
     max_lines: int = MAX_DETAIL_LINES,
 ) -> bytes:
@@ -107,6 +108,9 @@ def flux_report(
         findings: every finding; errors first, then warnings, then information, at most
             ``max_lines`` lines, then one line saying how many more were left out.
         comment: ``Commentaire`` (a default French sentence is written when None).
+        validated_with: the validation scenario and its packs
+            (:func:`edi_gateway.validation.render.scenario_line`), appended to ``Commentaire``
+            as `` ; contrôlé avec <scenario>`` so every report, accepted ones too, names them.
         produced_at: ``Horodatage`` and ``DtPrd`` (now, UTC, when None).
         max_lines: cap on ``LigneErreurDetail`` lines before the summary line.
 
@@ -127,7 +131,10 @@ def flux_report(
     text(data, "IdStatut", code)
     if not accepted and reason:
         text(data, "ComplementStatut", reason[:40])
-    text(data, "Commentaire", comment or _flux_comment(verdict, reason, findings))
+    said = comment or _flux_comment(verdict, reason, findings)
+    text(
+        data, "Commentaire", f"{said} ; contrôlé avec {validated_with}" if validated_with else said
+    )
     text(
         data,
         "Note",

@@ -239,6 +239,9 @@ class Engine:
             validation=str(report.verdict),
             error_count=len(report.errors),
             layers=list(report.layers_run),
+            scenario=report.scenario,
+            packs=dict(report.packs),
+            artefacts=dict(report.artefacts),
         )
 
     def _receive(self, claim: Claim, report: ValidationReport) -> Analysis:

@@ -24,6 +24,7 @@ from edi_gateway.outputs.delivery_plan import Plan, received_day, received_momen
 from edi_gateway.outputs.pivot import PivotBuilder, PivotInput
 from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.pipeline.outcome import PLATFORM_STATUSES, Analysis
+from edi_gateway.validation import render
 
 
 class FluxOutputs:
@@ -61,6 +62,7 @@ class FluxOutputs:
             seller_key=seller_folder_key(a.envelope),
             reason=a.reason,
             findings=a.findings,
+            validated_with=render.scenario_line(a.report) if a.report.scenario else None,
         )
         plan.add(report_path, report)
         supplier_dir = report_path.parent
