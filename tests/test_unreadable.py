@@ -164,3 +164,26 @@ def test_process_skips_an_unreadable_file_and_processes_the_next(tmp_path):
     [line] = result.stdout.splitlines()
     assert json.loads(line)["verdict"] == "accepted"
     assert list(_rows(tmp_path / "var" / "gateway.sqlite3")) == [GOOD.name]
+
+
+def test_validate_names_an_unreadable_file_and_validates_the_others(tmp_path):
+    """``validate`` streams: a mode-000 file among others is named on stderr with the reason,
+    the others are reported, exit 2 (a path that cannot be used)."""
+    if not _mode_000_is_unreadable(tmp_path):
+        pytest.skip("mode 000 files stay readable here (capabilities cannot be dropped)")
+    locked = tmp_path / "a-locked.xml"
+    locked.write_bytes(GOOD.read_bytes())
+    locked.chmod(0)
+    command = [sys.executable, "-m", "edi_gateway", "validate", "--format", "json"]
+    result = subprocess.run(
+        [*command, str(locked), str(GOOD)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        preexec_fn=_drop_dac_capabilities if os.geteuid() == 0 else None,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"{locked}: cannot read: Permission denied" in result.stderr
+    [line] = result.stdout.splitlines()
+    assert json.loads(line)["verdict"] == "accepted"

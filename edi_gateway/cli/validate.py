@@ -7,6 +7,14 @@ also runs the Chorus Pro reception rules (:mod:`edi_gateway.reception.cpp_layer`
 structures directory of ``gateway.structures`` with today's date as deposit date; without it the
 text output ends with one line saying they did not run. The rule packs installed in
 ``<state_dir>/packs`` (or ``--packs DIR``) choose the scenarios (docs/validation.md).
+
+Scale (:mod:`edi_gateway.cli.validate_jobs`): ``--jobs N`` worker processes (default: the CPUs)
+each compile once; each file is read in its worker and its report printed as soon as it is
+done (JSON lines as they finish unless ``--ordered``; text, SVRL and HTML in input order), so
+memory stays flat whatever the number of files. On a terminal a progress bar (files, rate,
+ETA) runs on stderr (``--no-progress``: off); with more than one file a table of verdicts by
+syntax and profile and the most frequent error rules closes the run on stderr
+(:mod:`edi_gateway.cli.validate_summary`).
 """
 
 from __future__ import annotations
@@ -14,17 +22,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from edi_gateway.cli.validate_jobs import Options, results
+from edi_gateway.cli.validate_summary import Tally, progress
 from edi_gateway.core import config
 from edi_gateway.core.config import add_config_argument
-from edi_gateway.core.model import ValidationReport, Verdict
-from edi_gateway.reception import cpp_layer as validate_cpp
+from edi_gateway.core.model import Verdict
 from edi_gateway.reception import structures
 from edi_gateway.validation import render
-from edi_gateway.validation.validator import Validator
 
 FORMATS = ("text", "json", "svrl", "html")
 
@@ -62,33 +69,80 @@ def add_parser(subparsers: Any) -> None:
         help="installed rule packs folder (default: <state_dir>/packs of the configuration; "
         "see `edi-gateway artefacts list`)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes (default: the number of CPUs; at most one per 16 files; "
+        "1: in this process)",
+    )
+    parser.add_argument(
+        "--ordered",
+        action="store_true",
+        help="JSON lines in input order (default: as they finish; other formats are in order)",
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="progress bar on stderr when it is a terminal (default: on)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate every file under ``args.paths``, print the reports, return the exit code.
+    """Validate every file under ``args.paths``, print the reports as they come, return the
+    exit code: 0 all accepted, 1 one not accepted, 2 usage or configuration error (a file
+    that cannot be read included: the others are still validated and printed).
 
     Raises:
         ConfigError: the configuration or, with ``--cpp``, the structures directory cannot be
             read (the top-level CLI turns it into exit 2).
     """
     cfg = config.load(args.config)
-    directory = structures.load(cfg.structures) if args.cpp else None
+    if args.cpp:
+        structures.load(cfg.structures)  # a broken directory stops here, before any worker
     try:
         files = collect(args.paths)
-        inputs = [(str(path), _read(path)) for path in files]
     except UsageError as exc:
         print(f"edi-gateway validate: {exc}", file=sys.stderr)
         return 2
-    fr_ctc = cfg.fr_ctc if args.fr_ctc is None else args.fr_ctc
-    packs_dir = Path(args.packs) if args.packs else cfg.packs_dir
-    validator = Validator(fr_ctc=fr_ctc, max_file_bytes=cfg.max_file_bytes, packs_dir=packs_dir)
-    reports = [validator.validate(data, name) for name, data in inputs]
-    if directory is not None:
-        today = datetime.now(UTC).date()  # the engine dates deposits in UTC too
-        reports = [validate_cpp.with_reception(r, directory, today) for r in reports]
-    _print(reports, args.format, cpp=directory is not None)
-    return 0 if all(r.verdict is Verdict.ACCEPTED for r in reports) else 1
+    options = Options(
+        fr_ctc=cfg.fr_ctc if args.fr_ctc is None else args.fr_ctc,
+        max_file_bytes=cfg.max_file_bytes,
+        packs_dir=str(Path(args.packs) if args.packs else cfg.packs_dir),
+        structures=str(cfg.structures) if args.cpp else None,
+        fmt=args.format,
+        colour=args.format == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
+    )
+    jobs = args.jobs or os.cpu_count() or 1
+    stream = results(files, options, jobs=jobs, ordered=args.ordered or args.format != "json")
+    tally, sections = Tally(), []
+    for result in progress(stream, len(files), enabled=args.progress):
+        tally.add(result)
+        if result.verdict is None:
+            print(f"edi-gateway validate: {result.path}: {result.problem}", file=sys.stderr)
+        elif args.format == "html":
+            sections.append(result.output)
+        else:
+            print(result.output, end="\n\n" if args.format == "text" else "\n", flush=True)
+    _close(args.format, tally, sections, cpp=args.cpp)
+    if tally.unreadable:
+        return 2
+    return 0 if tally.verdicts[Verdict.ACCEPTED] == sum(tally.verdicts.values()) else 1
+
+
+def _close(fmt: str, tally: Tally, sections: list[str], *, cpp: bool) -> None:
+    """After the reports: the HTML page, or the text summary line; the table on stderr."""
+    if fmt == "html":
+        print(render.html_page(sections, tally.line(), title="edi-gateway validation"))
+    elif fmt == "text":
+        print(tally.line())
+        if not cpp:
+            print(render.CPP_NOT_RUN)
+    if sum(tally.verdicts.values()) + tally.unreadable > 1:
+        print(tally.table(), file=sys.stderr)
 
 
 def collect(paths: list[str]) -> list[Path]:
@@ -112,29 +166,3 @@ def collect(paths: list[str]) -> list[Path]:
         else:
             raise UsageError(f"{raw}: no such file or folder")
     return files
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
-
-
-def _print(reports: list[ValidationReport], fmt: str, *, cpp: bool) -> None:
-    out = sys.stdout
-    if fmt == "json":
-        for report in reports:
-            print(render.json_line(report), file=out)
-    elif fmt == "svrl":
-        for report in reports:
-            print(render.svrl(report), file=out)
-    elif fmt == "html":
-        print(render.html(reports), file=out)
-    else:
-        colour = out.isatty() and not os.environ.get("NO_COLOR")
-        for report in reports:
-            print(render.text(report, colour=colour), end="\n\n", file=out)
-        print(render.summary(reports), file=out)
-        if not cpp:
-            print(render.CPP_NOT_RUN, file=out)

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import html as _html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from edi_gateway.core.model import Finding, Layer, Severity, ValidationReport, Verdict
 from edi_gateway.core.terminal import json_text, printable
@@ -110,9 +110,14 @@ def scenario_line(report: ValidationReport) -> str:
 
 def summary(reports: Sequence[ValidationReport]) -> str:
     """One line counting verdicts, e.g. ``3 files: 2 accepted, 1 rejected, 0 inadmissible``."""
-    counts = {v: sum(r.verdict is v for r in reports) for v in Verdict}
-    parts = ", ".join(f"{n} {v}" for v, n in counts.items())
-    return f"{len(reports)} file{'s' if len(reports) != 1 else ''}: {parts}"
+    return summary_of({v: sum(r.verdict is v for r in reports) for v in Verdict})
+
+
+def summary_of(counts: Mapping[Verdict, int]) -> str:
+    """:func:`summary` from verdict counts (a verdict missing counts 0)."""
+    total = sum(counts.values())
+    parts = ", ".join(f"{counts.get(v, 0)} {v}" for v in Verdict)
+    return f"{total} file{'s' if total != 1 else ''}: {parts}"
 
 
 def as_dict(report: ValidationReport) -> dict[str, object]:
@@ -171,16 +176,20 @@ th{background:#f4f4f4}code{font-size:.85em;word-break:break-all}
 
 def html(reports: Sequence[ValidationReport], *, title: str = "edi-gateway validation") -> str:
     """Return one self-contained HTML page for ``reports``; every value is HTML-escaped."""
+    return html_page([html_section(r) for r in reports], summary(reports), title=title)
+
+
+def html_page(sections: Sequence[str], summary_line: str, *, title: str) -> str:
+    """The self-contained page around ``sections`` (from :func:`html_section`)."""
     e = _html.escape
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{e(title)}</h1><p>{e(summary(reports))}</p>",
+        f"<h1>{e(title)}</h1><p>{e(summary_line)}</p>",
+        *sections,
+        "</body></html>",
     ]
-    for report in reports:
-        parts.append(_html_report(report))
-    parts.append("</body></html>")
     return "\n".join(parts)
 
 
@@ -192,7 +201,8 @@ def _html_location(finding: Finding) -> str:
     return f'<code title="{full}">{_html.escape(readable_location(finding))}</code>'
 
 
-def _html_report(report: ValidationReport) -> str:
+def html_section(report: ValidationReport) -> str:
+    """One report as an HTML section (heading, meta line, findings table), values escaped."""
     e = _html.escape
     d = report.detection
     verdict = str(report.verdict)
