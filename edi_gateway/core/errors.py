@@ -10,6 +10,7 @@ configuration, disk or engine is an exception::
      │    └── PivotError    the pivot transform failed (outputs.pivot)
      ├── StateError         the SQLite state cannot be read or written
      └── OutputError        an output cannot be written or an original put away
+          └── InputUnreadable  a file given to `process` cannot be read (that file is skipped)
 
 Outside the tree, because they describe input, not our failures, and never leave the stage
 that raises them: ``xmlsafe.XmlProblem`` (bytes that cannot be parsed safely: a finding),

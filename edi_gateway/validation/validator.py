@@ -16,18 +16,16 @@ The report names the scenario and the packs; a better scenario whose pack is not
 named in a GW-VAL-05 information finding, a scenario's stated limit in GW-VAL-06, and a
 document no scenario fits gets the GW-VAL-04 error.
 
-Verdict (``model.Verdict``): INADMISSIBLE when detection failed, the file is too big, not
-parseable, not an invoice we take, or XSD-invalid; REJECTED when a usable invoice has error
-findings (or a layer that applies could not run); ACCEPTED only when every applicable layer ran
-and none gave an error. A layer that applies but did not run is listed in ``layers_skipped`` and
-has a finding saying why.
+Verdict: INADMISSIBLE when detection failed, the file is too big, unparseable, no invoice we
+take, or XSD-invalid; REJECTED when a usable invoice has errors (or a layer that applies could
+not run: listed in ``layers_skipped`` with a finding saying why); else ACCEPTED.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lxml import etree
@@ -283,9 +281,7 @@ def _ruleset(artefact: Artefact) -> schematron.RuleSet:
 
 
 def _info(rule: str, message: str) -> Finding:
-    return Finding(
-        layer=Layer.SCHEMATRON, rule=rule, severity=Severity.INFO, message=message, source=SOURCE
-    )
+    return replace(_error(Layer.SCHEMATRON, rule, message), severity=Severity.INFO)
 
 
 def _error(layer: Layer, rule: str, message: str, line: int | None = None) -> Finding:
