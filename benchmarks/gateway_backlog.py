@@ -96,6 +96,9 @@ def main() -> None:
     print(f"drained in {drained:.0f} s ({len(files) / drained:.1f} files/s)")
     print(f"RSS total (daemon + workers), every {args.sample:g} s after {args.skip:g} s: "
           f"{spread([sum(r.values()) for r in steady])}")  # fmt: skip
+    tenths = [steady[len(steady) * k // 10] for k in range(10)] + [steady[-1]]
+    print("RSS total at each tenth of the drain, MiB: " + ", ".join(
+        f"{sum(r.values()):.0f}" for r in tenths))  # fmt: skip
     print(f"RSS daemon: {spread([r.get(pid, 0.0) for r in steady if pid in r])}")
     workers = sorted({p for r in steady for p in r if p != pid})
     for each in workers:
