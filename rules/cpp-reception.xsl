@@ -44,7 +44,19 @@
 
   <!-- What the rules look at -->
   <xsl:variable name="root" select="/*"/>
-  <xsl:variable name="siret" as="xs:string" select="normalize-space(string($buyer-siret[1]))"/>
+  <!-- "999 000 010 00010": spaces (also no-break ones) are layout, not part of the SIRET -->
+  <xsl:variable name="siret" as="xs:string"
+      select="replace(string($buyer-siret[1]), '[\s&#xA0;&#x202F;]', '')"/>
+  <!-- INSEE check digit: Luhn over the 14 digits; La Poste (SIREN 356000000) establishments
+       instead have a digit sum that is a multiple of 5 (structures_toml.siret_ok, the same rule) -->
+  <xsl:variable name="siret-checks" as="xs:boolean" select="
+      if (matches($siret, '^[0-9]{14}$'))
+      then (sum(for $i in 1 to 14 return
+                  (for $d in xs:integer(substring($siret, 15 - $i, 1)) * (1 + (($i + 1) mod 2))
+                   return $d - 9 * xs:integer($d gt 9))) mod 10 = 0
+            or (starts-with($siret, '356000000')
+                and sum(for $i in 1 to 14 return xs:integer(substring($siret, $i, 1))) mod 5 = 0))
+      else false()"/>
   <xsl:variable name="code" as="xs:string" select="normalize-space(string($service-code[1]))"/>
   <xsl:variable name="ej" as="xs:string" select="normalize-space(string($BT-13[1]))"/>
   <xsl:variable name="structure"
@@ -87,6 +99,7 @@
            (9 digits: the SIREN of the legal entity, where Chorus Pro needs the structure's SIRET). -->
       <xsl:with-param name="fr">
         <xsl:choose>
+          <xsl:when test="matches($siret, '^[0-9]{14}$') and not($siret-checks)">La valeur <xsl:value-of select="$siret"/> donnée comme SIRET destinataire n'est pas un SIRET valide : sa clé de contrôle (algorithme de Luhn, INSEE) est fausse ; un chiffre a probablement été mal saisi.</xsl:when>
           <xsl:when test="matches($siret, '^[0-9]{14}$')">Le SIRET destinataire <xsl:value-of select="$siret"/> ne correspond à aucune structure publique de l'annuaire.</xsl:when>
           <xsl:when test="matches($siret, '^[0-9]{9}$')">La valeur <xsl:value-of select="$siret"/> donnée comme SIRET destinataire n'est pas un SIRET : ses 9 chiffres sont un SIREN (l'entité juridique) ; Chorus Pro a besoin du SIRET de la structure publique destinataire (14 chiffres : SIREN + NIC), tel qu'il figure dans l'annuaire.</xsl:when>
           <xsl:otherwise>La valeur <xsl:value-of select="$siret"/> donnée comme SIRET destinataire n'est pas un SIRET : un SIRET s'écrit avec 14 chiffres (SIREN + NIC), sans espace ni lettre ; cette valeur a <xsl:value-of select="string-length($siret)"/> caractères.</xsl:otherwise>
@@ -94,6 +107,7 @@
       </xsl:with-param>
       <xsl:with-param name="en">
         <xsl:choose>
+          <xsl:when test="matches($siret, '^[0-9]{14}$') and not($siret-checks)">The value <xsl:value-of select="$siret"/> given as recipient SIRET is not a valid SIRET: its check digit (Luhn algorithm, INSEE) is wrong; a digit was probably mistyped.</xsl:when>
           <xsl:when test="matches($siret, '^[0-9]{14}$')">The recipient SIRET <xsl:value-of select="$siret"/> matches no public structure of the directory.</xsl:when>
           <xsl:when test="matches($siret, '^[0-9]{9}$')">The value <xsl:value-of select="$siret"/> given as recipient SIRET is not a SIRET: its 9 digits are a SIREN (the legal entity); Chorus Pro needs the SIRET of the recipient public structure (14 digits: SIREN + NIC), as listed in the directory.</xsl:when>
           <xsl:otherwise>The value <xsl:value-of select="$siret"/> given as recipient SIRET is not a SIRET: a SIRET is written with 14 digits (SIREN + NIC), no space or letter; this value has <xsl:value-of select="string-length($siret)"/> characters.</xsl:otherwise>

@@ -652,3 +652,39 @@ def test_reason_table_is_data_read_in_file_order(tmp_path: Path) -> None:
     broken.write_text('[[reason]]\nrule = "X"\nmotif = "A"\nreason = "B"\n' * 2, encoding="utf-8")
     with pytest.raises(ConfigError, match="listed twice"):
         reasons.load(broken)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_recipient_siret_written_with_spaces_is_routed(kind: str) -> None:
+    """BT-46/BT-47 "999 000 010 00010" (spaces, a no-break space) is the SIRET 99900001000010."""
+    for written in ("999 000 010 00010", "999\u00a0000\u00a0010 00010"):
+        result = run(kind, siret=written)
+        assert rules(result) == [], (written, result.findings)
+        assert result.structure is not None and result.structure.siret == S1_FREE
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_recipient_siret_with_a_wrong_check_digit_says_so(kind: str) -> None:
+    """A 14-digit value failing the Luhn check is named as such, not as an unknown structure."""
+    result = run(kind, siret="99900001000011")  # S1_FREE with its last digit changed
+    assert rules(result) == ["CPP-REC-02"]
+    fr, en = reception.messages(result.findings[0])
+    assert "clé de contrôle" in fr and "Luhn" in fr and "aucune structure" not in fr
+    assert "check digit" in en and "matches no public structure" not in en
+    unknown = run(kind, siret="99900009000012")  # valid check digit, not in the directory
+    assert "matches no public structure" in reception.messages(unknown.findings[0])[1]
+
+
+def test_la_poste_sirets_pass_their_own_check() -> None:
+    """La Poste (SIREN 356000000): SIRETs whose digit sum is a multiple of 5 are valid though
+    they fail Luhn; the head office 35600000000048 passes Luhn; others still fail."""
+    assert not structures.luhn_ok("35600000049837")
+    assert structures.siret_ok("35600000049837")  # digit sum 45
+    assert structures.siret_ok("35600000000048")  # Luhn
+    assert not structures.siret_ok("35600000049838")
+    assert not structures.siret_ok("99900001000011") and structures.siret_ok(S1_FREE)
+    text = '[[structure]]\nidentifiantStructure = "35600000049837"\nlibelleStructure = "LA POSTE"\n'
+    directory = structures.loads(text.encode(), Path("la-poste.toml"))
+    assert directory.structure("35600000049837") is not None
+    with pytest.raises(ConfigError, match="check digit"):
+        structures.loads(text.replace("49837", "49838").encode(), Path("x.toml"))

@@ -34,6 +34,7 @@ _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _UBL_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?$")
 _CII_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SIRET = re.compile(r"^\d{14}$")
+_NO_SPACE = re.compile(r"[\s\u00a0\u202f]+")  # spaces, no-break and narrow no-break spaces
 _AMOUNTS = frozenset({"total_without_vat", "total_vat", "total_with_vat", "amount_due"})
 
 
@@ -87,6 +88,8 @@ def extract(xml: bytes | etree._ElementTree, syntax: Syntax) -> Envelope:
         if name == "seller_id":
             values["seller_id_scheme"] = scheme
         values[name] = _convert(name, value)
+    if isinstance(values.get("buyer_siret"), str):  # "999 000 010 00010": spaces are layout
+        values["buyer_siret"] = _NO_SPACE.sub("", str(values["buyer_siret"]))
     values["billing_framework"] = billing_framework(values.get("billing_framework"))
     values["seller_siren"] = siren(values.get("seller_siren"), values)
     return Envelope(**values)  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from edi_gateway.reception.structures_toml import load as load
 from edi_gateway.reception.structures_toml import loads as loads
 from edi_gateway.reception.structures_toml import luhn_ok as luhn_ok
 from edi_gateway.reception.structures_toml import read
+from edi_gateway.reception.structures_toml import siret_ok as siret_ok
 
 log = structlog.get_logger(__name__)
 

@@ -2,7 +2,8 @@
 
 Job: turn the human-edited structures file into a
 :class:`~edi_gateway.structures_records.Directory`, checking every key, type, date, service code
-and SIRET (14 digits with a valid Luhn check digit, INSEE) on the way, and refusing a SIRET or a
+and SIRET (14 digits with a valid check digit: Luhn, INSEE; La Poste's sum of digits, see
+:func:`siret_ok`) on the way, and refusing a SIRET or a
 service code used twice. A service code names the recipient's folder in ``outbound/``, so it
 must survive as a folder name unchanged (:func:`edi_gateway.core.names.is_safe_component`).
 Input: a file path or its bytes; output: the ``Directory``, or a
@@ -155,6 +156,21 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+LA_POSTE_SIREN = "356000000"
+
+
+def siret_ok(siret: str) -> bool:
+    """True when ``siret`` (14 ASCII digits) has a valid check digit: the Luhn check (INSEE),
+    or, for an establishment of La Poste (SIREN 356000000, whose SIRETs do not follow Luhn),
+    a sum of its 14 digits that is a multiple of 5 (INSEE's rule for that SIREN, as applied by
+    the public SIRET validators, e.g. python-stdnum ``fr.siret``)."""
+    if not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
+        return False
+    if luhn_ok(siret):
+        return True
+    return siret.startswith(LA_POSTE_SIREN) and sum(map(int, siret)) % 5 == 0
+
+
 def _structure(file: Path, index: int, table: Any) -> Structure:
     """One ``[[structure]]`` entry (fiche structure, chorus-pro.md §2.1) as a Structure.
 
@@ -166,7 +182,7 @@ def _structure(file: Path, index: int, table: Any) -> Structure:
     siret = entry.text("identifiantStructure")
     if not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
         entry.fail("identifiantStructure", f"a SIRET is 14 digits, got {siret!r}")
-    if not luhn_ok(siret):
+    if not siret_ok(siret):
         entry.fail("identifiantStructure", f"{siret} fails the SIRET check digit (Luhn)")
     id_type = entry.text("typeIdentifiantStructure", "SIRET")
     if id_type != "SIRET":
