@@ -152,15 +152,90 @@ def test_pdf_without_xml():
     assert d.flux_syntax is None and d.xml is None
 
 
-def test_two_invoice_attachments_take_factur_x_by_priority():
-    """With zugferd-invoice.xml and factur-x.xml, factur-x.xml wins; a warning names both."""
-    other = CII.replace(b"F-2025-0001", b"F-2025-0099")
-    d = detect(with_attachments(("zugferd-invoice.xml", other), ("factur-x.xml", CII)))
-    assert d.attachment == "factur-x.xml" and d.xml == CII
+def with_af(*files: tuple[str, bytes, str | None]) -> bytes:
+    """A blank PDF with the files in its EmbeddedFiles name tree; those with a relationship
+    (``"/Alternative"`` ...) are also listed in the catalog /AF array with that /AFRelationship."""
+    writer = blank_writer()
+    listed = ArrayObject()
+    for name, content, relationship in files:
+        entry = writer.add_attachment(name, content)
+        if relationship is not None:
+            entry.associated_file_relationship = NameObject(relationship)
+            listed.append(writer._add_object(entry.pdf_object))
+    writer.root_object[NameObject("/AF")] = listed
+    return write(writer)
+
+
+OTHER_CII = CII.replace(b"F-2025-0001", b"F-2025-0099")
+
+
+@pytest.mark.parametrize(
+    "relationships",
+    [
+        (None, None),
+        ("/Alternative", "/Alternative"),
+        ("/Data", "/Alternative"),
+        ("/Supplement", None),
+    ],
+)
+def test_two_invoice_attachments_not_told_apart_by_af_are_ambiguous(relationships):
+    """Two invoice XMLs and the catalog /AF designates neither or both (Data/Alternative/Source):
+    the PDF is ambiguous, other with a GW-PDF-09 error naming both; nothing is taken."""
+    first, second = relationships
+    d = detect(with_af(("zugferd-invoice.xml", OTHER_CII, first), ("factur-x.xml", CII, second)))
+    assert (d.syntax, d.attachment, d.xml, d.flux_syntax) == (Syntax.OTHER, None, None, None)
+    assert d.kind == "PDF with several invoice XML attachments"
+    error = next(f for f in d.findings if f.rule == "GW-PDF-09")
+    assert error.severity is Severity.ERROR
+    assert "factur-x.xml (UN/CEFACT CII" in error.message
+    assert "zugferd-invoice.xml (UN/CEFACT CII" in error.message
+    assert "GW-PDF-07" not in rules(d)
+
+
+def test_ambiguous_pdf_is_an_inadmissible_flux():
+    """The ambiguous PDF is an inadmissible flux whose reason is IRR_TYPE_F (GW-PDF-09)."""
+    from edi_gateway.core.model import Verdict
+    from edi_gateway.outputs.statut_flux_report import inadmissible_reason
+    from edi_gateway.validation.validator import Validator
+
+    data = with_attachments(("zugferd-invoice.xml", OTHER_CII), ("factur-x.xml", CII))
+    report = Validator().validate(data, "two-invoices.pdf")
+    assert report.verdict is Verdict.INADMISSIBLE
+    assert inadmissible_reason(report.findings) == "IRR_TYPE_F"
+
+
+@pytest.mark.parametrize("relationship", ["/Alternative", "/Data", "/Source"])
+def test_the_invoice_designated_by_af_is_taken(relationship):
+    """When the catalog /AF designates exactly one of the invoice XMLs with a Factur-X
+    relationship, that one is taken, even against the name priority; a warning names the other."""
+    d = detect(
+        with_af(("zugferd-invoice.xml", OTHER_CII, relationship), ("factur-x.xml", CII, None))
+    )
+    assert (d.syntax, d.attachment, d.xml) == (Syntax.CII, "zugferd-invoice.xml", OTHER_CII)
     assert set(d.attachments) == {"zugferd-invoice.xml", "factur-x.xml"}
     warning = next(f for f in d.findings if f.rule == "GW-PDF-07")
     assert warning.severity is Severity.WARNING
-    assert "factur-x.xml" in warning.message and "zugferd-invoice.xml" in warning.message
+    assert f"/AFRelationship {relationship}" in warning.message
+    assert "ignored factur-x.xml (UN/CEFACT CII" in warning.message
+    assert not [f for f in d.findings if f.severity is Severity.ERROR]
+
+
+def test_facturx_library_pdf_with_a_second_invoice_as_supplement():
+    """factur-x writes factur-x.xml with /AFRelationship /Data in the catalog /AF; another
+    invoice XML it adds as an attachment is /Unspecified: factur-x.xml is taken."""
+    data = facturx.generate_from_binary(
+        blank_pdf(),
+        CII,
+        check_xsd=False,
+        attachments={"other-invoice.xml": {"filedata": OTHER_CII}},
+    )
+    assert pdf.read_pdf(data).relationships == {
+        "factur-x.xml": "Data",
+        "other-invoice.xml": "Unspecified",
+    }
+    d = detect(data)
+    assert (d.syntax, d.attachment, d.xml) == (Syntax.CII, "factur-x.xml", CII)
+    assert rules(d) == ["GW-PDF-07"]
 
 
 @pytest.mark.parametrize("on_page", [False, True])

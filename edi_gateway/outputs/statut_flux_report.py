@@ -66,6 +66,7 @@ INADMISSIBLE_REASONS = {
     "GW-DETECT-03": "IRR_TYPE_F",  # a document that is no invoice CPP takes
     "GW-VAL-01": "IRR_TYPE_F",
     "GW-PDF-03": "IRR_TYPE_F",  # PDF without invoice XML
+    "GW-PDF-09": "IRR_TYPE_F",  # PDF with two invoice XMLs /AF does not tell apart
     "GW-XML-04": "IRR_TAILLE_F",  # larger than validation.max_file_bytes
     "CPP-DUP-02": "IRR_UNCITE",  # the same bytes were already deposited
 }

@@ -24,6 +24,7 @@ from edi_gateway.validation.detect_xml import (
     not_accepted,
     xml_finding,
 )
+from edi_gateway.validation.pdf_af import INVOICE_RELATIONSHIPS
 from edi_gateway.validation.profiles import read_profile
 
 #: Kind of a PDF carrying CII, by the attachment's (lower-cased) name.
@@ -38,9 +39,9 @@ def detect_pdf(data: bytes) -> Detection:
     """Detect a PDF: take the invoice XML among its attachments, then read it like an XML.
 
     Choice (docs/detection.md): every ``*.xml`` attachment is parsed with xmlsafe, in
-    :data:`edi_gateway.validation.pdf.PRIORITY` order; the first invoice (CII, UBL, ZUGFeRD 1.0) is
-    taken, a second one is a GW-PDF-07 warning naming both. Only a CII is an invoice CPP takes in a
-    PDF.
+    :data:`edi_gateway.validation.pdf.PRIORITY` order; an invoice (CII, UBL, ZUGFeRD 1.0) is
+    taken when it is the only one, or when it is the only one the catalog ``/AF`` array designates
+    as the invoice data (:func:`_choose`). Only a CII is an invoice CPP takes in a PDF.
     """
     content = pdf.read_pdf(data)
     if not content.readable:
@@ -54,11 +55,12 @@ def detect_pdf(data: bytes) -> Detection:
     ]
     if not invoices:
         return _pdf_without_invoice(content, findings, others)
-    candidate, tree, root = invoices[0]
-    if len(invoices) > 1:
-        ignored = ", ".join(f"{c.name} ({r.kind})" for c, _, r in invoices[1:])
-        message = f"several invoice XML attachments: took {candidate.name}, ignored {ignored}"
-        findings.append(finding("GW-PDF-07", Severity.WARNING, message))
+    chosen, notes = _choose(invoices, content.relationships)
+    findings += notes
+    if chosen is None:
+        findings += pdf.xmp_findings(content.xmp, None, None)
+        return _pdf_other(AMBIGUOUS, content, findings)
+    candidate, tree, root = chosen
     if root.syntax is not Syntax.CII:
         kind = f"PDF with embedded {root.kind}"
         findings += [not_accepted(kind), *pdf.xmp_findings(content.xmp, None, None)]
@@ -86,6 +88,53 @@ def detect_pdf(data: bytes) -> Detection:
 
 
 Invoice = tuple[pdf.Candidate, etree._ElementTree, Root]
+AMBIGUOUS = "PDF with several invoice XML attachments"
+
+
+def _choose(
+    invoices: list[Invoice], relationships: dict[str, str]
+) -> tuple[Invoice | None, list[Finding]]:
+    """The invoice of a PDF among its invoice attachments (at least one), and what is said of it.
+
+    One invoice: taken, nothing said. Several: the one the catalog ``/AF`` array gives a
+    Factur-X invoice relationship (``Data``, ``Alternative``, ``Source``,
+    :data:`edi_gateway.validation.pdf_af.INVOICE_RELATIONSHIPS`) is taken with a GW-PDF-07
+    warning naming the others; when none or several are so designated the PDF is ambiguous:
+    ``(None, [GW-PDF-09 error naming every one])``, an inadmissible flux (``IRR_TYPE_F``). Name
+    priority never decides: two alternative invoices may disagree, the gateway does not guess.
+    """
+    if len(invoices) == 1:
+        return invoices[0], []
+    designated = [i for i in invoices if _relationship(i, relationships) in INVOICE_RELATIONSHIPS]
+    if len(designated) != 1:
+        names = ", ".join(f"{c.name} ({r.kind}, {_said(c, relationships)})" for c, _, r in invoices)
+        message = (
+            f"ambiguous PDF: {len(invoices)} invoice XML attachments, {names}; the catalog /AF "
+            f"array designates {len(designated) or 'none'} of them as the invoice "
+            "(/AFRelationship /Data, /Alternative or /Source, Factur-X 1.0x), so which one is the "
+            "invoice cannot be told"
+        )
+        return None, [finding("GW-PDF-09", Severity.ERROR, message)]
+    chosen = designated[0]
+    ignored = ", ".join(f"{c.name} ({r.kind})" for c, _, r in invoices if c is not chosen[0])
+    message = (
+        f"several invoice XML attachments: took {chosen[0].name} (catalog /AF, "
+        f"/AFRelationship /{_relationship(chosen, relationships)}), ignored {ignored}"
+    )
+    return chosen, [finding("GW-PDF-07", Severity.WARNING, message)]
+
+
+def _relationship(invoice: Invoice, relationships: dict[str, str]) -> str | None:
+    """The catalog /AFRelationship of an invoice attachment, None when /AF does not list it."""
+    return relationships.get(invoice[0].name.lower())
+
+
+def _said(candidate: pdf.Candidate, relationships: dict[str, str]) -> str:
+    """How the catalog /AF lists an attachment: ``/AFRelationship /Data`` or ``not in /AF``."""
+    relationship = relationships.get(candidate.name.lower())
+    return "not in /AF" if relationship is None else f"/AFRelationship /{relationship}"
+
+
 Broken = tuple[pdf.Candidate, xmlsafe.XmlProblem, int]
 
 

@@ -22,13 +22,14 @@ warnings). The XMP packet is read and checked by :mod:`edi_gateway.validation.xm
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
 from pypdf import PdfReader
 
 from edi_gateway.core.model import Finding, Layer, Severity
+from edi_gateway.validation.pdf_af import catalog_relationships
 from edi_gateway.validation.xmp import XMP_LEVEL_PROFILES as XMP_LEVEL_PROFILES
 from edi_gateway.validation.xmp import Xmp as Xmp
 from edi_gateway.validation.xmp import normalise_xmp_level as normalise_xmp_level
@@ -74,6 +75,8 @@ class PdfContent:
             decompressed (a GW-PDF-04 warning each), by priority.
         xmp: the XMP properties, or None when the PDF carries no ``/Metadata`` stream.
         findings: GW-PDF-01 / GW-PDF-02 errors, GW-PDF-08 warnings.
+        relationships: lower-cased file name -> ``/AFRelationship`` (``"Data"``) of the files
+            listed in the catalog ``/AF`` array (:mod:`edi_gateway.validation.pdf_af`).
     """
 
     readable: bool
@@ -82,6 +85,7 @@ class PdfContent:
     undecodable: tuple[str, ...] = ()
     xmp: Xmp | None = None
     findings: tuple[Finding, ...] = ()
+    relationships: dict[str, str] = field(default_factory=dict)
 
 
 def finding(rule: str, severity: Severity, message: str) -> Finding:
@@ -121,6 +125,7 @@ def read_pdf(data: bytes) -> PdfContent:
         undecodable=tuple(failed),
         xmp=read_xmp(reader),
         findings=tuple(findings),
+        relationships=catalog_relationships(reader.root_object),
     )
 
 
