@@ -109,3 +109,19 @@ def test_a_file_over_the_limit_is_judged_unread(tmp_path: Path, capsys) -> None:
     [report], _ = _lines(capsys)
     assert report["verdict"] == "inadmissible"
     assert [f["rule"] for f in report["findings"]] == ["GW-XML-04"]
+
+
+def test_the_bar_is_drawn_on_a_terminal_with_no_window_size() -> None:
+    """A fresh pty (as ``script`` or ``docker exec -t`` give) has a 0 x 0 window: the bar is still
+    drawn, 80 wide (tqdm alone hid it: row 0 is not inside 0 rows)."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    items = [FileResult(i, f"{i}.xml", "", "accepted") for i in range(2)]
+    with os.fdopen(slave, "w") as stream:
+        assert list(progress(iter(items), 2, enabled=True, stream=stream)) == items
+        stream.flush()
+        data = os.read(master, 65536)
+    os.close(master)
+    assert b"2/2" in data and b"file" in data

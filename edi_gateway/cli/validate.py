@@ -74,7 +74,7 @@ def add_parser(subparsers: Any) -> None:
         type=int,
         default=0,
         metavar="N",
-        help="worker processes (default: the number of CPUs; at most one per 16 files; "
+        help="worker processes (default or 0: the number of CPUs; at most one per 16 files; "
         "1: in this process)",
     )
     parser.add_argument(

@@ -9,6 +9,7 @@ stderr is a terminal and the user did not ask ``--no-progress``.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -81,7 +82,12 @@ def progress(
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, file=out, unit="file", dynamic_ncols=True) as bar:
+    # a pty with no window size (script, docker exec -t) reports 0 x 0: tqdm then hides its
+    # bar (row 0 is not < 0 rows), so give it the size with an 80 x 24 fallback
+    size = shutil.get_terminal_size((80, 24))
+    with tqdm(
+        total=total, file=out, unit="file", ncols=size.columns or 80, nrows=size.lines or 24
+    ) as bar:
         for result in results:
             bar.update(1)
             yield result
