@@ -116,12 +116,15 @@ def test_the_bar_is_drawn_on_a_terminal_with_no_window_size() -> None:
     drawn, 80 wide (tqdm alone hid it: row 0 is not inside 0 rows)."""
     import os
     import pty
+    import select
 
     master, slave = pty.openpty()
     items = [FileResult(i, f"{i}.xml", "", "accepted") for i in range(2)]
     with os.fdopen(slave, "w") as stream:
         assert list(progress(iter(items), 2, enabled=True, stream=stream)) == items
         stream.flush()
-        data = os.read(master, 65536)
+        data = b""
+        while select.select([master], [], [], 0.5)[0]:  # every chunk the bar wrote
+            data += os.read(master, 65536)
     os.close(master)
     assert b"2/2" in data and b"file" in data
