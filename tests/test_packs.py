@@ -180,3 +180,23 @@ def test_missing_pack_keeps_todays_rules(tmp_path: Path) -> None:
     assert report.scenario == "cii-cius" and report.packs == {"factur-x": packs.builtin().version}
     [note] = [f for f in report.findings if f.rule == "GW-VAL-05"]
     assert "(pack cen-en16931 1.3.16, mustang-validator 096db40a)" in note.message
+
+
+def test_a_damaged_or_empty_zip_is_refused_with_its_name(tmp_path: Path) -> None:
+    """A truncated zip (central directory cut) and an empty one are refused naming the zip, never
+    a traceback nor the temporary folder; nothing is installed."""
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w") as zf:
+        zf.writestr("a.txt", "x" * 100_000)
+    data = whole.read_bytes()
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(data[: len(data) // 2] + data[-22:])  # keeps the end record only
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    packs_dir = tmp_path / "packs"
+    with pytest.raises(ArtefactError, match=r"damaged\.zip: damaged zip file"):
+        pack_install.install(damaged, packs_dir)
+    with pytest.raises(ArtefactError, match=r"empty\.zip \(unzipped\): holds no pinned") as err:
+        pack_install.install(empty, packs_dir)
+    assert ".unzip-" not in str(err.value)
+    assert [p.name for p in packs_dir.iterdir()] == []

@@ -21,6 +21,7 @@ import json
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from edi_gateway.core.errors import ArtefactError
@@ -47,8 +48,13 @@ def install(source: Path, packs_dir: Path) -> tuple[packs.Pack, bool]:
         return _install_folder(source, packs_dir)
     if zipfile.is_zipfile(source):
         with tempfile.TemporaryDirectory(prefix=".unzip-", dir=packs_dir) as tmp:
-            _extract(source, Path(tmp))
-            return _install_folder(Path(tmp), packs_dir)
+            try:
+                _extract(source, Path(tmp))
+                return _install_folder(Path(tmp), packs_dir)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+                raise ArtefactError(f"{source}: damaged zip file: {exc}") from exc
+            except ArtefactError as exc:  # name the zip, not its temporary copy
+                raise ArtefactError(str(exc).replace(tmp, f"{source} (unzipped)")) from exc
     raise ArtefactError(f"{source}: neither a folder nor a zip file")
 
 
