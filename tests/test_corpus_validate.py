@@ -161,18 +161,7 @@ def test_agreement_with_manifest_in_scope(
     corpus: list[tuple[dict[str, str], ValidationReport]],
 ) -> None:
     """In-scope rows agree with `expected`/`expected_rules` except exactly the KNOWN ones."""
-    actual: dict[str, str] = {}
-    checked = 0
-    for row, report in corpus:
-        kind = scope(row)
-        if row["expected"] not in ("valid", "invalid") or kind is None:
-            continue
-        if kind == "valid-only" and row["expected"] != "valid":
-            continue
-        checked += 1
-        why = disagreement(row, report)
-        if why:
-            actual[row["file"]] = why
+    checked, actual = _in_scope_disagreements(corpus)
     assert checked > 150
     agree = checked - len(actual)
     print(f"\nin-scope agreement, built-in pack only: {agree}/{checked} = {agree / checked:.1%}")

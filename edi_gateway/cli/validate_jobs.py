@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from edi_gateway.core.model import Detection, Severity, Syntax, ValidationReport
+from edi_gateway.core.model import Severity, ValidationReport
 from edi_gateway.core.readlimit import read_bounded
 
 FILES_PER_PROCESS = 16  # fewer files than this per process: not worth a process's compile
@@ -109,8 +109,7 @@ def _validate(path: str, data: bytes, size: int, complete: bool) -> ValidationRe
         return validator.validate(data, path)  # type: ignore[no-any-return]
     from edi_gateway.validation import detect
 
-    too_large = Detection(container=detect.sniff(data), syntax=Syntax.OTHER, kind="file too large")
-    return validator.validate_detected(too_large, path, size)  # type: ignore[no-any-return]
+    return validator.validate_detected(detect.too_large(data), path, size)  # type: ignore[no-any-return]
 
 
 def _render(report: ValidationReport, options: Options) -> str:

@@ -25,7 +25,7 @@ from lxml import etree
 from edi_gateway.core import xmlsafe
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.errors import InputUnreadable, OutputError
-from edi_gateway.core.model import Detection, Finding, Syntax, ValidationReport, Verdict
+from edi_gateway.core.model import Finding, ValidationReport, Verdict
 from edi_gateway.core.readlimit import HEAD, Bounded, read_bounded
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest import user_claim
@@ -205,9 +205,7 @@ class Engine:
         A file over ``validation.max_file_bytes`` is judged on its size and head alone
         (GW-XML-04, IRR_TAILLE_F): no digest, no duplicate check, never read further."""
         if not read.complete:
-            too_large = Detection(
-                container=detect.sniff(read.data), syntax=Syntax.OTHER, kind="file too large"
-            )
+            too_large = detect.too_large(read.data)
             report = self.validator.validate_detected(too_large, claim.original_name, read.size)
             self._log_validation(report)
             return _inadmissible(report, report.findings)

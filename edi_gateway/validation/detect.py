@@ -49,6 +49,13 @@ def detect(data: bytes) -> Detection:
         return _other("detection failed", "GW-DETECT-09", message, container)
 
 
+def too_large(head: bytes) -> Detection:
+    """The detection of a file over ``validation.max_file_bytes``, from its first bytes only
+    (the container by :func:`sniff`; no syntax: the validator makes it GW-XML-04, IRR_TAILLE_F).
+    The one shape the validator, the engine and ``validate --jobs`` give such a file."""
+    return Detection(container=sniff(head[:4096]), syntax=Syntax.OTHER, kind="file too large")
+
+
 def sniff(data: bytes) -> Container:
     """Return the container from magic bytes.
 

@@ -111,12 +111,8 @@ class Validator:
         Args:
             data: the whole file (XML, PDF or anything else). name: path or name for the report.
         """
-        if len(data) > self.max_file_bytes:
-            detection = Detection(
-                container=detect.sniff(data[:4096]), syntax=Syntax.OTHER, kind="file too large"
-            )
-        else:
-            detection = detect.detect(data)
+        too_big = len(data) > self.max_file_bytes
+        detection = detect.too_large(data) if too_big else detect.detect(data)
         return self.validate_detected(detection, name, len(data))
 
     def validate_detected(self, detection: Detection, name: str, size: int) -> ValidationReport:
