@@ -6,10 +6,10 @@ For each worker count N (default 1 and 2), in one run:
    workers takes ``--files`` distinct files (the shared corpus and ``examples/``, cycled, every
    copy made distinct so none is a duplicate flux) dropped at once; files / (last ``flux.done``
    - first drop), files/s;
-2. in-process bound: N processes, each with its own warm
-   :class:`edi_gateway.validation.validator.Validator`, validate the same files (split between
-   them) with no claim, routing, outputs or ledger; files/s, and the ratio gateway / in-process
-   (target: at least 0.85);
+2. in-process bound (:func:`gateway_tree.in_process`): N processes, each with its own
+   :class:`edi_gateway.validation.validator.Validator` with every artefact compiled, validate
+   the same files (split between them) with no claim, routing, outputs or ledger; files/s,
+   and the ratio gateway / in-process (target: at least 0.85);
 3. latency at half the measured maximum rate: a fresh daemon, files dropped one by one at
    half of the rate of step 1, drop -> ``flux.done`` p50 / p95 / p99 in ms (target p95: at most
    150 ms);
@@ -27,7 +27,6 @@ Usage: ``python benchmarks/gateway.py [--files 1000] [--workers 1 2] [--latency-
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import time
 
 import gateway_tree as tree
@@ -73,35 +72,6 @@ def latency(files: list[tuple[str, bytes]], workers: int, rate: float) -> list[f
         return tree.latencies_ms(running)
 
 
-def _validate_share(args: tuple[list[tuple[str, bytes]], object]) -> tuple[float, float, int]:
-    """One in-process worker: warm a Validator on its files, wait for the others, then time
-    one pass. Returns (start, end) wall times and the number of files."""
-    share, barrier = args
-    from edi_gateway.validation.validator import Validator
-
-    validator = Validator(fr_ctc=False)  # as support.write_config's gateway
-    for name, data in share[:60]:
-        validator.validate(data, name)
-    barrier.wait()  # type: ignore[attr-defined]
-    start = time.time()
-    for name, data in share:
-        validator.validate(data, name)
-    return start, time.time(), len(share)
-
-
-def in_process(files: list[tuple[str, bytes]], processes: int) -> float:
-    """files/s of ``processes`` processes validating ``files`` (round-robin shares)."""
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager:
-        barrier = manager.Barrier(processes)
-        shares = [(files[i::processes], barrier) for i in range(processes)]
-        with context.Pool(processes) as pool:
-            results = pool.map(_validate_share, shares)
-    start = min(r[0] for r in results)
-    end = max(r[1] for r in results)
-    return sum(r[2] for r in results) / (end - start)
-
-
 def main() -> None:
     """Parse the options, run every figure for each worker count, print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -120,7 +90,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for workers in args.workers:
         gw = throughput(files, workers)
-        raw = in_process(files, workers)
+        raw = tree.in_process(files, workers)
         half = float(str(gw["rate"])) / 2
         lat = latency(probes, workers, half)
         rss = ", ".join(f"{r:.0f}" for r in gw["worker_rss"])  # type: ignore[attr-defined]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import gateway_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("EDI_GATEWAY_SHARED") or ROOT.parent / "shared") / "corpus"
@@ -100,31 +101,6 @@ def run_cli(folder: Path, jobs: int) -> tuple[float, float, int]:
     return seconds, peak[0], code
 
 
-def _share(args: tuple[list[Path], object]) -> tuple[float, float, int]:
-    """One in-process worker: compile everything, read its share, wait, time one pass."""
-    paths, barrier = args
-    from edi_gateway.validation.validator import Validator
-
-    validator = Validator(fr_ctc=False)
-    validator.warm_up()
-    data = [(str(p), p.read_bytes()) for p in paths]
-    barrier.wait()  # type: ignore[attr-defined]
-    start = time.time()
-    for name, content in data:
-        validator.validate(content, name)
-    return start, time.time(), len(data)
-
-
-def in_process(paths: list[Path], processes: int) -> float:
-    """files/s of ``processes`` warm processes on round-robin shares of ``paths``."""
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager:
-        barrier = manager.Barrier(processes)
-        with context.Pool(processes) as pool:
-            results = pool.map(_share, [(paths[i::processes], barrier) for i in range(processes)])
-    return sum(r[2] for r in results) / (max(r[1] for r in results) - min(r[0] for r in results))
-
-
 def main() -> None:
     """Build the trees, run the command and the in-process bound, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -138,7 +114,7 @@ def main() -> None:
         copies = linked_tree(files, len(files) * args.copies, Path(tmp) / "copies")
         seconds, rss, code = run_cli(Path(tmp) / "copies", args.jobs)
         cli_rate = len(copies) / seconds
-        bound = in_process(copies, args.jobs)
+        bound = gateway_tree.in_process([(str(p), p.read_bytes()) for p in copies], args.jobs)
         print(f"corpus x{args.copies}: {len(copies)} files, --jobs {args.jobs}")
         print(f"| validate --jobs {args.jobs} (whole command) | {cli_rate:.1f} files/s "
               f"| peak RSS {rss:.0f} MiB | exit {code} |")  # fmt: skip
