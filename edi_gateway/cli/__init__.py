@@ -16,7 +16,17 @@ from collections.abc import Sequence
 from edi_gateway import __version__
 from edi_gateway.core.errors import ConfigError, GatewayError
 
-COMMANDS = ("validate", "process", "run", "fluxes", "status", "invoices", "artefacts")
+COMMANDS = (
+    "validate",
+    "process",
+    "run",
+    "serve",
+    "fluxes",
+    "status",
+    "invoices",
+    "accounts",
+    "artefacts",
+)
 
 
 BROKEN_PIPE = 141  # exit status after the reader closed stdout (128 + SIGPIPE)

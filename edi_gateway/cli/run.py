@@ -1,4 +1,5 @@
-"""``edi-gateway run [--config FILE]``: the file-drop daemon (see ``docs/operations.md``)."""
+"""``edi-gateway run [--config FILE]``: the file-drop daemon, and the Service-mode API beside it
+when ``[api] enabled = true`` (see ``docs/operations.md``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from edi_gateway.core import logs
 from edi_gateway.core.config import add_config_argument
 from edi_gateway.runtime.daemon import Gateway
 from edi_gateway.runtime.workers import WorkerSpec
+from edi_gateway.web.server import ApiServer
 
 
 def add_parser(subparsers: Any) -> None:
@@ -19,8 +21,8 @@ def add_parser(subparsers: Any) -> None:
         help="watch the inbound channels and process every file dropped there",
         description="Run the gateway until SIGTERM or Ctrl-C: watch the inbound channels of "
         "config.toml, claim complete files, validate and route them in worker processes, write "
-        "status flows to outbound/. Logs: JSON lines to gateway.log_file, readable lines on "
-        "stderr.",
+        "status flows to outbound/; with [api] enabled = true also serve the Chorus Pro API "
+        "(Service mode). Logs: JSON lines to gateway.log_file, readable lines on stderr.",
     )
     add_config_argument(parser)
     parser.set_defaults(handler=run)
@@ -36,4 +38,5 @@ def run(args: argparse.Namespace) -> int:
     config = config_module.load(args.config)
     logs.configure(config, console=True)
     logs.log_config_in_force(config)
-    return Gateway(config, spec=WorkerSpec(config=config, console=True)).run()
+    service = ApiServer(config) if config.api.enabled else None
+    return Gateway(config, spec=WorkerSpec(config=config, console=True), service=service).run()

@@ -11,14 +11,15 @@ relative to the current folder instead (its ``structures`` file stays the packag
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edi_gateway.core import resources, toml_tables
+from edi_gateway.core import api_config, config_checks, resources, toml_tables
+from edi_gateway.core.api_config import ApiConfig
 from edi_gateway.core.errors import ConfigError
 
 ACCEPTS = ("invoices", "recipient-status")
@@ -72,19 +73,35 @@ class Config:
     max_attempts: int = 3
     retry_seconds: tuple[float, ...] = (2.0, 10.0)
     source: str = FROM_OPTION
+    api: ApiConfig = dataclasses.field(default_factory=ApiConfig)
 
     @property
     def worker_count(self) -> int:
         """Worker processes to start: ``workers``, or the CPU count when it is 0."""
         return self.workers or os.cpu_count() or 1
 
+    @property
+    def api_channel(self) -> Channel:
+        """The channel of HTTP deposits (``depot-api``; its folder stages request bodies)."""
+        return Channel(
+            name=api_config.API_CHANNEL,
+            folder=self.state_dir / "api-staging",
+            application_code=self.api.application_code,
+            accepts="invoices",
+        )
+
+    @property
+    def all_channels(self) -> tuple[Channel, ...]:
+        """The watched channels, then the HTTP deposit channel."""
+        return (*self.channels, self.api_channel)
+
     def channel(self, name: str) -> Channel:
-        """Return the channel called ``name``.
+        """Return the channel called ``name`` (a watched one, or ``depot-api``).
 
         Raises:
             ConfigError: no channel has that name.
         """
-        for channel in self.channels:
+        for channel in self.all_channels:
             if channel.name == name:
                 return channel
         raise ConfigError(f"{self.path}: no channel named {name!r}")
@@ -167,7 +184,9 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
     """
     file, source = choose(path, cwd)
     data = toml_tables.read_toml(file)
-    toml_tables.check_keys(file, "", data, {"gateway": dict, "validation": dict, "channel": list})
+    toml_tables.check_keys(
+        file, "", data, {"gateway": dict, "validation": dict, "channel": list, "api": dict}
+    )
     gateway = toml_tables.section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
     validation = toml_tables.section(file, data, "validation", _VALIDATION_KEYS)
     # The packaged demo config lives where the package is installed: its state goes here.
@@ -194,8 +213,9 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
         max_attempts=gateway["max_attempts"],
         retry_seconds=toml_tables.seconds(file, "gateway.retry_seconds", gateway["retry_seconds"]),
         source=source,
+        api=api_config.parse(file, data, validation["max_file_bytes"]),
     )
-    _check_values(config)
+    config_checks.check_values(config)
     return config
 
 
@@ -217,59 +237,6 @@ def _channel(file: Path, root: Path, index: int, table: Any) -> Channel:
         application_code=table["application_code"],
         accepts=table["accepts"],
     )
-
-
-def _check_values(config: Config) -> None:
-    file = config.path
-    if config.observer not in ("native", "polling"):
-        raise ConfigError(f"{file}: gateway.observer must be 'native' or 'polling'")
-    if config.workers < 0:
-        raise ConfigError(f"{file}: gateway.workers must be 0 (CPU count) or more")
-    if not 0 <= config.instance <= 99:
-        raise ConfigError(f"{file}: gateway.instance must be 0 to 99 (two digits of every IdFlux)")
-    if config.max_attempts < 1:
-        raise ConfigError(f"{file}: gateway.max_attempts must be 1 or more")
-    if config.max_file_bytes <= 0:
-        raise ConfigError(f"{file}: validation.max_file_bytes must be positive")
-    if config.log_level not in ("debug", "info", "warning", "error"):
-        raise ConfigError(f"{file}: gateway.log_level must be debug, info, warning or error")
-    for key in ("poll_seconds", "settle_seconds", "sweep_seconds"):
-        if not math.isfinite(getattr(config, key)):  # nan would silently stop every take
-            raise ConfigError(f"{file}: gateway.{key} must be a finite number of seconds")
-        if getattr(config, key) < 0:
-            raise ConfigError(f"{file}: gateway.{key} must not be negative")
-    if config.sweep_seconds == 0 or config.poll_seconds == 0:
-        raise ConfigError(f"{file}: gateway.sweep_seconds and poll_seconds must be positive")
-    _check_channels(config)
-
-
-def _check_channels(config: Config) -> None:
-    """Channels: at least one, unique names, folders and application codes; outputs apart."""
-    file = config.path
-    if not config.channels:
-        raise ConfigError(f"{file}: no [[channel]]: the gateway would have nothing to watch")
-    for attribute, what in (
-        ("name", "names"),
-        ("folder", "folders"),
-        ("application_code", "application codes"),
-    ):
-        values = [getattr(c, attribute) for c in config.channels]
-        if len(set(values)) != len(values):
-            raise ConfigError(f"{file}: channel {what} must be unique")
-    outputs = {"outbound": config.outbound, "state_dir": config.state_dir}
-    for channel in config.channels:
-        for key, folder in outputs.items():
-            if _within(channel.folder, folder):
-                raise ConfigError(
-                    f"{file}: channel {channel.name!r} folder {channel.folder} must not be "
-                    f"gateway.{key} ({folder}) or inside it: outputs would be taken as inbound"
-                )
-
-
-def _within(folder: Path, other: Path) -> bool:
-    """Tell whether ``folder`` is ``other`` or lies inside it (paths resolved)."""
-    folder, other = folder.resolve(), other.resolve()
-    return folder == other or other in folder.parents
 
 
 def add_config_argument(parser: Any) -> None:

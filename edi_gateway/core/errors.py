@@ -17,7 +17,9 @@ that raises them: ``xmlsafe.XmlProblem`` (bytes that cannot be parsed safely: a 
 ``recipient_status_read.Malformed`` (an unusable CPPStatut file: its findings),
 ``readlimit.NotRegularFile`` (an ``OSError``: a path that is no regular file),
 ``lifecycle.table.UnknownStatus`` (a ``LookupError``) and ``cli.validate.UsageError`` (bad
-command-line arguments, exit code 2). tests/test_layout.py checks this list is whole.
+command-line arguments, exit code 2) and ``web.errors.ApiError`` (a call the Service mode cannot
+serve: its HTTP status and ``codeRetour``, turned into the answer). tests/test_layout.py checks
+this list is whole.
 """
 
 

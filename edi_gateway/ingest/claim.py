@@ -266,7 +266,7 @@ class Claimer:
 
     def channel_of(self, id_flux: str) -> Channel:
         """The channel whose application code starts ``id_flux`` (the first channel if none)."""
-        for channel in self.config.channels:
+        for channel in self.config.all_channels:
             if id_flux.startswith(channel.application_code):
                 return channel
         return self.config.channels[0]

@@ -111,7 +111,9 @@ def _supplier_code(config: Config, row: InvoiceRow) -> str:
     """Application code of the channel the invoice came in on (the supplier's partner code)."""
     channel = None
     if row.id_flux and fluxid.is_id_flux(row.id_flux):
-        channel = next((c for c in config.channels if c.application_code == row.id_flux[:6]), None)
+        channel = next(
+            (c for c in config.all_channels if c.application_code == row.id_flux[:6]), None
+        )
     if channel is None:
         channel = next((c for c in config.channels if c.accepts == "invoices"), None)
     if channel is None:

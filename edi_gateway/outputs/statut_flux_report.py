@@ -69,6 +69,7 @@ INADMISSIBLE_REASONS = {
     "GW-PDF-09": "IRR_TYPE_F",  # PDF with two invoice XMLs /AF does not tell apart
     "GW-XML-04": "IRR_TAILLE_F",  # larger than validation.max_file_bytes
     "CPP-DUP-02": "IRR_UNCITE",  # the same bytes were already deposited
+    "GW-API-01": "IRR_SYNTAX",  # deposited over HTTP declaring another syntaxeFlux
 }
 DEFAULT_INADMISSIBLE_REASON = "IRR_SYNTAX"  # not well-formed, DOCTYPE, XSD-invalid, broken PDF
 

@@ -33,7 +33,7 @@ from edi_gateway.lifecycle import recipient_status
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.pivot import PivotBuilder
-from edi_gateway.pipeline import finish
+from edi_gateway.pipeline import declared_syntax, finish
 from edi_gateway.pipeline.delivery import Delivery, received_day
 from edi_gateway.pipeline.outcome import Analysis, Outcome, status_file_outcome
 from edi_gateway.reception import duplicates, envelope, reasons
@@ -213,6 +213,9 @@ class Engine:
         duplicate = duplicates.duplicate_flux(self.store, sha256, claim.id_flux)
         report = self.validator.validate(read.data, claim.original_name)
         self._log_validation(report)
+        declared = declared_syntax.mismatch(self.store, claim.id_flux, report.detection)
+        if declared is not None:  # HTTP deposit of another syntax than it said (GW-API-01)
+            return _inadmissible(report, (declared, *report.findings))
         if duplicate is not None:
             # First, so the first error and the reason (IRR_UNCITE) agree whatever the layers
             # found in the bytes already processed.

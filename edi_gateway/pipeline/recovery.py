@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from edi_gateway.core import files, logs, names
@@ -21,7 +22,7 @@ from edi_gateway.core.config import Config
 from edi_gateway.core.errors import OutputError
 from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
-from edi_gateway.ingest.claim import Claimer, is_regular, readable, split_work_name
+from edi_gateway.ingest.claim import Claimer, is_regular, readable, split_work_name, work_name
 from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.report_file import flux_report_file
 from edi_gateway.pipeline import finish
@@ -146,7 +147,7 @@ def _write_report(
 
 
 def _application_code(config: Config, channel_name: str) -> str:
-    for channel in config.channels:
+    for channel in config.all_channels:
         if channel.name == channel_name:
             return channel.application_code
     return config.channels[0].application_code if config.channels else "EDIGW0"
@@ -246,3 +247,16 @@ def _find_put_away(folder: Path, id_flux: str) -> Path | None:
     except OSError:
         return None
     return folder / found[0] if found else None
+
+
+def unqueued(config: Config, store: Store, waiting: Iterable[Claim]) -> list[Claim]:
+    """Claims of the ``claimed`` rows that are not in ``waiting`` (queued, in progress or due
+    for a retry): a dispatch that failed, or a claim made by another path. The daemon queues
+    them again, so no claim waits for the next start."""
+    known = {c.id_flux for c in waiting}
+    found = []
+    for row in store.fluxes(state=FluxState.CLAIMED):
+        if row.id_flux not in known:
+            path = config.work_dir / work_name(row.id_flux, row.original_name)
+            found.append(claim_of(row, find_work_file(config, row.id_flux) or path))
+    return found

@@ -9,7 +9,10 @@ handle results and dead workers. The observer thread only queues paths
 set-aside follow the crash-safety protocol (:mod:`edi_gateway.pipeline.recovery`); a failed attempt
 waits ``gateway.retry_seconds`` before the next one (:mod:`edi_gateway.runtime.backoff`). SIGTERM /
 SIGINT: stop taking files, wait up to ``stop_grace`` seconds for the files in progress, hand the
-others back (left ``claimed``, retried at the next start), log ``gateway.stopped``.
+others back (left ``claimed``, retried at the next start), log ``gateway.stopped``. A ``service``
+(the Service-mode HTTP API, :mod:`edi_gateway.web.server`) runs beside the loop: it stages
+deposits and puts them on the same hint queue; the loop claims them
+(:mod:`edi_gateway.ingest.http_deposit`). ``watch=False`` (``edi-gateway serve``) takes no folder.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from types import FrameType
 from edi_gateway import __version__
 from edi_gateway.core import logs
 from edi_gateway.core.config import Channel, Config
-from edi_gateway.core.errors import GatewayError, StateError
+from edi_gateway.core.errors import GatewayError
 from edi_gateway.core.records import Claim
-from edi_gateway.ingest.claim import Claimer, Settler, readable, work_name
+from edi_gateway.ingest import http_deposit
+from edi_gateway.ingest.claim import Claimer, Settler, readable
 from edi_gateway.ingest.hint_queue import HintQueue
 from edi_gateway.ingest.intake_order import IntakeOrder
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
@@ -37,6 +41,7 @@ from edi_gateway.ingest.sweep import ChannelSweep
 from edi_gateway.pipeline import done_log, finish, recovery, set_aside_reasons
 from edi_gateway.runtime import locks as gateway_locks
 from edi_gateway.runtime.backoff import FailurePolicy
+from edi_gateway.runtime.service_host import Service
 from edi_gateway.runtime.workers import Died, Finished, WorkerPool, WorkerSpec
 from edi_gateway.store import fluxid
 from edi_gateway.store.database import Store
@@ -54,6 +59,8 @@ class Gateway:
         new_id: IdFlux source; by default a :class:`fluxid.IdFluxReserve` of this gateway's
             instance and outbound folder (32 numbers per store commit).
         stop_grace: seconds to wait for files in progress after SIGTERM / SIGINT.
+        service: the HTTP API to run beside the loop, or None. watch: take dropped files
+            (False: only what the service deposits).
     """
 
     def __init__(
@@ -63,6 +70,8 @@ class Gateway:
         spec: WorkerSpec | None = None,
         new_id: Callable[[Store, str], str] = fluxid.new_id_flux,
         stop_grace: float = 30.0,
+        service: Service | None = None,
+        watch: bool = True,
     ) -> None:
         self.config = config
         self.spec = spec or WorkerSpec(config=config)
@@ -73,6 +82,7 @@ class Gateway:
             else new_id
         )
         self.stop_grace = stop_grace
+        self.service, self.watch = service, watch
         self.stopping = False
         self.stop_reason = "requested"
         self.log = logs.get_logger()
@@ -98,40 +108,17 @@ class Gateway:
         stop, 2 when another gateway holds the state folder, another gateway with the same
         ``gateway.instance`` writes to the same outbound folder (:mod:`gateway_locks`), or the
         database cannot be opened."""
-        lock = gateway_locks.hold_state_folder(self.config, self.log)
-        if lock is None:
-            return 2
-        outbound_lock = gateway_locks.hold_outbound(self.config, self.log)
-        if outbound_lock is None:
-            os.close(lock)
-            return 2
-        store = self._open_store()
-        if store is None:
-            os.close(outbound_lock)
-            os.close(lock)
+        held = gateway_locks.hold_all(self.config, self.log)
+        if held is None:
             return 2
         with contextlib.suppress(ValueError):  # not the main thread (tests): no signals
             signal.signal(signal.SIGTERM, self.request_stop)
             signal.signal(signal.SIGINT, self.request_stop)
         try:
-            self._serve(store)
+            self._serve(held.store)
         finally:
-            store.close()
-            os.close(outbound_lock)
-            os.close(lock)
+            held.release()
         return 0
-
-    def _open_store(self, attempts: int = 20) -> Store | None:
-        """Open the database, retrying while another process holds a lock (a reader of a
-        database being created gets ``database is locked`` at once); None after ~10 s."""
-        for attempt in range(attempts):
-            try:
-                return Store(self.config.database)
-            except StateError as exc:
-                if attempt == attempts - 1:
-                    self.log.error("gateway.failed", message=str(exc))
-                time.sleep(0.5)
-        return None
 
     def _serve(self, store: Store) -> None:
         self.store = store
@@ -140,7 +127,10 @@ class Gateway:
         for channel in self.config.channels:
             channel.folder.mkdir(parents=True, exist_ok=True)
         self.backlog.extend(recovery.recover(self.config, store, self.claimer))
+        http_deposit.discard_stale(self.config)  # staged bodies nobody was answered for
         done_log.log_missing_done(self.config, store)
+        if self.service is not None:  # before the workers: a taken port stops the start
+            self.service.start(self)
         self.pool = WorkerPool(self.spec, self.config.worker_count)
         self.pool.start()
         self.log.info(
@@ -152,7 +142,8 @@ class Gateway:
             channels=[c.name for c in self.config.channels],
             recovered=len(self.backlog),
         )
-        self.observer.start()
+        if self.watch:
+            self.observer.start()
         while not self.stopping:
             try:
                 self._tick()
@@ -165,7 +156,10 @@ class Gateway:
         self.log.info(
             "gateway.stopping", reason=self.stop_reason, in_progress=len(self.pool.busy())
         )
+        if self.service is not None:
+            self.service.stop()  # no new deposit; those staged and not taken are discarded
         self.observer.stop()
+        self._take_deposits()
         self.hints.close()
         events, handed_back = self.pool.stop(self.stop_grace)
         for event in events:
@@ -193,10 +187,9 @@ class Gateway:
 
     def _tick(self) -> None:
         now = time.monotonic()
-        for path, channel, complete in self.hints.drain():
-            self.settler.note(path, channel, complete, event=True)
+        self._take_deposits()
         if now >= self.next_sweep:
-            self.sweep()
+            self.watch and self.sweep()
             self._reconcile()
             self.next_sweep = now + self.config.sweep_seconds
         self.ready.extend(self.settler.ripe_by_source())
@@ -215,18 +208,27 @@ class Gateway:
             paused = self.failures.claims_paused()
         for event in self.pool.wait(TICK_SECONDS, wake=self.hints):  # a new hint ends it
             self._handle(event)
-        self.observer.check()
+        if self.watch:
+            self.observer.check()
+
+    def _take_deposits(self) -> None:
+        """Drain the hint queue: observer hints go to the settler, HTTP deposits are claimed
+        at once (their request waits for the IdFlux)."""
+        for item in self.hints.drain():
+            if isinstance(item, http_deposit.PendingDeposit):
+                api = self.config.api_channel
+                claim = http_deposit.take(self.claimer, self.store, api, item)
+                if claim is not None:
+                    self.taken += 1
+                    self.backlog.append(claim)
+            else:
+                self.settler.note(*item, event=True)
 
     def _reconcile(self) -> None:
         """Claimed rows neither in progress nor queued (a dispatch that failed) are queued
         again, so no claim waits for the next start."""
         waiting = [*self.backlog, *self.pool.busy(), *self.failures.retries.claims()]
-        known = {c.id_flux for c in waiting}
-        for row in self.store.fluxes(state=FluxState.CLAIMED):
-            if row.id_flux not in known:
-                path = self.config.work_dir / work_name(row.id_flux, row.original_name)
-                found = recovery.find_work_file(self.config, row.id_flux) or path
-                self.backlog.append(recovery.claim_of(row, found))
+        self.backlog.extend(recovery.unqueued(self.config, self.store, waiting))
 
     def _take(self, path: str, channel: Channel) -> Claim | None:
         """Claim one settled file; log and defer it when the claim fails."""
@@ -273,6 +275,8 @@ class Gateway:
     def _handle(self, event: Finished | Died) -> None:
         """A worker finished or died: check the row, put away or retry (protocol steps 4-5)."""
         claim = event.claim
+        if self.service is not None:
+            self.service.observe(event)
         if isinstance(event, Finished) and event.ok:
             self.failures.deaths.success()
         if claim is None or (isinstance(event, Finished) and event.ok and self._is_done(claim)):

@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edi_gateway.core.config import Config
+from edi_gateway.core.errors import StateError
+from edi_gateway.store.database import Store
 
 try:
     import fcntl
@@ -82,3 +86,50 @@ def _hold(path: Path, log: Any, taken: str) -> int | None:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
+
+
+def open_store(config: Config, log: Any, attempts: int = 20) -> Store | None:
+    """Open the database, retrying while another process holds a lock (a reader of a
+    database being created gets ``database is locked`` at once); None after ~10 s, logged as
+    ``gateway.failed``."""
+    for attempt in range(attempts):
+        try:
+            return Store(config.database)
+        except StateError as exc:
+            if attempt == attempts - 1:
+                log.error("gateway.failed", message=str(exc))
+            time.sleep(0.5)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What a running gateway holds: both lock descriptors and its store."""
+
+    state_lock: int
+    outbound_lock: int
+    store: Store
+
+    def release(self) -> None:
+        """Close the store, then release both locks."""
+        self.store.close()
+        os.close(self.outbound_lock)
+        os.close(self.state_lock)
+
+
+def hold_all(config: Config, log: Any) -> Held | None:
+    """Take the state-folder lock, the outbound lock and open the store, in that order; None
+    (all released again, the reason logged) when one of them fails."""
+    lock = hold_state_folder(config, log)
+    if lock is None:
+        return None
+    outbound_lock = hold_outbound(config, log)
+    if outbound_lock is None:
+        os.close(lock)
+        return None
+    store = open_store(config, log)
+    if store is None:
+        os.close(outbound_lock)
+        os.close(lock)
+        return None
+    return Held(lock, outbound_lock, store)

@@ -2,7 +2,8 @@
 
 All SQL lives in this package, one module per table family: :mod:`~edi_gateway.store.fluxes`
 (``flux``, ``sequence``), :mod:`~edi_gateway.store.invoices` (``invoice``),
-:mod:`~edi_gateway.store.events` (``status_event``), on the connection of
+:mod:`~edi_gateway.store.events` (``status_event``), :mod:`~edi_gateway.store.deposits`
+(``deposit``), on the connection of
 :mod:`~edi_gateway.store.connection` and the DDL of :mod:`~edi_gateway.store.schema`. Callers
 get frozen records (:mod:`~edi_gateway.store.records`), never a driver row.
 """
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 from edi_gateway.store.connection import Transaction as Transaction
 from edi_gateway.store.connection import utc_now as utc_now
+from edi_gateway.store.deposits import DepositTable
 from edi_gateway.store.events import EventTable
 from edi_gateway.store.fluxes import FluxTable
 from edi_gateway.store.invoices import InvoiceTable
 
 
-class Store(FluxTable, InvoiceTable, EventTable):
+class Store(FluxTable, InvoiceTable, EventTable, DepositTable):
     """One connection to the gateway database with the queries of every table.
 
     Args:

@@ -31,3 +31,12 @@ class EventTable(Connection):
             (invoice_id,),
         ).fetchall()
         return [EventRow.from_row(row) for row in rows]
+
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """``(status code, status name, count)`` of every status event recorded (the
+        ``/metrics`` status changes by code)."""
+        rows = self.db.execute(
+            "SELECT status_code, status_name, COUNT(*) AS n FROM status_event"
+            " GROUP BY status_code, status_name"
+        ).fetchall()
+        return [(row["status_code"], row["status_name"], int(row["n"])) for row in rows]

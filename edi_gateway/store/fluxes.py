@@ -191,3 +191,11 @@ class FluxTable(Connection):
             f"SELECT * FROM flux{where} ORDER BY received_at, id_flux", params
         ).fetchall()
         return [FluxRow.from_row(row) for row in rows]
+
+    def flux_counts(self) -> list[tuple[str, str | None, int]]:
+        """``(channel, verdict, count)`` of every flux (verdict None while claimed): the
+        ``/metrics`` fluxes by channel and verdict."""
+        rows = self.db.execute(
+            "SELECT channel, verdict, COUNT(*) AS n FROM flux GROUP BY channel, verdict"
+        ).fetchall()
+        return [(row["channel"], row["verdict"], int(row["n"])) for row in rows]

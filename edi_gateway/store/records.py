@@ -165,3 +165,20 @@ class EventRow(_Record):
     reform_code: str | None
     id_flux: str | None
     flow_file: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DepositRow(_Record):
+    """One ``deposit`` row: a flux deposited over HTTP (``factures/v1/deposer/flux``).
+
+    Attributes:
+        id_flux: the flux (``numeroFluxDepot``). account: login of the technical account.
+        flux_syntax: the ``syntaxeFlux`` declared. signed: ``avecSignature`` (0 / 1).
+        deposited_at: when the request was answered (ISO 8601 UTC).
+    """
+
+    id_flux: str
+    account: str
+    flux_syntax: str
+    signed: int
+    deposited_at: str

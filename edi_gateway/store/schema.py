@@ -8,6 +8,8 @@ Tables:
     ``status_event``: every status an invoice went through (time, actor, motif, comment,
         mandate number, 2026 reform code), append-only.
     ``sequence``: named counters (IdFlux sequence, ...).
+    ``deposit``: who deposited a flux over HTTP (Service mode), with the ``syntaxeFlux`` and
+        ``avecSignature`` the request declared; a flux dropped in a folder has no row.
 
 The records the rows become are in :mod:`edi_gateway.store.records`.
 """
@@ -80,4 +82,12 @@ CREATE TABLE IF NOT EXISTS status_event (
     flow_file   TEXT
 );
 CREATE INDEX IF NOT EXISTS status_event_invoice ON status_event (invoice_id);
+CREATE TABLE IF NOT EXISTS deposit (
+    id_flux      TEXT PRIMARY KEY REFERENCES flux (id_flux),
+    account      TEXT NOT NULL,
+    flux_syntax  TEXT NOT NULL,
+    signed       INTEGER NOT NULL DEFAULT 0,
+    deposited_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deposit_account ON deposit (account);
 """

@@ -1,0 +1,61 @@
+"""Who is calling: the OAuth2 bearer token and the ``cpro-account`` header, as PISTE asks.
+
+Job: the FastAPI dependency :func:`caller` turns the two headers of a call into the
+:class:`~edi_gateway.web.accounts.Account` acting, or answers 401: ``Authorization: Bearer
+<token>`` (a token of :mod:`edi_gateway.web.tokens`, not expired, signed by this gateway) and
+``cpro-account: base64("<login>:<password>")`` of a technical account
+(``../shared/domain/chorus-pro.md`` §6). Both are required; either missing or wrong gives the
+same 401, and a wrong password costs an Argon2 verification each time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from edi_gateway.web.accounts import Account
+from edi_gateway.web.context import ServiceContext
+from edi_gateway.web.errors import ApiError
+
+UNAUTHORISED = "authentification requise ou refusée | missing or wrong credentials"
+
+
+def context(request: Request) -> ServiceContext:
+    """The application's :class:`ServiceContext`."""
+    found: ServiceContext = request.app.state.service
+    return found
+
+
+def caller(request: Request) -> Account:
+    """The technical account of the call (a FastAPI dependency; runs in the thread pool).
+
+    Raises:
+        ApiError: 401 when the token or the account header is missing or wrong.
+    """
+    ctx = context(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or ctx.issuer.client_of(token.strip()) is None:
+        raise ApiError(401, UNAUTHORISED)
+    login, password = _account_header(request.headers.get("cpro-account", ""))
+    account = ctx.book.account(login, password) if login else None
+    if account is None:
+        raise ApiError(401, UNAUTHORISED)
+    request.state.account = account.login
+    return account
+
+
+def _account_header(value: str) -> tuple[str, str]:
+    """``(login, password)`` from ``base64(login:password)``; ``("", "")`` when unreadable."""
+    try:
+        text = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return "", ""
+    login, sep, password = text.partition(":")
+    return (login, password) if sep and login else ("", "")
+
+
+#: The parameter type of an operation that needs the calling account.
+Caller = Annotated[Account, Depends(caller)]
