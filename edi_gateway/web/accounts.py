@@ -24,7 +24,9 @@ File format::
 
 A successful check is remembered (by login and a SHA-256 of the password, for this version of
 the file) so that a client sending the header on every call pays one Argon2 verification, not
-one per call; a wrong password is checked again each time (a slow answer, as it should be).
+one per call; a wrong password is checked again each time (a slow answer, as it should be), up to
+the failure throttle (:mod:`edi_gateway.web.throttle`: 10 failures per minute per address and
+login, then 401 at once without a verification).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import argon2
 
 from edi_gateway.core import toml_tables
 from edi_gateway.core.errors import ConfigError
+from edi_gateway.web.throttle import FailureThrottle
 
 ROLES = ("supplier", "recipient", "both")
 _HASHER = argon2.PasswordHasher()
@@ -183,13 +186,15 @@ class AccountBook:
 
     Args:
         path: the accounts file; None = no accounts (every check fails).
+        throttle: the bound on failed checks per (address, login) (:mod:`web.throttle`).
 
     Raises:
         ConfigError: the file is present but invalid when the book is created.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, throttle: FailureThrottle | None = None) -> None:
         self.path = path
+        self.throttle = throttle or FailureThrottle()
         self._lock = threading.Lock()
         self._signature: tuple[int, int] | None = None
         self._book = Accounts(accounts={}, clients={})
@@ -231,31 +236,38 @@ class AccountBook:
         """The accounts in force (one ``stat`` when the file did not change)."""
         return self._refresh()
 
-    def account(self, login: str, password: str) -> Account | None:
+    def account(self, login: str, password: str, source: str = "") -> Account | None:
         """The account when ``password`` is its password, else None (unknown login included:
-        the same answer, after the same work, so a login cannot be guessed by timing)."""
+        the same answer, after the same work, so a login cannot be guessed by timing).
+        ``source`` (the caller's address) keys the failure throttle."""
         account = self.current().accounts.get(login)
         target = account.password_hash if account else _DUMMY_HASH
-        return account if self._verify(("account", login), target, password) and account else None
+        ok = self._verify(("account", login, source), target, password)
+        return account if ok and account else None
 
-    def client(self, client_id: str, secret: str) -> Client | None:
+    def client(self, client_id: str, secret: str, source: str = "") -> Client | None:
         """The client when ``secret`` is its secret, else None."""
         client = self.current().clients.get(client_id)
         target = client.secret_hash if client else _DUMMY_HASH
-        return client if self._verify(("client", client_id), target, secret) and client else None
+        ok = self._verify(("client", client_id, source), target, secret)
+        return client if ok and client else None
 
-    def _verify(self, who: tuple[str, str], target: str, secret: str) -> bool:
-        key = (*who, hashlib.sha256(f"{target}\0{secret}".encode()).hexdigest())
+    def _verify(self, who: tuple[str, str, str], target: str, secret: str) -> bool:
+        key = (who[0], who[1], hashlib.sha256(f"{target}\0{secret}".encode()).hexdigest())
         if key in self._verified:
             return True
+        if self.throttle.blocked(who):
+            return False  # too many failures from there: no verification spent
         try:
-            ok = _HASHER.verify(target, secret)
+            ok = bool(_HASHER.verify(target, secret))
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+            ok = False
+        if not ok:
+            self.throttle.failed(who)
             return False
-        if ok:
-            with self._lock:
-                self._verified.add(key)
-        return bool(ok)
+        with self._lock:
+            self._verified.add(key)
+        return True
 
 
 _DUMMY_HASH = hash_secret("no such account")

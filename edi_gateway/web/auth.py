@@ -40,7 +40,8 @@ def caller(request: Request) -> Account:
     if scheme.lower() != "bearer" or ctx.issuer.client_of(token.strip()) is None:
         raise ApiError(401, UNAUTHORISED)
     login, password = _account_header(request.headers.get("cpro-account", ""))
-    account = ctx.book.account(login, password) if login else None
+    source = request.client.host if request.client else ""
+    account = ctx.book.account(login, password, source) if login else None
     if account is None:
         raise ApiError(401, UNAUTHORISED)
     request.state.account = account.login

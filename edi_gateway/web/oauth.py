@@ -50,7 +50,8 @@ async def token(request: Request) -> Any:
     if not client_id or not secret:
         return _oauth_error(400, "invalid_request", "client_id and client_secret are required")
     ctx = context(request)
-    client = await run_in_threadpool(ctx.book.client, client_id, secret)
+    source = request.client.host if request.client else ""
+    client = await run_in_threadpool(ctx.book.client, client_id, secret, source)
     if client is None:
         return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
     return JSONResponse(ctx.issuer.issue(client.client_id), headers={"Cache-Control": "no-store"})
