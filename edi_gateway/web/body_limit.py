@@ -73,6 +73,10 @@ async def _too_large(send: Send, limit: int) -> None:
             "libelle": f"corps de requête trop grand | request body over {limit} bytes",
         }
     ).encode()
-    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -58,6 +58,9 @@ class ApiServer:
         family = socket.AF_INET6 if ":" in api.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit it: without it, a response written in two segments
+        # waits for the client's delayed ACK (~40 ms per call, measured here).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock.bind((api.host, api.port))
         except OSError as exc:
