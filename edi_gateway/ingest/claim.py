@@ -30,11 +30,13 @@ from edi_gateway.core import files, names
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.records import Claim
 from edi_gateway.store import fluxid
-from edi_gateway.store.database import Store, utc_now
+from edi_gateway.store.database import Store, Transaction, utc_now
 
 TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".filepart", ".swp", "~")
 NAME_MAX = names.NAME_MAX  # bytes in one path component (Linux, most filesystems)
 SEPARATOR = "__"
+#: Writes more rows in the claim's own transaction: ``also(db, id_flux)``.
+Also = Callable[[Transaction, str], None]
 
 
 def is_temporary(name: str) -> bool:
@@ -206,8 +208,9 @@ class Claimer:
         self.new_id = new_id
         config.work_dir.mkdir(parents=True, exist_ok=True)
 
-    def claim(self, path: str, channel: Channel) -> Claim | None:
-        """Take ``path``: IdFlux, rename into ``var/work/``, then the ``claimed`` row.
+    def claim(self, path: str, channel: Channel, also: Also | None = None) -> Claim | None:
+        """Take ``path``: IdFlux, rename into ``var/work/``, then the ``claimed`` row (and, in
+        the same transaction, what ``also(db, id_flux)`` writes: an HTTP deposit's row).
 
         Returns:
             The claim, or None when the file was gone (another gateway took it first).
@@ -227,9 +230,11 @@ class Claimer:
         except FileNotFoundError:
             return None
         files.fsync_folder(self.config.work_dir)
-        return self.record(id_flux, channel, target, name)
+        return self.record(id_flux, channel, target, name, also)
 
-    def record(self, id_flux: str, channel: Channel, work_path: Path, name: str) -> Claim:
+    def record(
+        self, id_flux: str, channel: Channel, work_path: Path, name: str, also: Also | None = None
+    ) -> Claim:
         """Insert the ``claimed`` row of a file already in ``var/work/`` and return its claim.
 
         Never raises for the file itself: one the gateway may not read (mode 000) is recorded
@@ -253,15 +258,19 @@ class Claimer:
             size=size,
             received_at=utc_now(),
         )
-        self.store.add_flux(
-            id_flux=id_flux,
-            channel=channel.name,
-            original_name=claim.original_name,
-            sha256=sha256,
-            size=size,
-            work_path=readable(str(work_path)),
-            received_at=claim.received_at,
-        )
+        with self.store.transaction() as db:
+            self.store.add_flux(
+                id_flux=id_flux,
+                channel=channel.name,
+                original_name=claim.original_name,
+                sha256=sha256,
+                size=size,
+                work_path=readable(str(work_path)),
+                received_at=claim.received_at,
+                db=db,
+            )
+            if also is not None:
+                also(db, id_flux)
         return claim
 
     def channel_of(self, id_flux: str) -> Channel:

@@ -6,7 +6,8 @@ pipeline exactly as a dropped file does. So the HTTP side (any thread) only *sta
 (:func:`stage`: ``var/api-staging/<random>/<nomFichier>``, written, fsynced, renamed) and puts a
 :class:`PendingDeposit` on the daemon's hint queue; the daemon's loop (one thread, the only
 claimer) *takes* it (:func:`take`): the usual claim (IdFlux drawn, rename into ``var/work``,
-folder fsynced, ``flux`` row, state ``claimed``), then the ``deposit`` row, then the answer.
+folder fsynced, ``flux`` row, state ``claimed``) with the ``deposit`` row in the same
+transaction, then the answer.
 
 Crash safety: a SIGKILL before :func:`take` leaves a staged body nobody was answered for; the
 next start removes it (:func:`discard_stale`) and the client, which got no ``numeroFluxDepot``,
@@ -58,8 +59,11 @@ def stage(config: Config, name: str, data: bytes) -> Path:
     Raises:
         OutputError: the state folder cannot be written (disk full, permissions ...).
     """
-    folder = config.api_channel.folder / secrets.token_hex(8)
-    return files.write_atomic(folder / name, data)
+    path = config.api_channel.folder / secrets.token_hex(8) / name
+    # The bytes are fsynced; the staging folder is not: the claim renames the file into
+    # var/work and fsyncs that folder before the answer, which is what makes it durable.
+    files.publish(files.stage(path, data), path)
+    return path
 
 
 def take(claimer: Claimer, store: Store, channel: Channel, pending: PendingDeposit) -> Claim | None:
@@ -67,29 +71,34 @@ def take(claimer: Claimer, store: Store, channel: Channel, pending: PendingDepos
 
     Returns:
         The claim to dispatch, or None when the client stopped waiting or the claim failed
-        (the request then gets the exception; nothing is left staged). A claim whose
-        ``deposit`` row failed is still returned: the file is the gateway's, it is processed.
+        (the request then gets the exception; nothing is left staged). The ``flux`` and
+        ``deposit`` rows are one transaction: both or neither.
     """
     claim = None
     try:
         if not pending.answer.set_running_or_notify_cancel():
             return None  # the request timed out: no flux it was not answered for
-        claim = claimer.claim(str(pending.path), channel)
+        claim = claimer.claim(
+            str(pending.path),
+            channel,
+            also=lambda db, id_flux: store.add_deposit(
+                id_flux,
+                account=pending.account,
+                flux_syntax=pending.flux_syntax,
+                signed=pending.signed,
+                db=db,
+            ),
+        )
         if claim is None:
             raise FileNotFoundError(f"{pending.path}: the staged deposit is gone")
-        store.add_deposit(
-            claim.id_flux,
-            account=pending.account,
-            flux_syntax=pending.flux_syntax,
-            signed=pending.signed,
-        )
     except Exception as exc:  # the request answers it; the loop goes on
         if pending.answer.running():
             pending.answer.set_exception(exc)
-        return claim  # claimed but not recorded as a deposit: still processed, never lost
+        return None
     finally:
         with contextlib.suppress(OSError):
-            shutil.rmtree(pending.path.parent)
+            pending.path.unlink(missing_ok=True)  # still there when it was not claimed
+            pending.path.parent.rmdir()
     pending.answer.set_result(claim)
     return claim
 

@@ -109,14 +109,16 @@ class FluxTable(Connection):
         size: int,
         work_path: str | None,
         received_at: str | None = None,
+        db: Transaction | None = None,
     ) -> None:
-        """Record a claimed file (state ``claimed``) before any work is done on it.
+        """Record a claimed file (state ``claimed``) before any work is done on it; inside
+        ``transaction()`` pass its connection as ``db``.
 
         Raises:
             StateError: the database failed. sqlite3.IntegrityError: ``id_flux`` exists.
         """
         self._insert(
-            None,
+            db,
             "flux",
             {
                 "id_flux": id_flux,

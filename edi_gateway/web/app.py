@@ -10,7 +10,6 @@ to the daemon's workers.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -26,7 +25,7 @@ from edi_gateway.web import (
     reference_ops,
     structure_ops,
 )
-from edi_gateway.web.body_limit import BodyLimit
+from edi_gateway.web.body_limit import ASGIApp, BodyLimit, Message, Receive, Scope, Send
 from edi_gateway.web.context import ServiceContext
 
 DESCRIPTION = """Chorus Pro **Service mode** on the edi-gateway engine: the same validation,
@@ -44,7 +43,7 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 def create_app(ctx: ServiceContext) -> Any:
     """The ASGI application over ``ctx`` (the FastAPI app inside the body limit).
 
-    The FastAPI app itself is the ``.app`` attribute of the returned object (tests use it).
+    The FastAPI app itself is ``.app.fastapi`` of the returned object.
     """
     app = FastAPI(
         title="edi-gateway: Chorus Pro Service mode",
@@ -70,19 +69,10 @@ def create_app(ctx: ServiceContext) -> Any:
     ):
         app.include_router(module.router)
     _metrics(app, ctx)
-    return BodyLimit(app, ctx.config.api.max_request_bytes)
+    return BodyLimit(CountCalls(app, ctx), ctx.config.api.max_request_bytes)
 
 
 def _metrics(app: FastAPI, ctx: ServiceContext) -> None:
-    @app.middleware("http")
-    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Any:
-        response = await call_next(request)
-        route = request.scope.get("route")
-        operation = getattr(route, "path", None) or "unknown"
-        if ctx.metrics is not None:
-            ctx.metrics.request(operation, response.status_code)
-        return response
-
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
         access = ctx.config.api.metrics
@@ -92,3 +82,30 @@ def _metrics(app: FastAPI, ctx: ServiceContext) -> None:
         if access == "localhost" and client not in LOOPBACK:
             raise errors.ApiError(403, "métriques réservées à localhost | metrics: localhost only")
         return Response(ctx.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+class CountCalls:
+    """ASGI middleware counting each HTTP call by route template and status (no buffering,
+    no extra task: FastAPI's ``@app.middleware`` costs both on every deposit)."""
+
+    def __init__(self, app: ASGIApp, ctx: ServiceContext) -> None:
+        self.app, self.ctx = app, ctx
+        self.fastapi = app  # the FastAPI application (tests reach it as ``.app.fastapi``)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        if scope["type"] != "http" or self.ctx.metrics is None:
+            await self.app(scope, receive, send)
+            return
+        status = [500]
+
+        async def seen(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, seen)
+        finally:
+            route = scope.get("route")
+            self.ctx.metrics.request(getattr(route, "path", None) or "unknown", status[0])
