@@ -40,6 +40,7 @@ def test_metrics_count_fluxes_statuses_calls_and_folders(tmp_path: Path) -> None
     assert "edi_gateway_workers_alive 1.0" in lines
     assert 'edi_gateway_flux_duration_seconds_count{stage="worker"} 2.0' in lines
     assert 'edi_gateway_flux_duration_seconds_count{stage="end_to_end"} 2.0' in lines
+    assert 'edi_gateway_flux_duration_seconds_count{stage="queue"} 2.0' in lines
 
 
 def _get(tmp_path: Path, access: str, path: str, host: str = "10.1.2.3") -> httpx.Response:

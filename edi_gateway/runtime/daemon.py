@@ -139,7 +139,7 @@ class Gateway:
             pid=os.getpid(),
             workers=len(self.pool.slots),
             observer=self.config.observer,
-            channels=[c.name for c in self.config.channels],
+            channels=[c.name for c in self.config.channels] if self.watch else [],
             recovered=len(self.backlog),
         )
         if self.watch:

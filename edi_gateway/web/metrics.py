@@ -4,9 +4,10 @@ Job: one registry per application with
 - ``edi_gateway_fluxes_total{channel, verdict}``: fluxes in the ledger (verdict ``pending``
   while claimed), read from the ledger at each scrape, so it counts every process's work;
 - ``edi_gateway_status_changes_total{code, status}``: status events in the ledger;
-- ``edi_gateway_flux_duration_seconds{stage}``: histogram, ``stage="worker"`` the time inside
-  the worker (detection to put-away), ``stage="end_to_end"`` claim to verdict, of every flux
-  this gateway finished since it started;
+- ``edi_gateway_flux_duration_seconds{stage}``: histogram, ``stage="queue"`` claim to a worker
+  (waiting and hand-over), ``stage="worker"`` the time inside the worker (detection to
+  put-away), ``stage="end_to_end"`` claim to verdict, of every flux this gateway finished since
+  it started;
 - ``edi_gateway_files_waiting{folder}``: entries in each inbound folder and in ``var/work``;
 - ``edi_gateway_workers_alive`` and ``edi_gateway_worker_restarts_total``;
 - ``edi_gateway_http_requests_total{operation, code}``: calls by route template and HTTP code;
@@ -131,13 +132,15 @@ class Metrics:
                 self.restarts.inc()
                 return
             summary = getattr(event, "summary", {}) or {}
+            worker = float(summary.get("duration_ms", 0.0)) / 1000
             if "duration_ms" in summary:
-                self.durations.labels("worker").observe(float(summary["duration_ms"]) / 1000)
+                self.durations.labels("worker").observe(worker)
             received = getattr(event.claim, "received_at", None)
             if received:
                 start = datetime.fromisoformat(received)
-                spent = (datetime.now(UTC) - start).total_seconds()
-                self.durations.labels("end_to_end").observe(max(0.0, spent))
+                spent = max(0.0, (datetime.now(UTC) - start).total_seconds())
+                self.durations.labels("end_to_end").observe(spent)
+                self.durations.labels("queue").observe(max(0.0, spent - worker))
 
     def render(self) -> bytes:
         """The text exposition format (version 0.0.4)."""
