@@ -107,6 +107,7 @@ def test_a_syntax_contradicting_the_content_makes_the_flux_inadmissible(api: Api
     assert detail["motif"] == "IRR_SYNTAX"
     first = detail["listeErreurTechnique"][0]
     assert first["codeErreur"] == "GW-API-01" and "IN_DP_E1_CII_16B" in first["libelleErreur"]
+    assert first["libelleErreur"].startswith("syntaxeFlux déclaré IN_DP_E1_UBL_INVOICE")
     # the original is kept, in the error folder, under its IdFlux
     kept = list((api.root / "var" / "error").glob(f"{answer['numeroFluxDepot']}__*"))
     assert len(kept) == 1 and kept[0].read_bytes().startswith(b"<?xml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import socket
 import subprocess
 import sys
@@ -27,6 +28,10 @@ def test_metrics_count_fluxes_statuses_calls_and_folders(tmp_path: Path) -> None
         bad = api.deposit(b"<not-an-invoice/>", "x.xml", "IN_DP_E1_UBL_INVOICE")
         assert api.wait_integrated(bad)["etatCourantFlux"] == "IN_INCIDENTE"
         text = api.client.get("/metrics").text
+        log = [json.loads(x) for x in (api.root / "var/log/gateway.jsonl").read_text().splitlines()]
+    claimed = [e for e in log if e["event"] == "flux.claimed" and e.get("id_flux") == id_flux]
+    assert claimed and claimed[0]["channel"] == "depot-api"
+    assert claimed[0]["account"] == "TECH_FOURNISSEUR" and claimed[0]["size"] == len(data)
     lines = set(text.splitlines())
     assert 'edi_gateway_fluxes_total{channel="depot-api",verdict="accepted"} 1.0' in lines
     assert 'edi_gateway_fluxes_total{channel="depot-api",verdict="inadmissible"} 1.0' in lines
@@ -37,6 +42,8 @@ def test_metrics_count_fluxes_statuses_calls_and_folders(tmp_path: Path) -> None
         in lines
     )
     assert 'edi_gateway_files_waiting{folder="var/work"} 0.0' in lines
+    # inbound/ holds the folder inbound/recipient-status: a folder is not a file waiting
+    assert 'edi_gateway_files_waiting{folder="depot-edi"} 0.0' in lines
     assert "edi_gateway_workers_alive 1.0" in lines
     assert 'edi_gateway_flux_duration_seconds_count{stage="worker"} 2.0' in lines
     assert 'edi_gateway_flux_duration_seconds_count{stage="end_to_end"} 2.0' in lines
@@ -91,7 +98,10 @@ def test_openapi_document_lists_every_operation(tmp_path: Path) -> None:
     ):
         assert path in paths, path
     assert "/metrics" not in paths
-    assert "swagger-ui" in _get(tmp_path / "b", "localhost", "/docs").text
+    page = _get(tmp_path / "b", "localhost", "/docs").text
+    assert "/docs-static/swagger-ui-bundle.js" in page and "cdn" not in page  # no network
+    script = _get(tmp_path / "c", "localhost", "/docs-static/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
 
 
 def test_a_taken_port_stops_the_start_with_a_message(tmp_path: Path) -> None:

@@ -149,7 +149,8 @@ def test_a_refused_transition_answers_20002(api: Api) -> None:
     )
     assert answer.status_code == 200
     assert answer.json()["codeRetour"] == 20002
-    assert "Incohérence" in answer.json()["libelle"]
+    label = answer.json()["libelle"]
+    assert label.startswith("Incohérence au niveau du statut") and label.count("Incohérence") == 1
     missing_motif = api.call(
         "factures/v1/traiter/recue", "TECH_MAIRIE", {"idFacture": fid, "nouveauStatut": "REJETEE"}
     ).json()
@@ -167,7 +168,8 @@ def test_a_rejected_invoice_lists_its_errors(api: Api) -> None:
     codes = {e["codeErreur"] for e in detail["listeErreurDP"]}
     assert "CPP-REC-02" in codes or "CPP-REC-01" in codes, detail
     assert all("numeroDP" in e for e in detail["listeErreurDP"])
-    assert "REJET" in {e["natureErreur"] for e in detail["listeErreurDP"]}
+    assert {e["natureErreur"] for e in detail["listeErreurDP"]} == {"REJET"}
+    assert all(e["natureErreur"] != "REJET" for e in detail["listeAvertissements"])
     html = api.call(
         "transverses/v1/consulterCR",
         "TECH_FOURNISSEUR",

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import structlog
 
 from edi_gateway.cli import main
 from edi_gateway.core import config
@@ -95,11 +96,13 @@ def test_account_book_checks_passwords_and_follows_the_file(tmp_path: Path) -> N
     lycee = book.current().accounts["TECH_LYCEE_INTENDANCE"]
     assert lycee.recipient_of("99900002000019", "INTENDANCE")
     assert not lycee.recipient_of("99900002000019", "CDI")
-    # a broken edit keeps the last good version and says why
+    # a broken edit keeps the last good version, says why and logs it
     path.write_text(path.read_text() + "\n[[account]]\nlogin = 'X'\n", encoding="utf-8")
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
-    assert "TECH_MAIRIE" in book.current().accounts
+    with structlog.testing.capture_logs() as logged:
+        assert "TECH_MAIRIE" in book.current().accounts
     assert book.error and "password_hash" in book.error
+    assert [e["event"] for e in logged] == ["accounts.reload_failed"]
 
 
 def test_a_blocked_login_spends_no_verification_but_a_known_password_passes(tmp_path: Path) -> None:
@@ -130,6 +133,7 @@ def test_accounts_file_keeps_comments_and_refuses_duplicates(tmp_path: Path) -> 
         accounts_file.parse_right("99900004000017:boss")
     assert accounts_file.parse_right("99900004000017:both:A, B").services == ("A", "B")
     assert accounts_file.remove(path, "TECH_DEPARTEMENT") == "account"
+    assert path.read_text() == (REPO / "rules" / "accounts.toml").read_text()  # as it was
     assert "TECH_DEPARTEMENT" not in AccountBook(path).current().accounts
     with pytest.raises(ConfigError, match="no account or client"):
         accounts_file.remove(path, "TECH_DEPARTEMENT")

@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edi_gateway.core import files
+from edi_gateway.core import files, logs
 from edi_gateway.core.config import Channel, Config
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import Claimer
@@ -99,6 +99,10 @@ def take(claimer: Claimer, store: Store, channel: Channel, pending: PendingDepos
         with contextlib.suppress(OSError):
             pending.path.unlink(missing_ok=True)  # still there when it was not claimed
             pending.path.parent.rmdir()
+    with logs.bound_flux(claim.id_flux, claim.original_name, claim.channel):
+        logs.get_logger().info(
+            "flux.claimed", size=claim.size, sha256=claim.sha256[:16], account=pending.account
+        )
     pending.answer.set_result(claim)
     return claim
 

@@ -32,9 +32,10 @@ def mismatch(store: Store, id_flux: str, detection: Detection) -> Finding | None
         rule=RULE,
         severity=Severity.ERROR,
         message=(
-            f"syntaxeFlux {deposit.flux_syntax} was declared but the file is {found} "
-            f"({detection.label}); deposit it again with syntaxeFlux {found} | syntaxeFlux "
-            f"déclaré {deposit.flux_syntax}, le fichier est {found}"
+            f"syntaxeFlux déclaré {deposit.flux_syntax}, le fichier est {found} "
+            f"({detection.label}) : le redéposer avec syntaxeFlux {found} | EN: syntaxeFlux "
+            f"{deposit.flux_syntax} was declared but the file is {found}; deposit it again "
+            f"with syntaxeFlux {found}"
         ),
         source="edi-gateway:deposer/flux",
     )

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import argon2
+import structlog
 
 from edi_gateway.core import toml_tables
 from edi_gateway.core.errors import ConfigError
@@ -45,6 +46,7 @@ from edi_gateway.web.throttle import FailureThrottle
 
 ROLES = ("supplier", "recipient", "both")
 _HASHER = argon2.PasswordHasher()
+log = structlog.get_logger(__name__)
 
 
 def hash_secret(secret: str) -> str:
@@ -227,7 +229,10 @@ class AccountBook:
                 if strict:
                     raise
                 self.error = str(exc)
+                log.warning("accounts.reload_failed", file=str(self.path), error=str(exc))
                 return self._book
+            if not strict:
+                log.info("accounts.reloaded", file=str(self.path), accounts=len(book.accounts))
             self._book, self.error = book, None
             self._verified = set()
         return self._book

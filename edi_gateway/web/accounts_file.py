@@ -112,12 +112,12 @@ def remove(path: Path, name: str) -> str:
         items = doc.get(key)
         if items is None:
             continue
-        kept = [t for t in items if t.get(field) != name]
-        if len(kept) != len(items):
-            new = tomlkit.aot()
-            for table in kept:
-                new.append(table)
-            doc[key] = new
+        found = [i for i, table in enumerate(items) if table.get(field) == name]
+        if found:
+            for index in reversed(found):
+                del items[index]  # in place: the other tables keep their layout
+            if not len(items):
+                del doc[key]
             _write(path, doc)
             return key
     raise ConfigError(f"{path}: no account or client {name!r}")

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request, Response
 from edi_gateway import __version__
 from edi_gateway.web import (
     deposit_ops,
+    docs_page,
     errors,
     flux_ops,
     invoice_actions,
@@ -27,6 +28,7 @@ from edi_gateway.web import (
 )
 from edi_gateway.web.body_limit import ASGIApp, BodyLimit, Message, Receive, Scope, Send
 from edi_gateway.web.context import ServiceContext
+from edi_gateway.web.docs_page import STATIC
 
 DESCRIPTION = """Chorus Pro **Service mode** on the edi-gateway engine: the same validation,
 routing, ledger and status flows as the file-drop (EDI) channel.
@@ -49,6 +51,8 @@ def create_app(ctx: ServiceContext) -> Any:
         title="edi-gateway: Chorus Pro Service mode",
         version=__version__,
         description=DESCRIPTION,
+        docs_url=None,  # docs_page: Swagger UI from a package, not a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "OAuth2", "description": "access tokens"},
             {"name": "factures", "description": "deposit, search, read and process invoices"},
@@ -58,6 +62,7 @@ def create_app(ctx: ServiceContext) -> Any:
     )
     app.state.service = ctx
     errors.install(app)
+    docs_page.install(app)
     for module in (
         oauth,
         deposit_ops,
@@ -107,5 +112,7 @@ class CountCalls:
         try:
             await self.app(scope, receive, seen)
         finally:
-            route = scope.get("route")
-            self.ctx.metrics.request(getattr(route, "path", None) or "unknown", status[0])
+            route = getattr(scope.get("route"), "path", None)
+            if route is None and status[0] != 404:  # /openapi.json, /docs, /metrics ...
+                route = STATIC if scope["path"].startswith(STATIC) else scope["path"]
+            self.ctx.metrics.request(route or "unknown", status[0])

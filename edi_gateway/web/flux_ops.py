@@ -9,8 +9,9 @@ that does not exist) with its state and report (``../shared/domain/chorus-pro.md
   it (``formatCR`` ``HTML``).
 - ``consulterCRDetaille``: ``etatCourantDepotFlux``, ``codeInterfaceDepotFlux``,
   ``dateDepotFlux``, ``dateHeureEtatCourantFlux``, ``nomFichier``, ``listeErreurTechnique``
-  (inadmissible flux: the report's lines) and ``listeErreurDP`` (rejected invoice: its lines,
-  with ``numeroDP``), and the invoices the flux carried (``listeFactures``).
+  (inadmissible flux: the report's error lines) and ``listeErreurDP`` (rejected invoice: its
+  error lines, with ``numeroDP``), ``listeAvertissements`` (warning and information lines), and
+  the invoices the flux carried (``listeFactures``).
 """
 
 from __future__ import annotations
@@ -84,11 +85,11 @@ def consulter_cr_detaille(query: FluxQuery, request: Request, account: Caller) -
     report = flux_views.report_file(row)
     lines = flux_views.report_lines(report.read_bytes()) if report else []
     invoices = context(request).store().invoices_of_flux(row.id_flux)
-    technical = lines if row.verdict == "inadmissible" else []
+    errors = [x for x in lines if x["natureErreur"] in ("IRRECEVABILITE", "REJET")]
+    notes = [x for x in lines if x not in errors]
+    technical = errors if row.verdict == "inadmissible" else []
     number = invoices[0].number if invoices else None
-    per_invoice = (
-        [{"numeroDP": number, **line} for line in lines] if row.verdict == "rejected" else []
-    )
+    per_invoice = [{"numeroDP": number, **x} for x in errors] if row.verdict == "rejected" else []
     return answer(
         numeroFluxDepot=row.id_flux,
         etatCourantDepotFlux=flux_views.state(row),
@@ -99,6 +100,7 @@ def consulter_cr_detaille(query: FluxQuery, request: Request, account: Caller) -
         motif=row.reason,
         listeErreurTechnique=technical,
         listeErreurDP=per_invoice,
+        listeAvertissements=notes,
         listeFactures=[
             {"idFacture": i.id, "numeroFacture": i.number, "statut": i.status_name}
             for i in invoices

@@ -62,8 +62,10 @@ class Completer(BaseModel):
 
 def _applied(result: actions.Applied | Refusal, number: str) -> dict[str, Any]:
     if isinstance(result, Refusal):
-        if result.code == "20002":
-            return answer(REFUSED_TRANSITION, f"{TRANSITION_LABEL} ({result.bilingual})")
+        if result.code == "20002":  # its French text starts with Chorus Pro's own sentence
+            text = result.bilingual
+            label = text if text.startswith(TRANSITION_LABEL) else f"{TRANSITION_LABEL} {text}"
+            return answer(REFUSED_TRANSITION, label)
         return answer(REFUSED_OTHER, f"{result.code}: {result.bilingual}")
     return answer(
         idFacture=result.invoice_id,

@@ -29,14 +29,19 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from edi_gateway.core.config import Config
+from edi_gateway.ingest.claim import is_temporary
 from edi_gateway.store.database import Store
 
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
 def _entries(folder: Path) -> int:
+    """Files waiting directly in ``folder`` (no sub-folder such as ``inbound/recipient-status``,
+    no hidden or temporary name a writer is still filling)."""
     with contextlib.suppress(OSError), os.scandir(folder) as it:
-        return sum(1 for e in it if not e.name.startswith("."))
+        return sum(
+            1 for e in it if not is_temporary(e.name) and not e.is_dir(follow_symlinks=False)
+        )
     return 0
 
 
