@@ -31,27 +31,18 @@ login, then 401 at once without a verification).
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import argon2
-import structlog
-
 from edi_gateway.core import toml_tables
 from edi_gateway.core.errors import ConfigError
+from edi_gateway.web.passwords import PasswordChecker
+from edi_gateway.web.passwords import hash_secret as hash_secret
 from edi_gateway.web.throttle import FailureThrottle
+from edi_gateway.web.watched_toml import WatchedToml
 
 ROLES = ("supplier", "recipient", "both")
-_HASHER = argon2.PasswordHasher()
-log = structlog.get_logger(__name__)
-
-
-def hash_secret(secret: str) -> str:
-    """A salted Argon2id hash of ``secret`` (argon2-cffi defaults, RFC 9106 low-memory)."""
-    return _HASHER.hash(secret)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,7 +175,7 @@ class AccountBook:
     """The accounts file in force, re-read when it changes; checks credentials.
 
     Safe to share between threads. A broken edit keeps the last good version (as the
-    structures directory does) and :attr:`error` says why.
+    structures directory does) and :attr:`error` says why (:mod:`web.watched_toml`).
 
     Args:
         path: the accounts file; None = no accounts (every check fails).
@@ -196,83 +187,33 @@ class AccountBook:
 
     def __init__(self, path: Path | None, throttle: FailureThrottle | None = None) -> None:
         self.path = path
-        self.throttle = throttle or FailureThrottle()
-        self._lock = threading.Lock()
-        self._signature: tuple[int, int] | None = None
-        self._book = Accounts(accounts={}, clients={})
-        self._verified: set[tuple[str, str, str]] = set()
-        self.error: str | None = None
-        self._refresh(strict=True)
+        self.checker = PasswordChecker(throttle)
+        self.throttle = self.checker.throttle
+        self._file = WatchedToml(
+            path, loads, Accounts(accounts={}, clients={}), "accounts", self.checker.forget
+        )
 
-    def _stat(self) -> tuple[int, int] | None:
-        try:
-            st = self.path.stat() if self.path else None
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size) if st else None
-
-    def _refresh(self, strict: bool = False) -> Accounts:
-        signature = self._stat()
-        if signature == self._signature:
-            return self._book
-        with self._lock:
-            if signature == self._signature:
-                return self._book
-            self._signature = signature
-            try:
-                book = (
-                    loads(toml_tables.read_toml(self.path), self.path)
-                    if self.path and signature
-                    else Accounts(accounts={}, clients={})
-                )
-            except ConfigError as exc:
-                if strict:
-                    raise
-                self.error = str(exc)
-                log.warning("accounts.reload_failed", file=str(self.path), error=str(exc))
-                return self._book
-            if not strict:
-                log.info("accounts.reloaded", file=str(self.path), accounts=len(book.accounts))
-            self._book, self.error = book, None
-            self._verified = set()
-        return self._book
+    @property
+    def error(self) -> str | None:
+        """Why the last edit of the file was refused, or None."""
+        return self._file.error
 
     def current(self) -> Accounts:
         """The accounts in force (one ``stat`` when the file did not change)."""
-        return self._refresh()
+        return self._file.current()
 
     def account(self, login: str, password: str, source: str = "") -> Account | None:
         """The account when ``password`` is its password, else None (unknown login included:
         the same answer, after the same work, so a login cannot be guessed by timing).
         ``source`` (the caller's address) keys the failure throttle."""
         account = self.current().accounts.get(login)
-        target = account.password_hash if account else _DUMMY_HASH
-        ok = self._verify(("account", login, source), target, password)
-        return account if ok and account else None
+        target = account.password_hash if account else None
+        ok = self.checker.check(("account", login, source), target, password)
+        return account if ok else None
 
     def client(self, client_id: str, secret: str, source: str = "") -> Client | None:
         """The client when ``secret`` is its secret, else None."""
         client = self.current().clients.get(client_id)
-        target = client.secret_hash if client else _DUMMY_HASH
-        ok = self._verify(("client", client_id, source), target, secret)
-        return client if ok and client else None
-
-    def _verify(self, who: tuple[str, str, str], target: str, secret: str) -> bool:
-        key = (who[0], who[1], hashlib.sha256(f"{target}\0{secret}".encode()).hexdigest())
-        if key in self._verified:
-            return True
-        if self.throttle.blocked(who):
-            return False  # too many failures from there: no verification spent
-        try:
-            ok = bool(_HASHER.verify(target, secret))
-        except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
-            ok = False
-        if not ok:
-            self.throttle.failed(who)
-            return False
-        with self._lock:
-            self._verified.add(key)
-        return True
-
-
-_DUMMY_HASH = hash_secret("no such account")
+        target = client.secret_hash if client else None
+        ok = self.checker.check(("client", client_id, source), target, secret)
+        return client if ok else None
