@@ -115,3 +115,50 @@ def _check(file: Path, api: ApiConfig) -> None:
         raise ConfigError(f"{file}: api.metrics must be one of {', '.join(METRICS_ACCESS)}")
     if not (math.isfinite(api.deposit_timeout) and api.deposit_timeout > 0):
         raise ConfigError(f"{file}: api.deposit_timeout must be a positive number of seconds")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortalConfig:
+    """The Portail settings (``[portal]``; served by the same application as the API).
+
+    Attributes:
+        enabled: serve the web pages under ``/portail``.
+        users: the portal users file (``edi_gateway.web.portal.users``), or None.
+        session_hours: a session cookie's lifetime.
+        secure_cookie: mark the session cookie ``Secure`` (set it when a TLS proxy is in front).
+    """
+
+    enabled: bool = True
+    users: Path | None = None
+    session_hours: float = 8.0
+    secure_cookie: bool = False
+
+
+_PORTAL_KEYS: dict[str, type | tuple[type, ...]] = {
+    "enabled": bool,
+    "users": str,
+    "session_hours": (int, float),
+    "secure_cookie": bool,
+}
+
+
+def parse_portal(file: Path, data: dict[str, Any]) -> PortalConfig:
+    """Read ``[portal]`` (every key optional; users default ``rules/users.toml``).
+
+    Raises:
+        ConfigError: an unknown key, a wrong type or a bad value, naming the key.
+    """
+    table = data.get("portal", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: [portal] must be a table")
+    toml_tables.check_keys(file, "portal.", table, _PORTAL_KEYS)
+    users = table.get("users", "rules/users.toml")
+    portal = PortalConfig(
+        enabled=table.get("enabled", True),
+        users=(file.parent / users) if users else None,
+        session_hours=float(table.get("session_hours", 8.0)),
+        secure_cookie=table.get("secure_cookie", False),
+    )
+    if not (math.isfinite(portal.session_hours) and portal.session_hours > 0):
+        raise ConfigError(f"{file}: portal.session_hours must be a positive number of hours")
+    return portal

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from edi_gateway.core import api_config, config_checks, resources, toml_tables
-from edi_gateway.core.api_config import ApiConfig
+from edi_gateway.core.api_config import ApiConfig, PortalConfig
 from edi_gateway.core.errors import ConfigError
 
 ACCEPTS = ("invoices", "recipient-status")
@@ -74,6 +74,7 @@ class Config:
     retry_seconds: tuple[float, ...] = (2.0, 10.0)
     source: str = FROM_OPTION
     api: ApiConfig = dataclasses.field(default_factory=ApiConfig)
+    portal: PortalConfig = dataclasses.field(default_factory=PortalConfig)
 
     @property
     def worker_count(self) -> int:
@@ -185,7 +186,10 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
     file, source = choose(path, cwd)
     data = toml_tables.read_toml(file)
     toml_tables.check_keys(
-        file, "", data, {"gateway": dict, "validation": dict, "channel": list, "api": dict}
+        file,
+        "",
+        data,
+        {"gateway": dict, "validation": dict, "channel": list, "api": dict, "portal": dict},
     )
     gateway = toml_tables.section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
     validation = toml_tables.section(file, data, "validation", _VALIDATION_KEYS)
@@ -214,6 +218,7 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
         retry_seconds=toml_tables.seconds(file, "gateway.retry_seconds", gateway["retry_seconds"]),
         source=source,
         api=api_config.parse(file, data, validation["max_file_bytes"]),
+        portal=api_config.parse_portal(file, data),
     )
     config_checks.check_values(config)
     return config

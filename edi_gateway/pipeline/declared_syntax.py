@@ -17,7 +17,7 @@ RULE = "GW-API-01"
 
 def mismatch(store: Store, id_flux: str, detection: Detection) -> Finding | None:
     """The finding when flux ``id_flux`` was deposited declaring another syntax than the one
-    detection found; None when it agrees, declared nothing, or is no invoice at all (the
+    detection found; None when it agrees, declared nothing (a portal upload), or is no invoice (the
     detection findings already say so).
 
     Raises:
@@ -25,7 +25,7 @@ def mismatch(store: Store, id_flux: str, detection: Detection) -> Finding | None
     """
     deposit = store.deposit(id_flux)
     found = detection.flux_syntax
-    if deposit is None or found is None or deposit.flux_syntax == found:
+    if deposit is None or not deposit.flux_syntax or found is None or deposit.flux_syntax == found:
         return None
     return Finding(
         layer=Layer.DETECT,

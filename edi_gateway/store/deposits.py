@@ -68,3 +68,43 @@ class DepositTable(Connection):
             "SELECT * FROM invoice WHERE id_flux = ? ORDER BY id", (id_flux,)
         ).fetchall()
         return [InvoiceRow.from_row(row) for row in rows]
+
+    def fluxes_of_parties(
+        self,
+        *,
+        sellers: list[str],
+        recipients: list[str],
+        accounts: list[str],
+        limit: int = 200,
+    ) -> list[FluxRow]:
+        """Fluxes, newest first (at most ``limit``), whose seller (BT-29/BT-30) is in
+        ``sellers``, whose recipient SIRET is in ``recipients``, or that an account of
+        ``accounts`` deposited: what a portal user may follow."""
+
+        def marks(values: list[str]) -> str:
+            return ", ".join("?" for _ in values) or "NULL"
+
+        rows = self.db.execute(
+            "SELECT flux.* FROM flux LEFT JOIN deposit USING (id_flux)"
+            f" WHERE flux.seller_id IN ({marks(sellers)})"
+            f" OR flux.recipient_siret IN ({marks(recipients)})"
+            f" OR deposit.account IN ({marks(accounts)})"
+            " ORDER BY flux.received_at DESC, flux.id_flux DESC LIMIT ?",
+            (*sellers, *recipients, *accounts, limit),
+        ).fetchall()
+        return [FluxRow.from_row(row) for row in rows]
+
+    def invoices_of_parties(
+        self, *, sellers: list[str], recipients: list[str], limit: int = 500
+    ) -> list[InvoiceRow]:
+        """Invoices, newest first, sent by ``sellers`` or addressed to ``recipients``."""
+
+        def marks(values: list[str]) -> str:
+            return ", ".join("?" for _ in values) or "NULL"
+
+        rows = self.db.execute(
+            f"SELECT * FROM invoice WHERE seller_id IN ({marks(sellers)})"
+            f" OR recipient_siret IN ({marks(recipients)}) ORDER BY id DESC LIMIT ?",
+            (*sellers, *recipients, limit),
+        ).fetchall()
+        return [InvoiceRow.from_row(row) for row in rows]

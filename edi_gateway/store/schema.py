@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS flux (
 );
 CREATE INDEX IF NOT EXISTS flux_sha256 ON flux (sha256);
 CREATE INDEX IF NOT EXISTS flux_state ON flux (state);
+CREATE INDEX IF NOT EXISTS flux_seller ON flux (seller_id);
+CREATE INDEX IF NOT EXISTS flux_recipient ON flux (recipient_siret);
+CREATE INDEX IF NOT EXISTS flux_received ON flux (received_at);
 CREATE TABLE IF NOT EXISTS invoice (
     id              INTEGER PRIMARY KEY,
     id_flux         TEXT NOT NULL REFERENCES flux (id_flux),
@@ -67,6 +70,7 @@ CREATE TABLE IF NOT EXISTS invoice (
 );
 CREATE INDEX IF NOT EXISTS invoice_key ON invoice (seller_key, number, issue_year);
 CREATE INDEX IF NOT EXISTS invoice_recipient ON invoice (recipient_siret);
+CREATE INDEX IF NOT EXISTS invoice_seller ON invoice (seller_id);
 CREATE TABLE IF NOT EXISTS status_event (
     id          INTEGER PRIMARY KEY,
     invoice_id  INTEGER NOT NULL REFERENCES invoice (id),

@@ -29,6 +29,7 @@ from edi_gateway.web import (
 from edi_gateway.web.body_limit import ASGIApp, BodyLimit, Message, Receive, Scope, Send
 from edi_gateway.web.context import ServiceContext
 from edi_gateway.web.docs_page import STATIC
+from edi_gateway.web.portal import setup as portal_setup
 
 DESCRIPTION = """Chorus Pro **Service mode** on the edi-gateway engine: the same validation,
 routing, ledger and status flows as the file-drop (EDI) channel.
@@ -74,6 +75,8 @@ def create_app(ctx: ServiceContext) -> Any:
     ):
         app.include_router(module.router)
     _metrics(app, ctx)
+    if ctx.config.portal.enabled:
+        portal_setup.install(app, ctx)
     return BodyLimit(CountCalls(app, ctx), ctx.config.api.max_request_bytes)
 
 

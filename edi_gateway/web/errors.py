@@ -10,12 +10,13 @@ body over ``[api] max_request_bytes`` 413, the gateway unable to take a deposit 
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("edi_gateway.web")
@@ -59,11 +60,23 @@ def error_body(status: int, libelle: str, code: int | None = None) -> JSONRespon
     return JSONResponse(answer(status if code is None else code, libelle), status, headers)
 
 
+def html_error(status: int, libelle: str) -> HTMLResponse:
+    """The page of a failed portal request (the text escaped, a link home)."""
+    body = (
+        "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Erreur</title></head>"
+        f"<body><h1>{status}</h1><p>{html.escape(libelle)}</p>"
+        "<p><a href='/portail/'>Retour | back</a></p></body></html>"
+    )
+    return HTMLResponse(body, status)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that give every failure of ``app`` the shape above."""
 
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        if request.url.path.startswith("/portail"):
+            return html_error(exc.status, exc.libelle)
         return error_body(exc.status, exc.libelle, exc.code)
 
     @app.exception_handler(RequestValidationError)
@@ -72,8 +85,10 @@ def install(app: FastAPI) -> None:
         return error_body(400, "requête invalide | malformed request: " + "; ".join(problems))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         text = {404: "opération inconnue | unknown operation", 405: "méthode non permise"}
+        if request.url.path.startswith("/portail"):
+            return html_error(exc.status_code, text.get(exc.status_code, "erreur | error"))
         return error_body(exc.status_code, text.get(exc.status_code, str(exc.detail)))
 
     @app.exception_handler(Exception)

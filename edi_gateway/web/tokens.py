@@ -23,13 +23,15 @@ ALGORITHM = "HS256"
 SCOPE = "openid"
 
 
-def load_key(state_dir: Path) -> bytes:
-    """The signing key of this gateway, created (0600, atomically) when missing.
+def load_key(state_dir: Path, name: str = "api-token-key") -> bytes:
+    """A 256-bit key of this gateway (``state_dir/name``), created (0600, atomically) when
+    missing: ``api-token-key`` signs the API's tokens, ``portal-session-key`` the portal's
+    session cookies.
 
     Raises:
         OSError: the key cannot be read or written.
     """
-    path = state_dir / "api-token-key"
+    path = state_dir / name
     with contextlib.suppress(FileNotFoundError):
         return bytes.fromhex(path.read_text().strip())
     state_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,101 @@
+"""What every portal page shares: the logged-in user, the CSRF token, the language, rendering.
+
+Job: sessions are Starlette's signed cookie (``SessionMiddleware``: HttpOnly, SameSite=Lax,
+Secure with ``[portal] secure_cookie``) holding the user's login, a CSRF token and the language.
+:func:`page_user` gives the user of a page or redirects to the login page; :func:`check_csrf`
+refuses a form whose token is not the session's (403). :func:`render` renders a Jinja2 template
+(autoescaped: every value from an invoice or a file name is text, never markup) with ``tr`` (the
+French text, or the English one with ``?lang=en``), the user and the token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from edi_gateway.web.context import ServiceContext
+from edi_gateway.web.errors import ApiError
+from edi_gateway.web.portal.users import User, UserBook
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+PREFIX = "/portail"
+
+
+class LoginRequired(Exception):
+    """A page was asked without a session: the answer is a redirect to the login page."""
+
+
+def users(request: Request) -> UserBook:
+    """The application's portal users."""
+    book: UserBook = request.app.state.portal_users
+    return book
+
+
+def service(request: Request) -> ServiceContext:
+    """The application's shared context (config, store, directory, lifecycle)."""
+    found: ServiceContext = request.app.state.service
+    return found
+
+
+def page_user(request: Request) -> User:
+    """The logged-in, active user.
+
+    Raises:
+        LoginRequired: no session, or its user is gone or deactivated.
+    """
+    login = request.session.get("login")
+    user = users(request).user(login) if isinstance(login, str) else None
+    if user is None:
+        request.session.pop("login", None)
+        raise LoginRequired
+    return user
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use)."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    """Refuse a form without the session's token.
+
+    Raises:
+        ApiError: 403.
+    """
+    expected = request.session.get("csrf")
+    if not (isinstance(expected, str) and token and hmac.compare_digest(expected, token)):
+        raise ApiError(403, "jeton de formulaire absent ou périmé | missing or stale form token")
+
+
+def language(request: Request) -> str:
+    """``fr`` (default) or ``en``: ``?lang=`` switches and is remembered in the session."""
+    wanted = request.query_params.get("lang")
+    if wanted in ("fr", "en"):
+        request.session["lang"] = wanted
+    lang = request.session.get("lang")
+    return lang if lang in ("fr", "en") else "fr"
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """The page ``template`` with the common values (``tr``, ``user``, ``csrf``, ``lang``)."""
+    lang = language(request)
+    login = request.session.get("login")
+    user = users(request).user(login) if isinstance(login, str) else None
+    common = {
+        "tr": (lambda fr, en: en if lang == "en" else fr),
+        "lang": lang,
+        "user": user,
+        "csrf": csrf_token(request),
+        "prefix": PREFIX,
+    }
+    return TEMPLATES.TemplateResponse(request, template, {**common, **values}, status_code=status)

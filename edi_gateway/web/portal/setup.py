@@ -1,0 +1,56 @@
+"""Putting the portal on the application: sessions, pages, static files, the login redirect.
+
+Job: :func:`install` adds to the FastAPI application the signed session cookie (Starlette's
+``SessionMiddleware``, key ``var/portal-session-key``: HttpOnly, SameSite=Lax, Secure with
+``[portal] secure_cookie``, ``[portal] session_hours`` long), the users of ``[portal] users``,
+the page routers, ``/portail/static`` (the portal's own CSS and scripts) and the redirect of a
+page asked without a session to the login page (with ``next``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from edi_gateway.web.context import ServiceContext
+from edi_gateway.web.portal import pages_auth, pages_flux, pages_invoices
+from edi_gateway.web.portal.common import PREFIX, LoginRequired
+from edi_gateway.web.portal.users import UserBook
+from edi_gateway.web.tokens import load_key
+
+
+def install(app: FastAPI, ctx: ServiceContext) -> None:
+    """Serve the portal under ``/portail`` on ``app``.
+
+    Raises:
+        ConfigError: the users file is invalid. OSError: the session key cannot be made.
+    """
+    portal = ctx.config.portal
+    app.state.portal_users = UserBook(portal.users)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=load_key(ctx.config.state_dir, "portal-session-key").hex(),
+        session_cookie="edi_portail",
+        max_age=int(portal.session_hours * 3600),
+        path=PREFIX,
+        same_site="lax",
+        https_only=portal.secure_cookie,
+    )
+    static = Path(__file__).parent / "static"
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=static), name="portal-static")
+    for module in (pages_auth, pages_flux, pages_invoices):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        target = quote(request.url.path)
+        return RedirectResponse(f"{PREFIX}/connexion?next={target}", status_code=303)
+
+    @app.get(PREFIX, include_in_schema=False)
+    def _root() -> Response:
+        return RedirectResponse(f"{PREFIX}/", status_code=307)
