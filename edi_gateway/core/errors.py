@@ -18,8 +18,9 @@ that raises them: ``xmlsafe.XmlProblem`` (bytes that cannot be parsed safely: a 
 ``readlimit.NotRegularFile`` (an ``OSError``: a path that is no regular file),
 ``lifecycle.table.UnknownStatus`` (a ``LookupError``) and ``cli.validate.UsageError`` (bad
 command-line arguments, exit code 2) and ``web.errors.ApiError`` (a call the Service mode cannot
-serve: its HTTP status and ``codeRetour``, turned into the answer). tests/test_layout.py checks
-this list is whole.
+serve: its HTTP status and ``codeRetour``, turned into the answer) and
+``web.portal.common.LoginRequired`` (a portal page asked without a session: a redirect to the
+login page). tests/test_layout.py checks this list is whole.
 """
 
 

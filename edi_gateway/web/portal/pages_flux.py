@@ -101,7 +101,12 @@ def flux_page(request: Request, id_flux: str) -> Response:
     lines = flux_views.report_lines(report.read_bytes()) if report else []
     lang = language(request)
     findings = [
-        {**line, "explanation": explanations.explain(line["codeErreur"], lang)} for line in lines
+        {
+            **line,
+            "explanation": explanations.explain(line["codeErreur"], lang),
+            "where": views.short_where(line["descriptionErreur"]),
+        }
+        for line in lines
     ]
     layers: dict[str, list[dict[str, Any]]] = {}
     for finding in findings:
@@ -116,7 +121,7 @@ def flux_page(request: Request, id_flux: str) -> Response:
         steps=views.path_of(ctx.config, row),
         layers=layers,
         outputs=outputs,
-        structure=structure.name if structure else None,
+        structure=structure.name if structure and row.verdict == "accepted" else None,
         waiting=flux_views.state(row) in WAITING,
     )
 

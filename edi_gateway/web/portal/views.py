@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,12 @@ def download_path(config: Config, row: FluxRow, index: int) -> Path | None:
     roots = (config.outbound.resolve(), config.state_dir.resolve())
     inside = any(root in path.parents for root in roots)
     return path if inside and path.is_file() else None
+
+
+_NAMESPACE_TEST = re.compile(r"\[namespace-uri\(\)='[^']*'\]|\*:|\[1\]")
+
+
+def short_where(text: str | None) -> str:
+    """A report line's location for people: the XPath without its namespace tests and ``[1]``
+    (``/CrossIndustryInvoice/SupplyChainTradeTransaction/...``)."""
+    return _NAMESPACE_TEST.sub("", text or "")

@@ -1,0 +1,175 @@
+"""The trainee story in a real browser (Debian's chromium and chromium-driver, driven by
+Selenium; no browser download): a supplier deposits a file the structure refuses (service code
+missing) and reads why, then drops the corrected invoice and watches it arrive in Suivi des flux
+without reloading; the recipient suspends it with a motif; the supplier completes it; the
+recipient certifies service fait, then mise en paiement; the history shows every step and every
+status flow written is valid against the official CPPStatut XSD.
+
+With ``EDI_GATEWAY_SCREENSHOTS=<folder>`` the main pages are saved there as PNG (the README's
+pictures in ``docs/portal/`` come from this test)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.conftest import STATUT_XSD
+from tests.fixtures.api import service
+from tests.fixtures.api.service import EXAMPLES, Api
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)",
+)
+SHOTS = os.environ.get("EDI_GATEWAY_SCREENSHOTS")
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+def wait_for(condition, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = condition()
+        except Exception:  # an element not there yet
+            found = None
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
+
+
+def login(driver, api: Api, who: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{api.base}/portail/connexion")
+    driver.find_element(By.ID, "login").send_keys(who)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "submit-login").click()
+    wait_for(lambda: "Tableau de bord" in driver.page_source)
+
+
+def logout(driver) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    wait_for(lambda: "/portail/connexion" in driver.current_url)
+
+
+def act(driver, status: str, motif: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    button = driver.find_element(By.ID, f"action-{status}")
+    form = button.find_element(By.XPATH, "./..")
+    if motif:
+        Select(form.find_element(By.NAME, "motif")).select_by_value(motif)
+    button.click()
+    wait_for(lambda: driver.find_element(By.ID, "confirm")).click()
+    wait_for(lambda: driver.find_element(By.ID, "invoice-status").text == status)
+
+
+def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    with service.started(tmp_path, "run", workers=1, settle=0.2) as api:
+        login(driver, api, "fournisseur@demo.fr", "Fournisseur-Portail-1")
+        shot(driver, "tableau-de-bord")
+        driver.get(f"{api.base}/portail/factures/emises")
+        refused = tmp_path / "11-rej-service-obligatoire.xml"
+        refused.write_bytes((EXAMPLES / "11-rej-service-obligatoire.xml").read_bytes())
+        driver.find_element(By.ID, "fichier").send_keys(str(refused))
+        driver.find_element(By.ID, "submit-deposit").click()
+        wait_for(lambda: "IN_REJETE" in driver.page_source)
+        assert "CPP-REC-04" in driver.page_source
+        assert "Cette structure exige un code service" in driver.page_source
+        shot(driver, "flux-rejete")
+
+        driver.get(f"{api.base}/portail/flux")
+        rows_before = len(driver.find_elements(By.CSS_SELECTOR, "#fluxes tbody tr"))
+        data = (EXAMPLES / "02-ok-ubl-mairie-services-techniques.xml").read_bytes()
+        part = tmp_path / "inbound" / ".facture-corrigee.xml.part"
+        part.write_bytes(data.replace(b"EX-2025-002", b"NAV-1"))
+        part.rename(tmp_path / "inbound" / "facture-corrigee.xml")
+        wait_for(
+            lambda: (
+                "facture-corrigee.xml" in driver.find_element(By.ID, "fluxes").text
+                and "IN_INTEGRE" in driver.find_element(By.ID, "fluxes").text
+            )
+        )
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#fluxes tbody tr")) == rows_before + 1
+        shot(driver, "suivi-des-flux")
+        logout(driver)
+
+        login(driver, api, "mairie@demo.fr", "Mairie-Portail-1")
+        driver.get(f"{api.base}/portail/factures/recues")
+        shot(driver, "factures-recues")
+        driver.find_element(By.LINK_TEXT, "NAV-1").click()
+        invoice_url = driver.current_url
+        act(driver, "SUSPENDUE", motif="LIVR_INCOMP")
+        shot(driver, "facture")
+        logout(driver)
+
+        login(driver, api, "fournisseur@demo.fr", "Fournisseur-Portail-1")
+        driver.get(invoice_url)
+        piece = tmp_path / "bon-de-livraison.pdf"
+        piece.write_bytes(b"%PDF-1.4 bon de livraison")
+        driver.find_element(By.ID, "piece").send_keys(str(piece))
+        driver.find_element(By.ID, "submit-complete").click()
+        wait_for(lambda: driver.find_element(By.ID, "invoice-status").text == "COMPLETEE")
+        logout(driver)
+
+        login(driver, api, "mairie@demo.fr", "Mairie-Portail-1")
+        driver.get(invoice_url)
+        act(driver, "SERVICE_FAIT")
+        act(driver, "MISE_EN_PAIEMENT")
+        history = [
+            r.text.split()[0] for r in driver.find_elements(By.CSS_SELECTOR, "#history tr")[1:]
+        ]
+        assert history[:4] == ["MISE_EN_PAIEMENT", "SERVICE_FAIT", "COMPLETEE", "SUSPENDUE"]
+        assert history[-1] == "DEPOSEE"
+        shot(driver, "historique")
+        outbound = sorted((tmp_path / "outbound").rglob("*.xml"))
+    if STATUT_XSD.exists():
+        schema = etree.XMLSchema(etree.parse(str(STATUT_XSD)))
+        statuts = [p for p in outbound if etree.parse(str(p)).getroot().tag == "CPPStatut"]
+        assert len(statuts) >= 7
+        for path in statuts:
+            assert schema.validate(etree.parse(str(path))), (path, schema.error_log)
