@@ -1,6 +1,8 @@
 """The trainee story in a real browser (Debian's chromium and chromium-driver, driven by
-Selenium; no browser download): a supplier deposits a file the structure refuses (service code
-missing) and reads why, then drops the corrected invoice and watches it arrive in Suivi des flux
+Selenium; no browser download): a supplier enters an invoice by the form without the service
+code its recipient requires and sees the error by the field, fixes it and deposits it (it is
+integrated); uploads a file the structure refuses and reads why; then drops an invoice in
+``inbound/`` and watches it arrive in Suivi des flux
 without reloading; the recipient suspends it with a motif; the supplier completes it; the
 recipient certifies service fait, then mise en paiement; the history shows every step and every
 status flow written is valid against the official CPPStatut XSD.
@@ -29,6 +31,7 @@ pytestmark = pytest.mark.skipif(
     reason="needs Debian's chromium and chromium-driver (.ci/run installs them)",
 )
 SHOTS = os.environ.get("EDI_GATEWAY_SCREENSHOTS")
+LYCEE = "99900002000019"
 
 
 @pytest.fixture
@@ -107,11 +110,35 @@ def act(driver, status: str, motif: str | None = None) -> None:  # type: ignore[
 
 def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     driver = browser
     with service.started(tmp_path, "run", workers=1, settle=0.2) as api:
         login(driver, api, "fournisseur@demo.fr", "Fournisseur-Portail-1")
         shot(driver, "tableau-de-bord")
+        # Saisie: the lycée requires a service code; the form says so next to the field
+        driver.get(f"{api.base}/portail/saisie")
+        Select(driver.find_element(By.ID, "choix-destinataire")).select_by_value(LYCEE)
+        driver.find_element(By.ID, "choose-recipient").click()
+        for field, value in (
+            ("numero", "SAISIE-NAV-1"),
+            ("designation_0", "Ramettes A4"),
+            ("quantite_0", "10"),
+            ("prix_0", "12,50"),
+        ):
+            driver.find_element(By.ID, field).send_keys(value)
+        driver.execute_script("document.getElementById('date').value = '2026-12-01'")
+        driver.find_element(By.ID, "submit-entry").click()
+        error = wait_for(lambda: driver.find_element(By.ID, "error-service"))
+        assert "CPP-REC-04" in error.text
+        assert driver.find_element(By.ID, "total-ttc").text == "150.00 EUR"
+        shot(driver, "saisie-erreur")
+        Select(driver.find_element(By.ID, "service")).select_by_value("INTENDANCE")
+        driver.find_element(By.ID, "submit-entry").click()
+        wait_for(lambda: "IN_INTEGRE" in driver.page_source)
+        assert "SAISIE-NAV-1" in driver.page_source
+        shot(driver, "flux-integre")
+        # an uploaded file the structure refuses, and why
         driver.get(f"{api.base}/portail/factures/emises")
         refused = tmp_path / "11-rej-service-obligatoire.xml"
         refused.write_bytes((EXAMPLES / "11-rej-service-obligatoire.xml").read_bytes())

@@ -3,7 +3,7 @@
 All SQL lives in this package, one module per table family: :mod:`~edi_gateway.store.fluxes`
 (``flux``, ``sequence``), :mod:`~edi_gateway.store.invoices` (``invoice``),
 :mod:`~edi_gateway.store.events` (``status_event``), :mod:`~edi_gateway.store.deposits`
-(``deposit``), on the connection of
+(``deposit``), :mod:`~edi_gateway.store.drafts` (``draft``), on the connection of
 :mod:`~edi_gateway.store.connection` and the DDL of :mod:`~edi_gateway.store.schema`. Callers
 get frozen records (:mod:`~edi_gateway.store.records`), never a driver row.
 """
@@ -13,12 +13,13 @@ from __future__ import annotations
 from edi_gateway.store.connection import Transaction as Transaction
 from edi_gateway.store.connection import utc_now as utc_now
 from edi_gateway.store.deposits import DepositTable
+from edi_gateway.store.drafts import DraftTable
 from edi_gateway.store.events import EventTable
 from edi_gateway.store.fluxes import FluxTable
 from edi_gateway.store.invoices import InvoiceTable
 
 
-class Store(FluxTable, InvoiceTable, EventTable, DepositTable):
+class Store(FluxTable, InvoiceTable, EventTable, DepositTable, DraftTable):
     """One connection to the gateway database with the queries of every table.
 
     Args:

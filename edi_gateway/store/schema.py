@@ -10,6 +10,7 @@ Tables:
     ``sequence``: named counters (IdFlux sequence, ...).
     ``deposit``: who deposited a flux over HTTP (Service mode), with the ``syntaxeFlux`` and
         ``avecSignature`` the request declared; a flux dropped in a folder has no row.
+    ``draft``: invoices entered on the portal and saved as "brouillon" (the form, as JSON).
 
 The records the rows become are in :mod:`edi_gateway.store.records`.
 """
@@ -94,4 +95,11 @@ CREATE TABLE IF NOT EXISTS deposit (
     deposited_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deposit_account ON deposit (account);
+CREATE TABLE IF NOT EXISTS draft (
+    id       INTEGER PRIMARY KEY,
+    login    TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    data     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS draft_login ON draft (login);
 """

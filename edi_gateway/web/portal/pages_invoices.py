@@ -12,7 +12,6 @@ invoice out of the user's rights answers 404, the same as one that does not exis
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import shutil
 from typing import Annotated
@@ -23,14 +22,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from edi_gateway.core import files
-from edi_gateway.ingest import http_deposit
 from edi_gateway.lifecycle import actions
 from edi_gateway.lifecycle.refusals import Refusal
 from edi_gateway.store.records import InvoiceRow
 from edi_gateway.web.deposit_ops import name_problem
 from edi_gateway.web.errors import ApiError
 from edi_gateway.web.invoice_views import history
-from edi_gateway.web.portal import views
+from edi_gateway.web.portal import deposits, views
 from edi_gateway.web.portal.common import PREFIX, check_csrf, page_user, render, service
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -201,17 +199,6 @@ async def deposit(
     sirets = user.sirets("factures_emises")
     if not sirets:
         raise ApiError(403, "pas de structure fournisseur | no supplier structure")
-    ctx = service(request)
     name, data = await _upload(request, fichier)
-    path = await run_in_threadpool(http_deposit.stage, ctx.config, name, data)
-    pending = http_deposit.PendingDeposit(
-        path=path, account=views.portal_account(sirets[0]), flux_syntax=""
-    )
-    ctx.submit(pending)
-    try:
-        claim = await asyncio.wait_for(
-            asyncio.wrap_future(pending.answer), ctx.config.api.deposit_timeout
-        )
-    except Exception as exc:
-        raise ApiError(503, "dépôt non pris en charge, réessayer | deposit not taken") from exc
-    return RedirectResponse(f"{PREFIX}/flux/{claim.id_flux}", status_code=303)
+    id_flux = await deposits.deposit(request, sirets[0], name, data)
+    return RedirectResponse(f"{PREFIX}/flux/{id_flux}", status_code=303)

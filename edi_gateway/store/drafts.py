@@ -1,0 +1,47 @@
+"""The ``draft`` table: invoices entered on the portal and saved as a "brouillon".
+
+Job: keep a portal user's unfinished invoice form (its fields as JSON) so that it can be resumed;
+one user sees and removes only their own drafts.
+"""
+
+from __future__ import annotations
+
+import json
+
+from edi_gateway.store.connection import Connection, utc_now
+
+
+class DraftTable(Connection):
+    """Queries of the ``draft`` table (a part of ``Store``)."""
+
+    def save_draft(self, login: str, fields: dict[str, str], draft_id: int | None = None) -> int:
+        """Save ``fields`` as a new draft of ``login`` (or replace draft ``draft_id`` of theirs);
+        returns the draft id."""
+        data = json.dumps(fields, ensure_ascii=False)
+        if draft_id is not None:
+            cursor = self._write(
+                None,
+                "UPDATE draft SET data = ?, saved_at = ? WHERE id = ? AND login = ?",
+                (data, utc_now(), draft_id, login),
+            )
+            if cursor.rowcount == 1:
+                return draft_id
+        return self._insert(None, "draft", {"login": login, "saved_at": utc_now(), "data": data})
+
+    def drafts(self, login: str) -> list[tuple[int, str, dict[str, str]]]:
+        """``(id, saved at, fields)`` of the drafts of ``login``, newest first."""
+        rows = self.db.execute(
+            "SELECT id, saved_at, data FROM draft WHERE login = ? ORDER BY id DESC", (login,)
+        ).fetchall()
+        return [(int(r["id"]), str(r["saved_at"]), json.loads(r["data"])) for r in rows]
+
+    def draft(self, login: str, draft_id: int) -> dict[str, str] | None:
+        """The fields of draft ``draft_id`` when it is one of ``login``'s."""
+        row = self.db.execute(
+            "SELECT data FROM draft WHERE id = ? AND login = ?", (draft_id, login)
+        ).fetchone()
+        return json.loads(row["data"]) if row else None
+
+    def delete_draft(self, login: str, draft_id: int) -> None:
+        """Remove draft ``draft_id`` of ``login`` (nothing when it is not theirs)."""
+        self._write(None, "DELETE FROM draft WHERE id = ? AND login = ?", (draft_id, login))

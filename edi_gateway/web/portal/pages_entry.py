@@ -1,0 +1,103 @@
+"""``/portail/saisie``: Saisie d'une facture, the course's practical exercise.
+
+Job: the form (recipient from the directory, then its services; billing framework; type 380 /
+381; number; dates; engagement and contract references; lines with quantity, unit price and VAT
+rate; payment terms; UBL or CII), its check and computation
+(:mod:`edi_gateway.web.portal.entry_model`: errors next to their field, the VAT breakdown and
+totals shown), the drafts ("brouillon": saved, listed, resumed), and the deposit: the invoice
+XML (:mod:`edi_gateway.web.portal.entry_xml`) goes through the same pipeline as a dropped file.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from edi_gateway.web.errors import ApiError
+from edi_gateway.web.portal import deposits
+from edi_gateway.web.portal.common import PREFIX, check_csrf, page_user, render, service
+from edi_gateway.web.portal.entry_model import LINES, RATES, read_entry
+from edi_gateway.web.portal.entry_xml import build
+from edi_gateway.web.portal.suppliers import suppliers
+from edi_gateway.web.reference_ops import billing_frameworks
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+SYNTAX = {"UBL": "IN_DP_E1_UBL_INVOICE", "CII": "IN_DP_E1_CII_16B"}
+MAX_FIELD = 500
+
+
+def _supplier_siret(request: Request) -> str:
+    user = page_user(request)
+    sirets = [s for s in user.sirets("factures_emises") if s in suppliers()]
+    if not sirets:
+        raise ApiError(403, "pas de fiche fournisseur pour vos structures | no supplier record")
+    return sirets[0]
+
+
+def _page(request: Request, values: dict[str, str], status: int = 200, **extra: Any) -> Response:
+    directory = service(request).directory.current()
+    structure = directory.structure(values.get("destinataire"))
+    entry, errors = read_entry(values, directory, datetime.now(UTC).date())
+    shown = extra.pop("errors", None)
+    return render(
+        request,
+        "entry.html",
+        status,
+        values=values,
+        structures=[s for s in directory.structures if s.active],
+        structure=structure,
+        entry=entry,
+        errors=errors if shown is None else shown,
+        lines=range(LINES),
+        rates=RATES,
+        frameworks=billing_frameworks(),
+        drafts=service(request).store().drafts(page_user(request).login),
+        **extra,
+    )
+
+
+@router.get("/saisie")
+def entry_form(request: Request, destinataire: str = "", brouillon: int | None = None) -> Response:
+    """The empty form (or a draft resumed); ``destinataire`` preselects the recipient."""
+    _supplier_siret(request)
+    values: dict[str, str] = {"destinataire": destinataire}
+    if brouillon is not None:
+        saved = service(request).store().draft(page_user(request).login, brouillon)
+        if saved is None:
+            raise ApiError(404, "brouillon inconnu | no such draft")
+        values = {**saved, "brouillon": str(brouillon)}
+    return _page(request, values, errors={})
+
+
+@router.post("/saisie")
+async def entry_submit(request: Request) -> Response:
+    """``action``: ``calculer`` (check and show totals), ``brouillon`` (save), ``deposer``."""
+    form = await request.form()
+    values = {k: str(v)[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.pop("csrf", None))
+    action = values.pop("action", "calculer")
+    siret = _supplier_siret(request)
+    login = page_user(request).login
+    ctx = service(request)
+    draft = int(values["brouillon"]) if values.get("brouillon", "").isdigit() else None
+    if action == "brouillon":
+        fields = {k: v for k, v in values.items() if k != "brouillon"}
+        saved = ctx.store().save_draft(login, fields, draft)
+        return _page(request, {**fields, "brouillon": str(saved)}, saved=saved)
+    directory = ctx.directory.current()
+    entry, errors = read_entry(values, directory, datetime.now(UTC).date())
+    if action != "deposer" or errors:
+        return _page(request, values, 422 if errors and action == "deposer" else 200)
+    buyer = directory.structure(entry.recipient)
+    if buyer is None:  # checked by read_entry; the directory may have changed since
+        return _page(request, values, 422)
+    data = build(entry, suppliers()[siret], buyer)
+    name = f"saisie-{entry.number}.xml"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    id_flux = await deposits.deposit(request, siret, safe, data, SYNTAX[entry.syntax])
+    if draft is not None:
+        ctx.store().delete_draft(login, draft)
+    return RedirectResponse(f"{PREFIX}/flux/{id_flux}", status_code=303)
