@@ -5,7 +5,9 @@ integrated); uploads a file the structure refuses and reads why; then drops an i
 ``inbound/`` and watches it arrive in Suivi des flux
 without reloading; the recipient suspends it with a motif; the supplier completes it; the
 recipient certifies service fait, then mise en paiement; the history shows every step and every
-status flow written is valid against the official CPPStatut XSD.
+status flow written is valid against the official CPPStatut XSD; at last the recipient ticks
+``codeServiceDoitEtreRenseigne`` on its fiche structure and the supplier's next invoice without
+a service code is rejected (CPP-REC-04).
 
 With ``EDI_GATEWAY_SCREENSHOTS=<folder>`` the main pages are saved there as PNG (the README's
 pictures in ``docs/portal/`` come from this test)."""
@@ -193,6 +195,23 @@ def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # typ
         assert history[:4] == ["MISE_EN_PAIEMENT", "SERVICE_FAIT", "COMPLETEE", "SUSPENDUE"]
         assert history[-1] == "DEPOSEE"
         shot(driver, "historique")
+        # paramétrage: the mairie now requires a service code; the next invoice sees it
+        driver.get(f"{api.base}/portail/structures/99900001000010")
+        driver.find_element(By.ID, "flag-codeServiceDoitEtreRenseigne").click()
+        driver.find_element(By.ID, "save-structure").click()
+        wait_for(
+            lambda: "codeServiceDoitEtreRenseigne" in driver.find_element(By.ID, "changes").text
+        )
+        shot(driver, "structure")
+        logout(driver)
+        login(driver, api, "fournisseur@demo.fr", "Fournisseur-Portail-1")
+        driver.get(f"{api.base}/portail/factures/emises")
+        plain = tmp_path / "sans-service.xml"
+        plain.write_bytes((EXAMPLES / "01-ok-ubl-mairie-sans-service.xml").read_bytes())
+        driver.find_element(By.ID, "fichier").send_keys(str(plain))
+        driver.find_element(By.ID, "submit-deposit").click()
+        wait_for(lambda: "IN_REJETE" in driver.page_source)
+        assert "CPP-REC-04" in driver.page_source
         outbound = sorted((tmp_path / "outbound").rglob("*.xml"))
     if STATUT_XSD.exists():
         schema = etree.XMLSchema(etree.parse(str(STATUT_XSD)))

@@ -1,7 +1,8 @@
-"""The ``draft`` table: invoices entered on the portal and saved as a "brouillon".
+"""The portal's own tables: ``draft`` (invoices saved as a "brouillon") and ``structure_change``.
 
-Job: keep a portal user's unfinished invoice form (its fields as JSON) so that it can be resumed;
-one user sees and removes only their own drafts.
+Job: keep a portal user's unfinished invoice form (its fields as JSON) so that it can be resumed
+(one user sees and removes only their own drafts), and record every edit of a fiche structure
+made on the portal (who, when, what, the value before and after).
 """
 
 from __future__ import annotations
@@ -45,3 +46,32 @@ class DraftTable(Connection):
     def delete_draft(self, login: str, draft_id: int) -> None:
         """Remove draft ``draft_id`` of ``login`` (nothing when it is not theirs)."""
         self._write(None, "DELETE FROM draft WHERE id = ? AND login = ?", (draft_id, login))
+
+    def add_structure_changes(
+        self, login: str, siret: str, changes: list[tuple[str, str, str]]
+    ) -> None:
+        """Record the edits ``(what, old, new)`` of structure ``siret`` made by ``login``."""
+        at = utc_now()
+        with self.transaction() as db:
+            for what, old, new in changes:
+                self._insert(
+                    db,
+                    "structure_change",
+                    {
+                        "at": at,
+                        "login": login,
+                        "siret": siret,
+                        "what": what,
+                        "old": old,
+                        "new": new,
+                    },
+                )
+
+    def structure_changes(self, siret: str, limit: int = 100) -> list[dict[str, str]]:
+        """The edits of structure ``siret``, newest first: at, login, what, old, new."""
+        rows = self.db.execute(
+            "SELECT at, login, what, old, new FROM structure_change WHERE siret = ?"
+            " ORDER BY id DESC LIMIT ?",
+            (siret, limit),
+        ).fetchall()
+        return [dict(row) for row in rows]

@@ -11,6 +11,7 @@ Tables:
     ``deposit``: who deposited a flux over HTTP (Service mode), with the ``syntaxeFlux`` and
         ``avecSignature`` the request declared; a flux dropped in a folder has no row.
     ``draft``: invoices entered on the portal and saved as "brouillon" (the form, as JSON).
+    ``structure_change``: every edit of a fiche structure made on the portal (who, when, what).
 
 The records the rows become are in :mod:`edi_gateway.store.records`.
 """
@@ -102,4 +103,14 @@ CREATE TABLE IF NOT EXISTS draft (
     data     TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS draft_login ON draft (login);
+CREATE TABLE IF NOT EXISTS structure_change (
+    id     INTEGER PRIMARY KEY,
+    at     TEXT NOT NULL,
+    login  TEXT NOT NULL,
+    siret  TEXT NOT NULL,
+    what   TEXT NOT NULL,
+    old    TEXT,
+    new    TEXT
+);
+CREATE INDEX IF NOT EXISTS structure_change_siret ON structure_change (siret);
 """

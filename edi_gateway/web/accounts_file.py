@@ -1,20 +1,18 @@
 """Editing the accounts file: add or remove a technical account or an OAuth2 client.
 
 Job: the writes behind ``edi-gateway accounts add|remove``, keeping the file's comments and
-layout (tomlkit) and replacing it atomically (a temporary file in the same folder, fsynced, then
-renamed): a running server never reads half a file. Every edit is checked by
-:func:`edi_gateway.web.accounts.loads` before it is written, so the file stays valid.
+layout and replacing it atomically, each edit checked by :func:`edi_gateway.web.accounts.loads`
+before it is written (:mod:`edi_gateway.web.toml_edit`).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import tomlkit
 
 from edi_gateway.core.errors import ConfigError
+from edi_gateway.web import toml_edit
 from edi_gateway.web.accounts import ROLES, StructureRight, hash_secret, loads
 
 
@@ -35,26 +33,11 @@ def parse_right(text: str) -> StructureRight:
 
 
 def _read(path: Path) -> tomlkit.TOMLDocument:
-    try:
-        return (
-            tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
-        )
-    except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    return toml_edit.read(path)
 
 
 def _write(path: Path, doc: tomlkit.TOMLDocument) -> None:
-    text = tomlkit.dumps(doc)
-    loads(tomlkit.parse(text).unwrap(), path)  # never write a file the server would refuse
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(temp).replace(path)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    toml_edit.write_checked(path, doc, lambda text: loads(tomlkit.parse(text).unwrap(), path))
 
 
 def add_account(path: Path, login: str, password: str, rights: list[StructureRight]) -> None:

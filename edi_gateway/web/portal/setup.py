@@ -18,7 +18,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from edi_gateway.web.context import ServiceContext
-from edi_gateway.web.portal import pages_auth, pages_entry, pages_flux, pages_invoices
+from edi_gateway.web.portal import (
+    pages_auth,
+    pages_entry,
+    pages_flux,
+    pages_invoices,
+    pages_structures,
+)
 from edi_gateway.web.portal.common import PREFIX, LoginRequired
 from edi_gateway.web.portal.users import UserBook
 from edi_gateway.web.tokens import load_key
@@ -43,7 +49,7 @@ def install(app: FastAPI, ctx: ServiceContext) -> None:
     )
     static = Path(__file__).parent / "static"
     app.mount(f"{PREFIX}/static", StaticFiles(directory=static), name="portal-static")
-    for module in (pages_auth, pages_flux, pages_invoices, pages_entry):
+    for module in (pages_auth, pages_flux, pages_invoices, pages_entry, pages_structures):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
