@@ -3,6 +3,7 @@ and the server keeps serving (a real ``edi-gateway serve`` on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -205,7 +206,7 @@ def test_a_thousand_wrong_passwords_and_the_server_keeps_serving(api: Api) -> No
     for i in range(1000):
         headers = {
             **api.headers(None),
-            "cpro-account": service.cpro_account("TECH_MAIRIE", f"x{i}"),
+            "cpro-account": service.cpro_account("TECH_LYCEE_INTENDANCE", f"x{i}"),
         }
         codes.add(
             api.client.post("/cpro/structures/v1/rechercher", json={}, headers=headers).status_code
@@ -220,7 +221,139 @@ def test_a_thousand_wrong_passwords_and_the_server_keeps_serving(api: Api) -> No
 
 
 def test_unknown_paths_and_methods_answer_json(api: Api) -> None:
-    missing = api.client.post("/cpro/factures/v1/nothing/here", json={})
+    headers = api.headers("TECH_MAIRIE")
+    missing = api.client.post("/cpro/factures/v1/nothing/here", json={}, headers=headers)
     assert missing.status_code == 404 and missing.json()["codeRetour"] == 404
-    wrong_method = api.client.get(f"/cpro/{DEPOSIT}")
+    wrong_method = api.client.get(f"/cpro/{DEPOSIT}", headers=headers)
     assert wrong_method.status_code == 405 and "codeRetour" in wrong_method.json()
+    # without credentials an operation path answers 401 whether it exists or not
+    assert api.client.post("/cpro/factures/v1/nothing/here", json={}).status_code == 401
+
+
+def _raw(api: Api, request: bytes, timeout: float = 10) -> bytes:
+    host, port = api.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(request)
+        reply = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                reply += chunk
+    return reply
+
+
+def test_a_huge_request_head_is_refused_at_once(api: Api) -> None:
+    start = time.monotonic()
+    head = b"GET /cpro/transverses/v1/health-check HTTP/1.1\r\nHost: x\r\nX-Big: "
+    reply = _raw(api, head + b"A" * 1_000_000 + b"\r\n\r\n")
+    assert reply == b"" or reply.split(b" ")[1] in (b"400", b"431"), reply[:100]
+    assert time.monotonic() - start < 5
+    assert api.client.get("/cpro/transverses/v1/health-check").status_code == 200
+
+
+def test_credentials_are_checked_before_the_body_is_read(api: Api) -> None:
+    head = (
+        f"POST /cpro/{DEPOSIT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer nope\r\ncpro-account: nope\r\nContent-Length: {LIMIT - 1}\r\n\r\n"
+    ).encode()
+    start = time.monotonic()
+    reply = _raw(api, head)  # the body never comes: the answer must not wait for it
+    assert reply.startswith(b"HTTP/1.1 401"), reply[:200]
+    assert time.monotonic() - start < 5
+
+
+def test_calls_without_a_file_have_a_small_body_limit(api: Api) -> None:
+    big = {"numeroFluxDepot": "x" * (2 * 1024 * 1024)}
+    answer = api.call("transverses/v1/consulterCR", "TECH_FOURNISSEUR", big)
+    assert answer.status_code == 413
+    token = api.client.post("/api/oauth/token", content=b"a=" + b"x" * (2 * 1024 * 1024))
+    assert token.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("transverses/v1/consulterCR", b'{"numeroFluxDepot": "x\\ud800"}'),
+        (
+            "factures/v1/traiter/recue",
+            b'{"idFacture": 1, "nouveauStatut": "SERVICE_FAIT", "commentaire": "\\udc00"}',
+        ),
+        (
+            "factures/v1/traiter/recue",
+            b'{"idFacture": 1, "nouveauStatut": "MANDATEE", "numeroDPMandat": "'
+            + b"9" * 51
+            + b'"}',
+        ),
+    ],
+)
+def test_unstorable_or_oversized_text_is_a_400(api: Api, path: str, body: bytes) -> None:
+    headers = {**api.headers("TECH_MAIRIE"), "content-type": "application/json"}
+    answer = api.client.post(f"/cpro/{path}", content=body, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert "Traceback" not in answer.text
+
+
+def test_base64_must_be_canonical(api: Api) -> None:
+    for text in ("PGEv====", "PGEv=", "PGF="):  # padding too long, too short, trailing bits
+        answer = _deposit(api, _good(fichierFlux=text))
+        assert answer.status_code == 400 and "base64" in answer.json()["libelle"], text
+
+
+def test_doubled_credential_headers_are_refused(api: Api) -> None:
+    headers = [
+        ("Authorization", f"Bearer {api.get_token()}"),
+        ("cpro-account", service.cpro_account("TECH_MAIRIE")),
+        ("cpro-account", service.cpro_account("TECH_FOURNISSEUR")),
+    ]
+    answer = api.client.post("/cpro/structures/v1/rechercher", json={}, headers=headers)
+    assert answer.status_code == 401
+
+
+def test_a_removed_clients_tokens_stop_working(api: Api) -> None:
+    from edi_gateway.web import accounts_file
+
+    path = api.root / "accounts.toml"
+    accounts_file.add_client(path, "short-lived", "Secret-Short-1")
+    token = api.client.post(
+        "/api/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "short-lived",
+            "client_secret": "Secret-Short-1",
+        },
+    ).json()["access_token"]
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "cpro-account": service.cpro_account("TECH_MAIRIE"),
+    }
+    first = api.client.post("/cpro/structures/v1/rechercher", json={}, headers=headers)
+    assert first.status_code == 200, (first.text, (api.root / "gateway.err").read_text()[-3000:])
+    accounts_file.remove(path, "short-lived")
+    assert (
+        api.client.post("/cpro/structures/v1/rechercher", json={}, headers=headers).status_code
+        == 401
+    )
+
+
+def test_http_details(api: Api) -> None:
+    assert api.client.head("/cpro/transverses/v1/health-check").status_code == 200
+    wrong = api.client.get(f"/cpro/{DEPOSIT}", headers=api.headers("TECH_MAIRIE"))
+    assert wrong.status_code == 405 and "POST" in wrong.headers["allow"]
+    slash = api.client.get(
+        "/cpro/transverses/v1/health-check/",
+        headers={**api.headers("TECH_MAIRIE"), "Host": "evil.example"},
+    )
+    assert slash.status_code == 404 and "location" not in slash.headers
+
+
+def test_nobody_deposits_in_another_suppliers_name(api: Api) -> None:
+    data = (EXAMPLES / "01-ok-ubl-mairie-sans-service.xml").read_bytes()
+    data = data.replace(b"EX-2025-001", b"IMPERSO-1")  # seller 99910000600018, not the university
+    id_flux = api.deposit(data, "u.xml", "IN_DP_E1_UBL_INVOICE", login="TECH_UNIVERSITE")
+    cr = api.wait_integrated(id_flux, login="TECH_UNIVERSITE")
+    assert cr["etatCourantFlux"] == "IN_REJETE", cr
+    detail = api.call(
+        "transverses/v1/consulterCRDetaille", "TECH_UNIVERSITE", {"numeroFluxDepot": id_flux}
+    ).json()
+    assert "GW-API-02" in {e["codeErreur"] for e in detail["listeErreurDP"]}
+    inbox = api.call("factures/v1/rechercher/recipiendaire", "TECH_MAIRIE", {}).json()
+    assert all(f["numeroFacture"] != "IMPERSO-1" for f in inbox.get("listeFactures", []))

@@ -18,7 +18,7 @@ from edi_gateway.core.errors import ConfigError
 from edi_gateway.core.model import Container, Detection, Layer, Severity, Syntax
 from edi_gateway.ingest import http_deposit
 from edi_gateway.ingest.claim import Claimer
-from edi_gateway.pipeline import declared_syntax
+from edi_gateway.pipeline import deposit_checks
 from edi_gateway.store.database import Store
 from edi_gateway.web import accounts_file
 from edi_gateway.web.accounts import AccountBook, StructureRight
@@ -243,7 +243,7 @@ def test_a_cancelled_deposit_is_never_claimed_and_leaves_nothing(tmp_path: Path)
         assert list(cfg.api_channel.folder.iterdir()) == []
 
 
-def test_declared_syntax_mismatch(tmp_path: Path) -> None:
+def test_deposit_checks_mismatch(tmp_path: Path) -> None:
     cfg = config.load(support.write_config(tmp_path))
     with Store(cfg.database) as store:
         store.add_flux(
@@ -270,8 +270,32 @@ def test_declared_syntax_mismatch(tmp_path: Path) -> None:
             kind="invoice",
             flux_syntax="IN_DP_E1_UBL_INVOICE",
         )
-        found = declared_syntax.mismatch(store, "EDIGW31100000000000000001", cii)
+        found = deposit_checks.mismatch(store, "EDIGW31100000000000000001", cii)
         assert found is not None and found.rule == "GW-API-01"
         assert found.severity is Severity.ERROR and found.layer is Layer.DETECT
-        assert declared_syntax.mismatch(store, "EDIGW31100000000000000001", ubl) is None
-        assert declared_syntax.mismatch(store, "EDIGW11100000000000000001", cii) is None
+        assert deposit_checks.mismatch(store, "EDIGW31100000000000000001", ubl) is None
+        assert deposit_checks.mismatch(store, "EDIGW11100000000000000001", cii) is None
+
+
+def test_a_pdf_with_javascript_is_inadmissible() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    from edi_gateway.core.model import Verdict
+    from edi_gateway.validation.validator import Validator
+
+    source = (REPO / "examples" / "04-ok-facturx-hopital-ej.pdf").read_bytes()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(source)))
+    writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("x()")}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    validator = Validator()
+    report = validator.validate(out.getvalue(), "js.pdf")
+    assert report.verdict is Verdict.INADMISSIBLE
+    assert [f.rule for f in report.errors] == ["GW-PDF-10"]
+    assert "catalog action" in report.errors[0].message
+    assert validator.validate(source, "ok.pdf").verdict is Verdict.ACCEPTED

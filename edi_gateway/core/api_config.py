@@ -13,6 +13,7 @@ folders alone. Keys (Chorus Pro names where Chorus Pro has one):
     token_seconds      lifetime of an OAuth2 access token (default 3600, as PISTE)
     metrics            who may read ``/metrics``: "localhost" (default), "open" or "off"
     deposit_timeout    seconds a deposit waits for the gateway's claim before answering 503
+    max_connections    calls served at once; past it new connections get 503 (default 256)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "token_seconds": int,
     "metrics": str,
     "deposit_timeout": (int, float),
+    "max_connections": int,
 }
 
 
@@ -55,6 +57,7 @@ class ApiConfig:
         token_seconds: access token lifetime (``expires_in``).
         metrics: ``localhost``, ``open`` or ``off``.
         deposit_timeout: how long a deposit waits for its claim.
+        max_connections: concurrent connections / calls (uvicorn ``limit_concurrency``).
     """
 
     enabled: bool = False
@@ -66,6 +69,7 @@ class ApiConfig:
     token_seconds: int = 3600
     metrics: str = "localhost"
     deposit_timeout: float = 30.0
+    max_connections: int = 256
 
 
 def parse(file: Path, data: dict[str, Any], max_file_bytes: int) -> ApiConfig:
@@ -95,6 +99,7 @@ def parse(file: Path, data: dict[str, Any], max_file_bytes: int) -> ApiConfig:
         token_seconds=table.get("token_seconds", 3600),
         metrics=table.get("metrics", "localhost"),
         deposit_timeout=float(table.get("deposit_timeout", 30.0)),
+        max_connections=table.get("max_connections", 256),
     )
     _check(file, api)
     return api
@@ -111,6 +116,8 @@ def _check(file: Path, api: ApiConfig) -> None:
         raise ConfigError(f"{file}: api.max_request_bytes must be positive")
     if api.token_seconds <= 0:
         raise ConfigError(f"{file}: api.token_seconds must be positive")
+    if api.max_connections < 1:
+        raise ConfigError(f"{file}: api.max_connections must be 1 or more")
     if api.metrics not in METRICS_ACCESS:
         raise ConfigError(f"{file}: api.metrics must be one of {', '.join(METRICS_ACCESS)}")
     if not (math.isfinite(api.deposit_timeout) and api.deposit_timeout > 0):

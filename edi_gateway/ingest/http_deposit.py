@@ -41,6 +41,7 @@ class PendingDeposit:
         account: login of the technical account that deposited it.
         flux_syntax: the ``syntaxeFlux`` the request declared.
         signed: the request's ``avecSignature``.
+        sellers: the SIRETs the depositor may invoice as (its supplier structures).
         answer: resolved with the :class:`Claim`, or with the exception that stopped it.
     """
 
@@ -48,6 +49,7 @@ class PendingDeposit:
     account: str
     flux_syntax: str
     signed: bool = False
+    sellers: tuple[str, ...] = ()
     answer: Future[Claim] = field(default_factory=Future)
 
 
@@ -86,6 +88,7 @@ def take(claimer: Claimer, store: Store, channel: Channel, pending: PendingDepos
                 account=pending.account,
                 flux_syntax=pending.flux_syntax,
                 signed=pending.signed,
+                sellers=pending.sellers,
                 db=db,
             ),
         )

@@ -67,6 +67,7 @@ INADMISSIBLE_REASONS = {
     "GW-VAL-01": "IRR_TYPE_F",
     "GW-PDF-03": "IRR_TYPE_F",  # PDF without invoice XML
     "GW-PDF-09": "IRR_TYPE_F",  # PDF with two invoice XMLs /AF does not tell apart
+    "GW-PDF-10": "IRR_TYPE_F",  # PDF with JavaScript (forbidden by PDF/A-3)
     "GW-XML-04": "IRR_TAILLE_F",  # larger than validation.max_file_bytes
     "CPP-DUP-02": "IRR_UNCITE",  # the same bytes were already deposited
     "GW-API-01": "IRR_SYNTAX",  # deposited over HTTP declaring another syntaxeFlux

@@ -33,7 +33,7 @@ from edi_gateway.lifecycle import recipient_status
 from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.pivot import PivotBuilder
-from edi_gateway.pipeline import declared_syntax, finish
+from edi_gateway.pipeline import deposit_checks, finish
 from edi_gateway.pipeline.delivery import Delivery, received_day
 from edi_gateway.pipeline.outcome import Analysis, Outcome, status_file_outcome
 from edi_gateway.reception import duplicates, envelope, reasons
@@ -213,7 +213,7 @@ class Engine:
         duplicate = duplicates.duplicate_flux(self.store, sha256, claim.id_flux)
         report = self.validator.validate(read.data, claim.original_name)
         self._log_validation(report)
-        declared = declared_syntax.mismatch(self.store, claim.id_flux, report.detection)
+        declared = deposit_checks.mismatch(self.store, claim.id_flux, report.detection)
         if declared is not None:  # HTTP deposit of another syntax than it said (GW-API-01)
             return _inadmissible(report, (declared, *report.findings))
         if duplicate is not None:
@@ -273,8 +273,9 @@ class Engine:
         )
         if any(f.rule == duplicates.DUPLICATE_INVOICE for f in result.findings):
             self.log.warning("flux.duplicate", rule=duplicates.DUPLICATE_INVOICE, kind="invoice")
-        findings = (*report.findings, *result.findings)
-        accepted = report.verdict is Verdict.ACCEPTED and result.accepted
+        foreign = deposit_checks.foreign_seller(self.store, claim.id_flux, env)  # GW-API-02
+        findings = (*report.findings, *result.findings, *((foreign,) if foreign else ()))
+        accepted = report.verdict is Verdict.ACCEPTED and result.accepted and foreign is None
         codes = reasons.reason_for(findings)
         return Analysis(
             report=report,

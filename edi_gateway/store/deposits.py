@@ -8,6 +8,8 @@ as :class:`~edi_gateway.store.records.DepositRow` / ``FluxRow`` / ``InvoiceRow``
 
 from __future__ import annotations
 
+import json
+
 from edi_gateway.store.connection import Connection, Transaction, utc_now
 from edi_gateway.store.records import DepositRow, FluxRow, InvoiceRow
 
@@ -22,6 +24,7 @@ class DepositTable(Connection):
         account: str,
         flux_syntax: str,
         signed: bool = False,
+        sellers: tuple[str, ...] = (),
         db: Transaction | None = None,
     ) -> None:
         """Record the deposit of flux ``id_flux`` (its ``flux`` row exists) by ``account``.
@@ -35,6 +38,7 @@ class DepositTable(Connection):
             "account": account,
             "flux_syntax": flux_syntax,
             "signed": int(signed),
+            "sellers": json.dumps(list(sellers)),
             "deposited_at": utc_now(),
         }
         self._insert(db, "deposit", columns)

@@ -174,6 +174,7 @@ class DepositRow(_Record):
     Attributes:
         id_flux: the flux (``numeroFluxDepot``). account: login of the technical account.
         flux_syntax: the ``syntaxeFlux`` declared. signed: ``avecSignature`` (0 / 1).
+        sellers: the SIRETs the depositor may invoice as (its supplier structures); empty = any.
         deposited_at: when the request was answered (ISO 8601 UTC).
     """
 
@@ -181,4 +182,12 @@ class DepositRow(_Record):
     account: str
     flux_syntax: str
     signed: int
+    sellers: tuple[str, ...]
     deposited_at: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        """Build the record; ``sellers`` is stored as a JSON list."""
+        values = {f.name: row[f.name] for f in dataclasses.fields(cls)}
+        values["sellers"] = tuple(json.loads(values["sellers"] or "[]"))
+        return cls(**values)

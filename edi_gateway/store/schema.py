@@ -93,6 +93,7 @@ CREATE TABLE IF NOT EXISTS deposit (
     account      TEXT NOT NULL,
     flux_syntax  TEXT NOT NULL,
     signed       INTEGER NOT NULL DEFAULT 0,
+    sellers      TEXT NOT NULL DEFAULT '[]',
     deposited_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deposit_account ON deposit (account);

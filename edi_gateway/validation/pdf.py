@@ -14,9 +14,9 @@ the catalog's ``/Names /EmbeddedFiles`` tree and in the catalog ``/AF`` array, P
 Candidates are the attachments whose name ends in ``.xml``, ordered by :data:`PRIORITY`
 (``factur-x.xml``, ``zugferd-invoice.xml`` / ``ZUGFeRD-invoice.xml``, ``xrechnung.xml``), then the
 other ``*.xml`` files in document order. Nothing here raises on a bad PDF: problems become
-findings (``GW-PDF-01`` unreadable, ``GW-PDF-02`` encrypted, ``GW-PDF-04``/``-05``/``-08``
-warnings). The XMP packet is read and checked by :mod:`edi_gateway.validation.xmp`
-(``GW-PDF-XMP-..``); its names are re-exported here.
+findings (``GW-PDF-01`` unreadable, ``GW-PDF-02`` encrypted, ``GW-PDF-10`` JavaScript,
+``GW-PDF-04``/``-05``/``-08`` warnings). The XMP packet is read and checked by
+:mod:`edi_gateway.validation.xmp` (``GW-PDF-XMP-..``); its names are re-exported here.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 from pypdf import PdfReader
 
 from edi_gateway.core.model import Finding, Layer, Severity
+from edi_gateway.validation.pdf_active import javascript_in
 from edi_gateway.validation.pdf_af import catalog_relationships
 from edi_gateway.validation.xmp import XMP_LEVEL_PROFILES as XMP_LEVEL_PROFILES
 from edi_gateway.validation.xmp import Xmp as Xmp
@@ -118,6 +119,8 @@ def read_pdf(data: bytes) -> PdfContent:
     findings = list(notes) + problems
     if reader.is_encrypted:
         findings.append(finding("GW-PDF-08", Severity.WARNING, OPENED_ENCRYPTED))
+    if (where := javascript_in(reader)) is not None:  # never delivered to a buyer
+        findings.append(finding("GW-PDF-10", Severity.ERROR, f"{JAVASCRIPT} ({where})"))
     return PdfContent(
         readable=True,
         attachments=tuple(name for name, _ in found),
@@ -132,6 +135,10 @@ def read_pdf(data: bytes) -> PdfContent:
 ENCRYPTED = (
     "the PDF is encrypted and cannot be opened without a password "
     "(PDF/A-3, hence Factur-X, forbids encryption)"
+)
+JAVASCRIPT = (
+    "the PDF holds JavaScript, which PDF/A-3 (hence Factur-X) forbids (ISO 19005-3 §6.6) | "
+    "le PDF contient du JavaScript, interdit en PDF/A-3"
 )
 OPENED_ENCRYPTED = (
     "the PDF is encrypted (opened with the empty password); PDF/A-3 forbids encryption"

@@ -29,6 +29,7 @@ from edi_gateway.web import (
 from edi_gateway.web.body_limit import ASGIApp, BodyLimit, Message, Receive, Scope, Send
 from edi_gateway.web.context import ServiceContext
 from edi_gateway.web.docs_page import STATIC
+from edi_gateway.web.gate import Gate
 from edi_gateway.web.portal import setup as portal_setup
 
 DESCRIPTION = """Chorus Pro **Service mode** on the edi-gateway engine: the same validation,
@@ -53,6 +54,7 @@ def create_app(ctx: ServiceContext) -> Any:
         version=__version__,
         description=DESCRIPTION,
         docs_url=None,  # docs_page: Swagger UI from a package, not a CDN
+        redirect_slashes=False,  # a redirect would echo the Host header
         redoc_url=None,
         openapi_tags=[
             {"name": "OAuth2", "description": "access tokens"},
@@ -77,7 +79,7 @@ def create_app(ctx: ServiceContext) -> Any:
     _metrics(app, ctx)
     if ctx.config.portal.enabled:
         portal_setup.install(app, ctx)
-    return BodyLimit(CountCalls(app, ctx), ctx.config.api.max_request_bytes)
+    return BodyLimit(CountCalls(Gate(app, ctx), ctx), ctx.config.api.max_request_bytes)
 
 
 def _metrics(app: FastAPI, ctx: ServiceContext) -> None:
@@ -98,7 +100,7 @@ class CountCalls:
 
     def __init__(self, app: ASGIApp, ctx: ServiceContext) -> None:
         self.app, self.ctx = app, ctx
-        self.fastapi = app  # the FastAPI application (tests reach it as ``.app.fastapi``)
+        self.fastapi = getattr(app, "app", app)  # the FastAPI application, inside the gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
@@ -116,6 +118,6 @@ class CountCalls:
             await self.app(scope, receive, seen)
         finally:
             route = getattr(scope.get("route"), "path", None)
-            if route is None and status[0] != 404:  # /openapi.json, /docs, /metrics ...
+            if route is None and status[0] < 400:  # /openapi.json, /docs, /metrics ...
                 route = STATIC if scope["path"].startswith(STATIC) else scope["path"]
             self.ctx.metrics.request(route or "unknown", status[0])

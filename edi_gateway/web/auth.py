@@ -15,6 +15,7 @@ import binascii
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import Headers
 
 from edi_gateway.web.accounts import Account
 from edi_gateway.web.context import ServiceContext
@@ -29,19 +30,39 @@ def context(request: Request) -> ServiceContext:
     return found
 
 
+def authenticate(ctx: ServiceContext, headers: Headers, source: str) -> Account | None:
+    """The technical account a call's headers prove, or None.
+
+    Both headers must be there exactly once (a second copy could be read differently by a
+    proxy); the token must be valid and its client still in the accounts file (a removed
+    client's tokens stop working at once); the account's password is checked (throttled per
+    address and login).
+    """
+    tokens, accounts = headers.getlist("authorization"), headers.getlist("cpro-account")
+    if len(tokens) != 1 or len(accounts) != 1:
+        return None
+    scheme, _, token = tokens[0].partition(" ")
+    client = ctx.issuer.client_of(token.strip()) if scheme.lower() == "bearer" else None
+    if client is None or client not in ctx.book.current().clients:
+        return None
+    login, password = _account_header(accounts[0])
+    return ctx.book.account(login, password, source) if login else None
+
+
 def caller(request: Request) -> Account:
-    """The technical account of the call (a FastAPI dependency; runs in the thread pool).
+    """The technical account of the call (a FastAPI dependency). The gate
+    (:mod:`edi_gateway.web.gate`) has already checked it before the body was read; without the
+    gate (an application used bare) it is checked here.
 
     Raises:
         ApiError: 401 when the token or the account header is missing or wrong.
     """
+    found = getattr(request.state, "account_record", None)
+    if isinstance(found, Account):
+        return found
     ctx = context(request)
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or ctx.issuer.client_of(token.strip()) is None:
-        raise ApiError(401, UNAUTHORISED)
-    login, password = _account_header(request.headers.get("cpro-account", ""))
     source = request.client.host if request.client else ""
-    account = ctx.book.account(login, password, source) if login else None
+    account = authenticate(ctx, request.headers, source)
     if account is None:
         raise ApiError(401, UNAUTHORISED)
     request.state.account = account.login

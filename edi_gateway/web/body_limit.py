@@ -1,4 +1,6 @@
-"""Refuse a request body over ``[api] max_request_bytes`` before it is read whole (ASGI).
+"""Refuse a request body over its limit before it is read whole (ASGI): ``[api]
+max_request_bytes`` where a file is sent (the deposit, Compléter, the portal's uploads), 1 MiB
+anywhere else (a token request, a search, a status).
 
 Job: a pure ASGI middleware (no buffering): a ``Content-Length`` over the limit is answered 413
 at once, without reading the body; a chunked body is counted as it arrives and the request is
@@ -17,6 +19,10 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+SMALL_BODY = 1024 * 1024  # any call that carries no file
+#: Where a file travels in the body: the deposit, Compléter, the portal's uploads and form.
+FILE_PATHS = ("/cpro/factures/v1/deposer/flux", "/cpro/factures/v1/completer", "/portail/depot")
+FILE_PREFIXES = ("/portail/factures/",)
 
 
 class BodyLimit:
@@ -24,21 +30,29 @@ class BodyLimit:
 
     Args:
         app: the ASGI application.
-        limit: largest body accepted, in bytes.
+        limit: largest body accepted on the paths that carry a file (:data:`FILE_PATHS`).
+        small: largest body anywhere else (default :data:`SMALL_BODY`).
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, small: int = 0) -> None:
         self.app = app
-        self.limit = limit
+        self.large = limit
+        self.small = min(small or SMALL_BODY, limit)
+
+    def limit_for(self, path: str) -> int:
+        """The body limit of ``path``: large where a file is sent, small elsewhere."""
+        carries_file = path in FILE_PATHS or path.startswith(FILE_PREFIXES)
+        return self.large if carries_file else self.small
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            await _too_large(send, self.limit)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _too_large(send, limit)
             return
         seen = 0
         refused = False
@@ -49,7 +63,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     refused = True
                     return {"type": "http.disconnect"}
             return message
@@ -63,20 +77,24 @@ class BodyLimit:
 
         await self.app(scope, counted, guarded_send)
         if refused and not started:
-            await _too_large(send, self.limit)
+            await _too_large(send, limit)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "codeRetour": 413,
-            "libelle": f"corps de requête trop grand | request body over {limit} bytes",
-        }
-    ).encode()
-    headers = [
+async def send_json(
+    send: Send, status: int, data: object, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Answer ``status`` with the JSON ``data`` and close the connection."""
+    body = json.dumps(data).encode()
+    head = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
+        *(headers or []),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    libelle = f"corps de requête trop grand | request body over {limit} bytes"
+    await send_json(send, 413, {"codeRetour": 413, "libelle": libelle})

@@ -6,7 +6,7 @@ durably, hand them to the daemon's loop and answer with the IdFlux once the flux
 ``numeroFluxDepot``, ``dateDepot``, ``syntaxeFlux`` (``../shared/domain/chorus-pro.md`` §6). The
 flux then goes through the worker pool like a dropped file; ``consulterCR`` tells its state.
 Whether the file really is of the declared syntax is decided by detection in the worker
-(``GW-API-01``, :mod:`edi_gateway.pipeline.declared_syntax`).
+(``GW-API-01``, :mod:`edi_gateway.pipeline.deposit_checks`).
 """
 
 from __future__ import annotations
@@ -18,25 +18,25 @@ import unicodedata
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edi_gateway.core.errors import GatewayError
 from edi_gateway.ingest import http_deposit
 from edi_gateway.web.auth import Caller, context
 from edi_gateway.web.errors import FORBIDDEN_LABEL, UNSUPPORTED, ApiError, answer
+from edi_gateway.web.models import CproModel
 from edi_gateway.web.syntaxes import SYNTAXES
 
 router = APIRouter(tags=["factures"])
 NAME_MAX_BYTES = 200  # room for the IdFlux prefix of the var/work and archive names
 
 
-class DeposerFlux(BaseModel):
+class DeposerFlux(CproModel):
     """Request of ``deposer/flux``."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     fichierFlux: str = Field(description="the file, base64 (RFC 4648)")
-    nomFichier: str = Field(description="its file name, e.g. facture.xml")
-    syntaxeFlux: str = Field(description="IN_DP_E1_UBL_INVOICE, IN_DP_E1_CII_16B, ...")
+    nomFichier: str = Field(max_length=1000, description="its file name, e.g. facture.xml")
+    syntaxeFlux: str = Field(max_length=100, description="IN_DP_E1_UBL_INVOICE, ...")
     avecSignature: bool = False
     idUtilisateurCourant: int | None = None
 
@@ -56,16 +56,21 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def decode(text: str) -> bytes:
-    """Strict base64 (whitespace allowed, as MIME wraps it).
+def decode(text: str, field: str = "fichierFlux") -> bytes:
+    """Strict base64 (RFC 4648 §4; whitespace allowed, as MIME wraps it): only the alphabet,
+    and exactly the padding the length needs (``PGEv====`` is refused).
 
     Raises:
-        ApiError: 400 when it does not decode.
+        ApiError: 400 naming ``field`` when it does not decode.
     """
+    compact = "".join(text.split())
     try:
-        return base64.b64decode("".join(text.split()), validate=True)
+        data = base64.b64decode(compact, validate=True)
+        if base64.b64encode(data).decode("ascii") != compact:
+            raise ValueError("padding or trailing bits are not canonical")
     except (binascii.Error, ValueError) as exc:
-        raise ApiError(400, f"fichierFlux n'est pas du base64 | not base64: {exc}") from exc
+        raise ApiError(400, f"{field} n'est pas du base64 | not base64: {exc}") from exc
+    return data
 
 
 @router.post("/cpro/factures/v1/deposer/flux", summary="Déposer un flux | deposit a flux")
@@ -96,6 +101,7 @@ async def deposer_flux(body: DeposerFlux, request: Request, account: Caller) -> 
         account=account.login,
         flux_syntax=body.syntaxeFlux,
         signed=body.avecSignature,
+        sellers=tuple(r.siret for r in account.structures if r.supplier),
     )
     ctx.submit(pending)
     try:

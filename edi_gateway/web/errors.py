@@ -54,10 +54,14 @@ def answer(code: int = OK, libelle: str = OK_LABEL, **fields: Any) -> dict[str, 
     return {"codeRetour": code, "libelle": libelle, **fields}
 
 
-def error_body(status: int, libelle: str, code: int | None = None) -> JSONResponse:
-    """The JSON response of a failed call."""
-    headers = {"WWW-Authenticate": 'Bearer realm="edi-gateway"'} if status == 401 else None
-    return JSONResponse(answer(status if code is None else code, libelle), status, headers)
+def error_body(
+    status: int, libelle: str, code: int | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The JSON response of a failed call (401 with ``WWW-Authenticate``)."""
+    extra = dict(headers or {})
+    if status == 401:
+        extra["WWW-Authenticate"] = 'Bearer realm="edi-gateway"'
+    return JSONResponse(answer(status if code is None else code, libelle), status, extra or None)
 
 
 def html_error(status: int, libelle: str) -> HTMLResponse:
@@ -86,10 +90,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        text = {404: "opération inconnue | unknown operation", 405: "méthode non permise"}
+        text = {
+            404: "opération inconnue | unknown operation",
+            405: "méthode non permise | method not allowed",
+        }
         if request.url.path.startswith("/portail"):
             return html_error(exc.status_code, text.get(exc.status_code, "erreur | error"))
-        return error_body(exc.status_code, text.get(exc.status_code, str(exc.detail)))
+        headers = dict(exc.headers or {})  # 405: Allow
+        return error_body(
+            exc.status_code, text.get(exc.status_code, str(exc.detail)), None, headers
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

@@ -20,21 +20,20 @@ import base64
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
 
 from edi_gateway.store.records import FluxRow
 from edi_gateway.web import flux_views
 from edi_gateway.web.accounts import Account
 from edi_gateway.web.auth import Caller, context
 from edi_gateway.web.errors import FORBIDDEN_LABEL, ApiError, answer
+from edi_gateway.web.models import CproModel
 
 router = APIRouter(tags=["transverses"])
 
 
-class FluxQuery(BaseModel):
+class FluxQuery(CproModel):
     """Request of ``consulterCR`` / ``consulterCRDetaille``."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     numeroFluxDepot: str
     formatCR: Literal["XML", "HTML"] = "XML"
 

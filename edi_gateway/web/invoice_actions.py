@@ -16,7 +16,7 @@ import shutil
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edi_gateway.core import files
 from edi_gateway.lifecycle import actions
@@ -26,37 +26,35 @@ from edi_gateway.web.auth import Caller, context
 from edi_gateway.web.deposit_ops import decode, name_problem
 from edi_gateway.web.errors import REFUSED_OTHER, REFUSED_TRANSITION, ApiError, answer
 from edi_gateway.web.invoice_ops import invoice_for
+from edi_gateway.web.models import CproModel
 
 router = APIRouter(tags=["factures"])
 TRANSITION_LABEL = "Incohérence au niveau du statut d'origine ou de destination de la facture."
 
 
-class Traiter(BaseModel):
+class Traiter(CproModel):
     """``traiter/recue``: the new status and what it carries."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     idFacture: int
     nouveauStatut: str = Field(description="SUSPENDUE, REJETEE, SERVICE_FAIT, MANDATEE ...")
-    motif: str | None = Field(default=None, description="motif code (REJETEE, SUSPENDUE)")
-    commentaire: str | None = None
-    numeroDPMandat: str | None = None
+    motif: str | None = Field(default=None, max_length=40, description="motif (REJETEE ...)")
+    commentaire: str | None = Field(default=None, max_length=1000, description="255 kept")
+    numeroDPMandat: str | None = Field(default=None, max_length=50, description="IdMandatDP")
     idUtilisateurCourant: int | None = None
 
 
-class PieceJointe(BaseModel):
+class PieceJointe(CproModel):
     """A completing file: its name and its bytes in base64."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     nomFichier: str
     fichier: str
 
 
-class Completer(BaseModel):
+class Completer(CproModel):
     """``completer``: the supplier completes a suspended invoice (comment and file)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     idFacture: int
-    commentaire: str | None = None
+    commentaire: str | None = Field(default=None, max_length=1000)
     pieceJointe: PieceJointe
 
 
@@ -116,7 +114,7 @@ def completer(query: Completer, request: Request, account: Caller) -> Any:
     problem = name_problem(query.pieceJointe.nomFichier)
     if problem:
         raise ApiError(400, problem.replace("nomFichier", "pieceJointe.nomFichier"))
-    data = decode(query.pieceJointe.fichier)
+    data = decode(query.pieceJointe.fichier, "pieceJointe.fichier")
     ctx = context(request)
     invoice_for(request, account, query.idFacture, side="supplier")  # rights before writing
     folder = ctx.config.api_channel.folder / f"piece-{secrets.token_hex(8)}"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edi_gateway.core import names
 from edi_gateway.store.records import InvoiceRow
@@ -31,14 +31,14 @@ from edi_gateway.web.errors import (
     answer,
 )
 from edi_gateway.web.invoice_views import Paging
+from edi_gateway.web.models import CproModel
 
 router = APIRouter(tags=["factures"])
 
 
-class SupplierSearch(BaseModel):
+class SupplierSearch(CproModel):
     """``rechercher/fournisseur`` criteria (all optional)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     numeroFluxDepot: str | None = None
     numeroFacture: str | None = None
     statut: str | None = None
@@ -46,10 +46,9 @@ class SupplierSearch(BaseModel):
     paramRecherche: Paging = Paging()
 
 
-class RecipientSearch(BaseModel):
+class RecipientSearch(CproModel):
     """``rechercher/recipiendaire`` criteria (all optional)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     idDestinataire: str | None = Field(default=None, description="recipient SIRET")
     codeServiceExecutant: str | None = None
     numeroFacture: str | None = None
@@ -60,25 +59,22 @@ class RecipientSearch(BaseModel):
     paramRecherche: Paging = Paging()
 
 
-class InvoiceQuery(BaseModel):
+class InvoiceQuery(CproModel):
     """One invoice: ``idFacture`` (and ``nbResultatsMaximum`` for the history)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     idFacture: int
     nbResultatsMaximum: int | None = Field(default=None, ge=1)
 
 
-class InvoiceRef(BaseModel):
+class InvoiceRef(CproModel):
     """An entry of ``listeFacture``."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     idFacture: int
 
 
-class Download(BaseModel):
+class Download(CproModel):
     """``telecharger/groupe``: ``PIVOT`` (CPPFacturePivot) or ``ORIGINAL`` (the file)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     format: Literal["PIVOT", "ORIGINAL"] = "PIVOT"
     listeFacture: list[InvoiceRef] = Field(min_length=1, max_length=100)
 

@@ -12,19 +12,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edi_gateway.reception.structures import Directory
 from edi_gateway.store.database import Store
 from edi_gateway.store.records import EventRow, InvoiceRow
 from edi_gateway.web.accounts import Account
 from edi_gateway.web.flux_views import minute
+from edi_gateway.web.models import CproModel
 
 
-class Paging(BaseModel):
+class Paging(CproModel):
     """``paramRecherche``: page size (1-1000, default 100) and 1-based page number."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     nbResultatsParPage: int = Field(default=100, ge=1, le=1000)
     pageResultatDemandee: int = Field(default=1, ge=1)
 

@@ -14,21 +14,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
 from edi_gateway import __version__
 from edi_gateway.core import resources, toml_tables
 from edi_gateway.web.auth import Caller, context
 from edi_gateway.web.errors import NOTHING_FOUND, answer
+from edi_gateway.web.models import CproModel
 from edi_gateway.web.syntaxes import SYNTAXES
 
 router = APIRouter(tags=["transverses"])
 
 
-class CurrentStatus(BaseModel):
+class CurrentStatus(CproModel):
     """``recuperer/etats/traitement``: the current status of an invoice."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     statutCourant: str
 
 
@@ -107,7 +106,9 @@ def frameworks(_account: Caller) -> Any:
     )
 
 
-@router.get("/cpro/transverses/v1/health-check", summary="État du service | health")
+@router.api_route(
+    "/cpro/transverses/v1/health-check", methods=["GET", "HEAD"], summary="État du service | health"
+)
 def health(request: Request) -> Any:
     """``UP`` when the ledger answers (HTTP 200), else ``DOWN`` (HTTP 503). No credentials."""
     try:

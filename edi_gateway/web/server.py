@@ -25,6 +25,7 @@ from edi_gateway.web.app import create_app
 from edi_gateway.web.metrics import Metrics
 
 START_SECONDS = 10.0
+HEAD_LIMIT = 64 * 1024  # bytes of request line and headers
 
 
 class ApiServer:
@@ -77,6 +78,13 @@ class ApiServer:
             lifespan="off",
             timeout_graceful_shutdown=5,
             server_header=False,
+            # h11 bounds a request's head (a 200 MB header took 47 s to parse with httptools
+            # and blocked every other call); at most max_connections calls at once (503 past
+            # it), so idle connections cannot take every file descriptor of the gateway.
+            http="h11",
+            h11_max_incomplete_event_size=HEAD_LIMIT,
+            limit_concurrency=api.max_connections,
+            timeout_keep_alive=5,
         )
         self.server = uvicorn.Server(uv)
         self.thread = threading.Thread(

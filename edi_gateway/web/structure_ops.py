@@ -12,39 +12,37 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edi_gateway.reception.structures import Service, Structure
 from edi_gateway.web.auth import Caller, context
 from edi_gateway.web.errors import NOTHING_FOUND, NOTHING_FOUND_LABEL, answer
 from edi_gateway.web.invoice_views import Paging
+from edi_gateway.web.models import CproModel
 
 router = APIRouter(tags=["structures"])
 
 
-class StructureCriteria(BaseModel):
+class StructureCriteria(CproModel):
     """``structure`` criteria of a search (all optional; the label matches a part, any case)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     identifiantStructure: str | None = None
     typeIdentifiantStructure: str | None = None
     libelleStructure: str | None = None
     statut: str | None = None
 
 
-class StructureSearch(BaseModel):
+class StructureSearch(CproModel):
     """``structures/v1/rechercher``."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     structure: StructureCriteria = StructureCriteria()
     restreindreStructuresPrivees: bool = False
     paramRecherche: Paging = Paging()
 
 
-class StructureQuery(BaseModel):
+class StructureQuery(CproModel):
     """One structure, by ``idStructureCPP`` (or ``idStructure``) or ``identifiantStructure``."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
     idStructureCPP: int | None = None
     idStructure: int | None = None
     identifiantStructure: str | None = None

@@ -28,7 +28,7 @@ async def deposit(request: Request, siret: str, name: str, data: bytes, syntax: 
     ctx = service(request)
     path = await run_in_threadpool(http_deposit.stage, ctx.config, name, data)
     pending = http_deposit.PendingDeposit(
-        path=path, account=views.portal_account(siret), flux_syntax=syntax
+        path=path, account=views.portal_account(siret), flux_syntax=syntax, sellers=(siret,)
     )
     ctx.submit(pending)
     try:

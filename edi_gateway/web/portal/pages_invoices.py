@@ -95,7 +95,7 @@ def set_status(
     csrf: Annotated[str, Form(max_length=100)] = "",
     motif: Annotated[str, Form(max_length=40)] = "",
     commentaire: Annotated[str, Form(max_length=1000)] = "",
-    mandat: Annotated[str, Form(max_length=100)] = "",
+    mandat: Annotated[str, Form(max_length=50)] = "",
     confirme: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """A recipient's status action: a confirmation page first, then the status applied."""
