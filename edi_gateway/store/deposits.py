@@ -80,6 +80,7 @@ class DepositTable(Connection):
         recipients: list[str],
         accounts: list[str],
         limit: int = 200,
+        offset: int = 0,
     ) -> list[FluxRow]:
         """Fluxes, newest first (at most ``limit``), whose seller (BT-29/BT-30) is in
         ``sellers``, whose recipient SIRET is in ``recipients``, or that an account of
@@ -93,22 +94,34 @@ class DepositTable(Connection):
             f" WHERE flux.seller_id IN ({marks(sellers)})"
             f" OR flux.recipient_siret IN ({marks(recipients)})"
             f" OR deposit.account IN ({marks(accounts)})"
-            " ORDER BY flux.received_at DESC, flux.id_flux DESC LIMIT ?",
-            (*sellers, *recipients, *accounts, limit),
+            " ORDER BY flux.received_at DESC, flux.id_flux DESC LIMIT ? OFFSET ?",
+            (*sellers, *recipients, *accounts, limit, offset),
         ).fetchall()
         return [FluxRow.from_row(row) for row in rows]
 
     def invoices_of_parties(
-        self, *, sellers: list[str], recipients: list[str], limit: int = 500
+        self,
+        *,
+        sellers: list[str],
+        recipients: list[str],
+        status: str | None = None,
+        limit: int = 500,
+        offset: int = 0,
     ) -> list[InvoiceRow]:
-        """Invoices, newest first, sent by ``sellers`` or addressed to ``recipients``."""
+        """Invoices, newest first, sent by ``sellers`` or addressed to ``recipients`` (with
+        current status ``status`` when given); one page: ``limit`` rows after ``offset``
+        (indexes ``invoice_seller``, ``invoice_recipient``)."""
 
         def marks(values: list[str]) -> str:
             return ", ".join("?" for _ in values) or "NULL"
 
+        where = f"(seller_id IN ({marks(sellers)}) OR recipient_siret IN ({marks(recipients)}))"
+        params: list[object] = [*sellers, *recipients]
+        if status:
+            where += " AND status_name = ?"
+            params.append(status)
         rows = self.db.execute(
-            f"SELECT * FROM invoice WHERE seller_id IN ({marks(sellers)})"
-            f" OR recipient_siret IN ({marks(recipients)}) ORDER BY id DESC LIMIT ?",
-            (*sellers, *recipients, limit),
+            f"SELECT * FROM invoice WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         ).fetchall()
         return [InvoiceRow.from_row(row) for row in rows]

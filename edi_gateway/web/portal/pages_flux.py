@@ -53,27 +53,28 @@ def home(request: Request) -> Response:
     store = service(request).store()
     fluxes = [flux_item(r) for r in views.fluxes_of(store, user, limit=10)]
     received = [
-        r
-        for r in views.invoices_of(store, user, "recipient")
-        if r.status_name in ("MISE_A_DISPOSITION", "COMPLETEE", "PRISE_EN_COMPTE_DESTINATAIRE")
+        row
+        for status in ("MISE_A_DISPOSITION", "COMPLETEE", "PRISE_EN_COMPTE_DESTINATAIRE")
+        for row in views.invoices_of(store, user, "recipient", status)
     ]
-    suspended = [
-        r for r in views.invoices_of(store, user, "supplier") if r.status_name == "SUSPENDUE"
-    ]
+    suspended = views.invoices_of(store, user, "supplier", "SUSPENDUE")
     return render(request, "home.html", fluxes=fluxes, received=received, suspended=suspended)
 
 
 @router.get("/flux")
-def flux_list(request: Request) -> Response:
-    """Suivi des flux: the page; its rows refresh from ``flux.json``."""
+def flux_list(request: Request, page: int = 0) -> Response:
+    """Suivi des flux: the newest 50 (or page ``page``); the first page refreshes from
+    ``flux.json``."""
     user = page_user(request)
-    rows = [flux_item(r) for r in views.fluxes_of(service(request).store(), user)]
-    return render(request, "fluxes.html", fluxes=rows)
+    page = max(0, page)
+    found = views.fluxes_of(service(request).store(), user, page=page)
+    rows = [flux_item(r) for r in found]
+    return render(request, "fluxes.html", fluxes=rows, page=page, more=len(rows) >= views.PAGE)
 
 
 @router.get("/flux.json")
 def flux_json(request: Request) -> dict[str, Any]:
-    """The rows of Suivi des flux as JSON (what the page polls)."""
+    """The newest rows of Suivi des flux as JSON (what the page polls)."""
     user = page_user(request)
     return {"fluxes": [flux_item(r) for r in views.fluxes_of(service(request).store(), user)]}
 

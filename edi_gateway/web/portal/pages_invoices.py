@@ -35,22 +35,31 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NOT_FOUND = "facture inconnue | no such invoice"
 
 
-@router.get("/factures/recues")
-def received(request: Request, statut: str | None = None) -> Response:
-    """Factures reçues: the inbox, filtered by status."""
+def _list(request: Request, side: str, statut: str | None, page: int) -> Response:
     user = page_user(request)
-    rows = views.invoices_of(service(request).store(), user, "recipient")
-    rows = [r for r in rows if statut in (None, "", r.status_name)]
-    return render(request, "invoices.html", side="recipient", invoices=rows, statut=statut or "")
+    page = max(0, page)
+    rows = views.invoices_of(service(request).store(), user, side, statut or None, page)
+    return render(
+        request,
+        "invoices.html",
+        side=side,
+        invoices=rows,
+        statut=statut or "",
+        page=page,
+        more=len(rows) >= views.PAGE,
+    )
+
+
+@router.get("/factures/recues")
+def received(request: Request, statut: str | None = None, page: int = 0) -> Response:
+    """Factures reçues: the inbox, filtered by status, 50 a page."""
+    return _list(request, "recipient", statut, page)
 
 
 @router.get("/factures/emises")
-def sent(request: Request, statut: str | None = None) -> Response:
+def sent(request: Request, statut: str | None = None, page: int = 0) -> Response:
     """Factures émises: the supplier's invoices, and the deposit form."""
-    user = page_user(request)
-    rows = views.invoices_of(service(request).store(), user, "supplier")
-    rows = [r for r in rows if statut in (None, "", r.status_name)]
-    return render(request, "invoices.html", side="supplier", invoices=rows, statut=statut or "")
+    return _list(request, "supplier", statut, page)
 
 
 def visible_invoice(request: Request, invoice_id: int) -> tuple[InvoiceRow, str]:

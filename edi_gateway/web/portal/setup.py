@@ -24,6 +24,7 @@ from edi_gateway.web.portal import (
     pages_flux,
     pages_invoices,
     pages_structures,
+    pages_users,
 )
 from edi_gateway.web.portal.common import PREFIX, LoginRequired
 from edi_gateway.web.portal.users import UserBook
@@ -49,7 +50,14 @@ def install(app: FastAPI, ctx: ServiceContext) -> None:
     )
     static = Path(__file__).parent / "static"
     app.mount(f"{PREFIX}/static", StaticFiles(directory=static), name="portal-static")
-    for module in (pages_auth, pages_flux, pages_invoices, pages_entry, pages_structures):
+    for module in (
+        pages_auth,
+        pages_flux,
+        pages_invoices,
+        pages_entry,
+        pages_structures,
+        pages_users,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

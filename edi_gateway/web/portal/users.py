@@ -123,6 +123,10 @@ class UserBook:
             path, loads, {}, "users", self.checker.forget
         )
 
+    def all(self) -> list[User]:
+        """Every user of the file (active or not), in file order."""
+        return list(self._file.current().values())
+
     def user(self, login: str) -> User | None:
         """The active user called ``login`` (a session's user), or None."""
         found = self._file.current().get(login)

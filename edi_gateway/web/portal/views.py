@@ -29,14 +29,18 @@ def portal_account(siret: str) -> str:
     return f"portail:{siret}"
 
 
-def fluxes_of(store: Store, user: User, limit: int = 200) -> list[FluxRow]:
-    """The fluxes ``user`` follows, newest first."""
+PAGE = 50  # rows per page of a portal list
+
+
+def fluxes_of(store: Store, user: User, limit: int = PAGE, page: int = 0) -> list[FluxRow]:
+    """The fluxes ``user`` follows, newest first: page ``page`` (0-based) of ``limit`` rows."""
     sellers = user.sirets("factures_emises")
     rows = store.fluxes_of_parties(
         sellers=sellers,
         recipients=user.sirets("factures_recues"),
         accounts=[portal_account(s) for s in sellers],
         limit=limit,
+        offset=page * limit,
     )
     return [r for r in rows if can_see_flux(store, user, r)]
 
@@ -60,12 +64,28 @@ def can_see_invoice(user: User, row: InvoiceRow) -> str | None:
     return None
 
 
-def invoices_of(store: Store, user: User, side: str) -> list[InvoiceRow]:
-    """The invoices ``user`` sees on ``side`` (``recipient`` or ``supplier``), newest first."""
+def invoices_of(
+    store: Store, user: User, side: str, status: str | None = None, page: int = 0
+) -> list[InvoiceRow]:
+    """The invoices ``user`` sees on ``side`` (``recipient`` or ``supplier``), newest first,
+    page ``page`` (0-based) of :data:`PAGE` rows (a user limited to some services may see
+    fewer on a page: the others' rows are left out)."""
     if side == "recipient":
-        rows = store.invoices_of_parties(sellers=[], recipients=user.sirets("factures_recues"))
+        rows = store.invoices_of_parties(
+            sellers=[],
+            recipients=user.sirets("factures_recues"),
+            status=status,
+            limit=PAGE,
+            offset=page * PAGE,
+        )
         return [r for r in rows if user.receives(r.recipient_siret, r.service_code)]
-    return store.invoices_of_parties(sellers=user.sirets("factures_emises"), recipients=[])
+    return store.invoices_of_parties(
+        sellers=user.sirets("factures_emises"),
+        recipients=[],
+        status=status,
+        limit=PAGE,
+        offset=page * PAGE,
+    )
 
 
 def log_lines(config: Config, id_flux: str) -> list[dict[str, Any]]:

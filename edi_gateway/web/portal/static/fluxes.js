@@ -1,7 +1,7 @@
 // Suivi des flux: refresh the rows every 2 s from flux.json (written for this page; no library).
 (function () {
   const table = document.getElementById("fluxes");
-  if (!table) return;
+  if (!table || !table.dataset.source) return;  // only the first page follows new fluxes
   const body = table.querySelector("tbody");
   const prefix = table.dataset.prefix;
   function cell(text) { const td = document.createElement("td"); td.textContent = text || ""; return td; }
