@@ -106,9 +106,8 @@ def frameworks(_account: Caller) -> Any:
     )
 
 
-@router.api_route(
-    "/cpro/transverses/v1/health-check", methods=["GET", "HEAD"], summary="État du service | health"
-)
+@router.head("/cpro/transverses/v1/health-check", include_in_schema=False)
+@router.get("/cpro/transverses/v1/health-check", summary="État du service | health")
 def health(request: Request) -> Any:
     """``UP`` when the ledger answers (HTTP 200), else ``DOWN`` (HTTP 503). No credentials."""
     try:
