@@ -59,6 +59,7 @@ class TokenIssuer:
     def __init__(self, key: bytes, lifetime: int) -> None:
         self.key = key
         self.lifetime = lifetime
+        self._checked: dict[str, tuple[str, float]] = {}  # token -> (client, exp)
 
     def issue(self, client_id: str, now: float | None = None) -> dict[str, object]:
         """The token answer for ``client_id``: ``access_token``, ``token_type``, ``expires_in``,
@@ -73,14 +74,24 @@ class TokenIssuer:
             "scope": SCOPE,
         }
 
-    def client_of(self, token: str) -> str | None:
+    def client_of(self, token: str, now: float | None = None) -> str | None:
         """The client id a valid token was issued to; None for an expired, forged or
-        malformed token (never raises)."""
+        malformed token (never raises). A token already checked is only checked for its
+        expiry again (a client sends the same token on every call; at most 10,000 kept)."""
+        moment = time.time() if now is None else now
+        known = self._checked.get(token)
+        if known is not None:
+            return known[0] if moment < known[1] else None
         try:
             claims = jwt.decode(
                 token, self.key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
             )
         except jwt.PyJWTError:
             return None
-        sub = claims.get("sub")
-        return sub if isinstance(sub, str) else None
+        sub, exp = claims.get("sub"), claims.get("exp")
+        if not isinstance(sub, str) or not isinstance(exp, int | float):
+            return None
+        if len(self._checked) >= 10_000:
+            self._checked.clear()
+        self._checked[token] = (sub, float(exp))
+        return sub
