@@ -235,6 +235,10 @@ def test_the_flux_page_shows_the_path_and_explains_a_rejection(api: Api) -> None
 def test_logout_needs_the_token_and_ends_the_session(api: Api) -> None:
     client = logged_in(api, "mairie@demo.fr")
     page = client.get("/portail/").text
+    copied = client.cookies.get("edi_portail")
     assert client.post("/portail/deconnexion", data={}).status_code == 403
     assert client.post("/portail/deconnexion", data={"csrf": token(page)}).status_code == 303
     assert client.get("/portail/").status_code == 303
+    thief = browser(api)  # the session's cookie, copied before the logout, is refused too
+    thief.cookies.set("edi_portail", copied, path="/portail")
+    assert thief.get("/portail/").status_code == 303

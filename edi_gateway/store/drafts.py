@@ -1,13 +1,16 @@
-"""The portal's own tables: ``draft`` (invoices saved as a "brouillon") and ``structure_change``.
+"""The portal's own tables: ``draft`` (invoices saved as a "brouillon"), ``structure_change``,
+``portal_session``.
 
 Job: keep a portal user's unfinished invoice form (its fields as JSON) so that it can be resumed
 (one user sees and removes only their own drafts), and record every edit of a fiche structure
-made on the portal (who, when, what, the value before and after).
+made on the portal (who, when, what, the value before and after), and the open sessions (the
+cookie only names one: a logout, or its expiry, ends it server-side).
 """
 
 from __future__ import annotations
 
 import json
+import time
 
 from edi_gateway.store.connection import Connection, utc_now
 
@@ -75,3 +78,24 @@ class DraftTable(Connection):
             (siret, limit),
         ).fetchall()
         return [dict(row) for row in rows]
+
+    def open_session(self, session_id: str, login: str, expires: float) -> None:
+        """Record a portal session (``expires``: epoch seconds); expired ones are dropped."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM portal_session WHERE expires < ?", (time.time(),))
+            db.execute(
+                "INSERT INTO portal_session (id, login, expires) VALUES (?, ?, ?)",
+                (session_id, login, expires),
+            )
+
+    def session_login(self, session_id: str) -> str | None:
+        """The login of an open, unexpired session, or None."""
+        row = self.db.execute(
+            "SELECT login FROM portal_session WHERE id = ? AND expires >= ?",
+            (session_id, time.time()),
+        ).fetchone()
+        return str(row["login"]) if row else None
+
+    def close_session(self, session_id: str) -> None:
+        """End a session (logout): its cookie is refused from then on."""
+        self._write(None, "DELETE FROM portal_session WHERE id = ?", (session_id,))

@@ -12,6 +12,7 @@ Tables:
         ``avecSignature`` the request declared; a flux dropped in a folder has no row.
     ``draft``: invoices entered on the portal and saved as "brouillon" (the form, as JSON).
     ``structure_change``: every edit of a fiche structure made on the portal (who, when, what).
+    ``portal_session``: the portal's open sessions (a logout or an expiry ends one for good).
 
 The records the rows become are in :mod:`edi_gateway.store.records`.
 """
@@ -114,4 +115,9 @@ CREATE TABLE IF NOT EXISTS structure_change (
     new    TEXT
 );
 CREATE INDEX IF NOT EXISTS structure_change_siret ON structure_change (siret);
+CREATE TABLE IF NOT EXISTS portal_session (
+    id       TEXT PRIMARY KEY,
+    login    TEXT NOT NULL,
+    expires  REAL NOT NULL
+);
 """

@@ -49,12 +49,21 @@ def page_user(request: Request) -> User:
     Raises:
         LoginRequired: no session, or its user is gone or deactivated.
     """
-    login = request.session.get("login")
-    user = users(request).user(login) if isinstance(login, str) else None
+    login = session_login(request)
+    user = users(request).user(login) if login else None
     if user is None:
         request.session.pop("login", None)
         raise LoginRequired
     return user
+
+
+def session_login(request: Request) -> str | None:
+    """The login of the request's session when the server still knows it as open (a logout
+    or an expiry ends it: a copied cookie is then refused too)."""
+    sid, login = request.session.get("sid"), request.session.get("login")
+    if not (isinstance(sid, str) and isinstance(login, str)):
+        return None
+    return login if service(request).store().session_login(sid) == login else None
 
 
 def csrf_token(request: Request) -> str:
@@ -89,8 +98,8 @@ def language(request: Request) -> str:
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     """The page ``template`` with the common values (``tr``, ``user``, ``csrf``, ``lang``)."""
     lang = language(request)
-    login = request.session.get("login")
-    user = users(request).user(login) if isinstance(login, str) else None
+    login = session_login(request)
+    user = users(request).user(login) if login else None
     common = {
         "tr": (lambda fr, en: en if lang == "en" else fr),
         "lang": lang,
