@@ -225,6 +225,12 @@ def test_the_flux_page_shows_the_path_and_explains_a_rejection(api: Api) -> None
     page = supplier.get(f"/portail/flux/{id_flux}").text
     assert "IN_REJETE" in page and "CPP-REC-04" in page
     assert "Cette structure exige un code service" in page  # the plain explanation
+    # the file's own lines around the finding's line, that line marked
+    hit = re.search(r'<span class="hit">\s*(\d+)  ([^<]*)</span>', page)
+    source = (EXAMPLES / "11-rej-service-obligatoire.xml").read_text().splitlines()
+    assert hit and source[int(hit.group(1)) - 1].strip().startswith(
+        hit.group(2).replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").strip()[:20]
+    )
     steps = re.findall(r'<li class="(done|todo)"><span class="step">([^<]+)</span>', page)
     assert [s for _, s in steps][:3] == ["Reçu", "Syntaxe reconnue", "Contrôles XSD et Schematron"]
     assert all(state == "done" for state, _ in steps[:3])

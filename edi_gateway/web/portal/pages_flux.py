@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from edi_gateway.core import names
 from edi_gateway.store.records import FluxRow
 from edi_gateway.web import flux_views
 from edi_gateway.web.errors import ApiError
@@ -101,17 +100,19 @@ def flux_page(request: Request, id_flux: str) -> Response:
     report = flux_views.report_file(row)
     lines = flux_views.report_lines(report.read_bytes()) if report else []
     lang = language(request)
-    findings = [
+    source = views.original_lines(ctx.config, row)
+    findings: list[dict[str, Any]] = [
         {
             **line,
             "explanation": explanations.explain(line["codeErreur"], lang),
             "where": views.short_where(line["descriptionErreur"]),
+            "excerpt": views.excerpt(source, line["descriptionErreur"]),
         }
         for line in lines
     ]
     layers: dict[str, list[dict[str, Any]]] = {}
     for finding in findings:
-        layer = (finding["descriptionErreur"] or "").split(" ; ")[0].removeprefix("couche ")
+        layer = str(finding["descriptionErreur"] or "").split(" ; ")[0].removeprefix("couche ")
         layers.setdefault(layer or "-", []).append(finding)
     outputs = [(i, p.rsplit("/", 1)[-1]) for i, p in enumerate(row.outputs)]
     structure = ctx.directory.current().structure(row.recipient_siret)
@@ -133,11 +134,7 @@ def flux_file(request: Request, id_flux: str, index: int) -> Response:
     row = visible_flux(request, id_flux)
     config = service(request).config
     if index == -1:
-        name = names.archive_name(row.id_flux, row.original_name)
-        found = next(
-            (d / name for d in (config.archive_dir, config.error_dir) if (d / name).is_file()),
-            None,
-        )
+        found = views.original_path(config, row)
     else:
         found = views.download_path(config, row, index)
     if found is None:

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from edi_gateway.core import names
 from edi_gateway.core.config import Config
 from edi_gateway.store.database import Store
 from edi_gateway.store.records import FluxRow, InvoiceRow
@@ -169,3 +170,38 @@ def short_where(text: str | None) -> str:
     """A report line's location for people: the XPath without its namespace tests and ``[1]``
     (``/CrossIndustryInvoice/SupplyChainTradeTransaction/...``)."""
     return _NAMESPACE_TEST.sub("", text or "")
+
+
+_LINE = re.compile(r"ligne (\d+)")
+EXCERPT_BYTES = 5 * 1024 * 1024  # an original larger than this is not shown line by line
+
+
+def original_path(config: Config, row: FluxRow) -> Path | None:
+    """Where the flux's original is kept (``var/archive`` or ``var/error``), if it is."""
+    name = names.archive_name(row.id_flux, row.original_name)
+    return next(
+        (d / name for d in (config.archive_dir, config.error_dir) if (d / name).is_file()), None
+    )
+
+
+def original_lines(config: Config, row: FluxRow) -> list[str]:
+    """The lines of an XML original (UTF-8, undecodable bytes replaced); [] for a PDF, a file
+    too large, or an original no longer kept."""
+    path = original_path(config, row)
+    with contextlib.suppress(OSError):
+        if path is not None and path.stat().st_size <= EXCERPT_BYTES:
+            data = path.read_bytes()
+            if not data.startswith(b"%PDF"):
+                return data.decode("utf-8", "replace").splitlines()
+    return []
+
+
+def excerpt(lines: list[str], where: str | None, around: int = 2) -> list[tuple[int, str, bool]]:
+    """The file's own lines around the line a finding names (``ligne N`` in its description):
+    ``(number, text cut at 300 characters, is the finding's line)``; [] when there is none."""
+    found = _LINE.search(where or "")
+    if not found or not lines:
+        return []
+    line = int(found.group(1))
+    first, last = max(1, line - around), min(len(lines), line + around)
+    return [(n, lines[n - 1][:300], n == line) for n in range(first, last + 1)]
