@@ -110,13 +110,15 @@ def test_the_built_invoice_is_valid_en16931(
         TODAY,
     )
     assert errors == {}
-    data = build(entry, suppliers()["99910000600018"], directory.structure(LYCEE))
+    piece = ("bon-de-livraison.pdf", b"%PDF-1.4 bon de livraison")
+    data = build(entry, suppliers()["99910000600018"], directory.structure(LYCEE), piece)
     report = Validator().validate(data, f"saisie.{syntax.lower()}.xml")
     assert report.verdict is Verdict.ACCEPTED, [(f.rule, f.message) for f in report.errors]
     expected = {"UBL": "ubl-creditnote" if type_code == "381" else "ubl-invoice", "CII": "cii"}
     assert report.detection.label == expected[syntax]
     text = data.decode()
     assert "S-1" in text and "EJ-42" in text and "INTENDANCE" in text and "213.27" in text
+    assert 'filename="bon-de-livraison.pdf"' in text and 'mimeCode="application/pdf"' in text
 
 
 def test_the_form_over_http_with_drafts(tmp_path: Path) -> None:

@@ -21,7 +21,12 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SMALL_BODY = 1024 * 1024  # any call that carries no file
 #: Where a file travels in the body: the deposit, Compléter, the portal's uploads and form.
-FILE_PATHS = ("/cpro/factures/v1/deposer/flux", "/cpro/factures/v1/completer", "/portail/depot")
+FILE_PATHS = (
+    "/cpro/factures/v1/deposer/flux",
+    "/cpro/factures/v1/completer",
+    "/portail/depot",
+    "/portail/saisie",
+)
 FILE_PREFIXES = ("/portail/factures/",)
 
 

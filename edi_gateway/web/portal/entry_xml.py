@@ -14,6 +14,7 @@ BG-23 VAT breakdown, BG-22 totals, BG-25 lines.
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from typing import Any
 
@@ -49,13 +50,35 @@ def number(value: Decimal) -> str:
     return text
 
 
-def build(entry: Entry, seller: Supplier, buyer: Structure) -> bytes:
-    """The invoice's XML (UTF-8, with declaration), UBL or CII as ``entry.syntax`` says."""
-    tree = _cii(entry, seller, buyer) if entry.syntax == "CII" else _ubl(entry, seller, buyer)
+#: BG-24 attachments EN 16931 accepts (BT-125-1 mime codes), by file extension.
+MIME = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".csv": "text/csv",
+}
+Attachment = tuple[str, bytes]  # (file name, bytes)
+
+
+def build(
+    entry: Entry, seller: Supplier, buyer: Structure, attachment: Attachment | None = None
+) -> bytes:
+    """The invoice's XML (UTF-8, with declaration), UBL or CII as ``entry.syntax`` says, with
+    ``attachment`` embedded as BG-24 (BT-122 its name, BT-125 the bytes in base64) when given;
+    its name must end with a :data:`MIME` extension."""
+    if entry.syntax == "CII":
+        tree = _cii(entry, seller, buyer, attachment)
+    else:
+        tree = _ubl(entry, seller, buyer, attachment)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _ubl(entry: Entry, seller: Supplier, buyer: Structure) -> Any:
+def _mime(name: str) -> str:
+    return MIME["." + name.rsplit(".", 1)[-1].lower()]
+
+
+def _ubl(entry: Entry, seller: Supplier, buyer: Structure, attachment: Attachment | None) -> Any:
     credit = entry.type_code == "381"
     root = "CreditNote" if credit else "Invoice"
     doc = ElementMaker(
@@ -92,6 +115,18 @@ def _ubl(entry: Entry, seller: Supplier, buyer: Structure) -> Any:
         head.append(cac.OrderReference(cbc.ID(entry.engagement)))
     if entry.contract:
         head.append(cac.ContractDocumentReference(cbc.ID(entry.contract)))
+    if attachment is not None:
+        name, data = attachment
+        head.append(
+            cac.AdditionalDocumentReference(
+                cbc.ID(name[:100]),
+                cac.Attachment(
+                    cbc.EmbeddedDocumentBinaryObject(
+                        base64.b64encode(data).decode("ascii"), mimeCode=_mime(name), filename=name
+                    )
+                ),
+            )
+        )
     supplier = cac.AccountingSupplierParty(
         cac.Party(
             cac.PartyIdentification(cbc.ID(seller.siret, schemeID="0009")),
@@ -152,7 +187,7 @@ def _ubl(entry: Entry, seller: Supplier, buyer: Structure) -> Any:
     return getattr(doc, root)(*head, supplier, customer, *payment, tax, totals, *lines)
 
 
-def _cii(entry: Entry, seller: Supplier, buyer: Structure) -> Any:
+def _cii(entry: Entry, seller: Supplier, buyer: Structure, attachment: Attachment | None) -> Any:
     rsm = ElementMaker(namespace=RSM, nsmap={"rsm": RSM, "ram": RAM, "udt": UDT})
     ram, udt = ElementMaker(namespace=RAM), ElementMaker(namespace=UDT)
 
@@ -214,6 +249,17 @@ def _cii(entry: Entry, seller: Supplier, buyer: Structure) -> Any:
         agreement.append(ram.BuyerOrderReferencedDocument(ram.IssuerAssignedID(entry.engagement)))
     if entry.contract:
         agreement.append(ram.ContractReferencedDocument(ram.IssuerAssignedID(entry.contract)))
+    if attachment is not None:
+        name, data = attachment
+        agreement.append(
+            ram.AdditionalReferencedDocument(
+                ram.IssuerAssignedID(name[:100]),
+                ram.TypeCode("916"),
+                ram.AttachmentBinaryObject(
+                    base64.b64encode(data).decode("ascii"), mimeCode=_mime(name), filename=name
+                ),
+            )
+        )
     terms = []
     if entry.terms or entry.due_date:
         terms = [

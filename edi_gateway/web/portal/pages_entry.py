@@ -15,18 +15,43 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
+from edi_gateway.web.deposit_ops import name_problem
 from edi_gateway.web.errors import ApiError
 from edi_gateway.web.portal import deposits
 from edi_gateway.web.portal.common import PREFIX, check_csrf, page_user, render, service
 from edi_gateway.web.portal.entry_model import LINES, RATES, read_entry
-from edi_gateway.web.portal.entry_xml import build
+from edi_gateway.web.portal.entry_xml import MIME, Attachment, build
 from edi_gateway.web.portal.suppliers import suppliers
 from edi_gateway.web.reference_ops import billing_frameworks
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 SYNTAX = {"UBL": "IN_DP_E1_UBL_INVOICE", "CII": "IN_DP_E1_CII_16B"}
 MAX_FIELD = 500
+ATTACHMENT_BYTES = 5 * 1024 * 1024  # Chorus Pro: < 10 MB per attachment (§1.5); kept small
+ATTACHMENT_NAME = 50  # NomPJ maxLength in CPPFacturePivot (§1.5)
+
+
+async def _attachment(upload: Any, errors: dict[str, tuple[str, str]]) -> Attachment | None:
+    """The optional attachment (BG-24) of the form, checked: a name of at most 50 characters
+    with an extension EN 16931 takes (pdf, png, jpg, csv), at most 5 MiB; else an error on
+    ``piece``."""
+    if not isinstance(upload, StarletteUpload) or not upload.filename:
+        return None
+    name = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    data = await upload.read(ATTACHMENT_BYTES + 1)
+    if name_problem(name) or len(name) > ATTACHMENT_NAME or extension not in MIME:
+        errors["piece"] = (
+            "Pièce jointe : nom de 50 caractères au plus, en .pdf, .png, .jpg ou .csv.",
+            "Attachment: a name of 50 characters at most, .pdf, .png, .jpg or .csv.",
+        )
+    elif len(data) > ATTACHMENT_BYTES:
+        errors["piece"] = ("Pièce jointe de 5 Mo au plus.", "Attachment of 5 MB at most.")
+    else:
+        return name, data
+    return None
 
 
 def _supplier_siret(request: Request) -> str:
@@ -76,7 +101,7 @@ def entry_form(request: Request, destinataire: str = "", brouillon: int | None =
 async def entry_submit(request: Request) -> Response:
     """``action``: ``calculer`` (check and show totals), ``brouillon`` (save), ``deposer``."""
     form = await request.form()
-    values = {k: str(v)[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    values = {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
     check_csrf(request, values.pop("csrf", None))
     action = values.pop("action", "calculer")
     siret = _supplier_siret(request)
@@ -89,12 +114,14 @@ async def entry_submit(request: Request) -> Response:
         return _page(request, {**fields, "brouillon": str(saved)}, saved=saved)
     directory = ctx.directory.current()
     entry, errors = read_entry(values, directory, datetime.now(UTC).date())
+    attachment = await _attachment(form.get("piece"), errors) if action == "deposer" else None
     if action != "deposer" or errors:
-        return _page(request, values, 422 if errors and action == "deposer" else 200)
+        status = 422 if errors and action == "deposer" else 200
+        return _page(request, values, status, errors=errors)
     buyer = directory.structure(entry.recipient)
     if buyer is None:  # checked by read_entry; the directory may have changed since
         return _page(request, values, 422)
-    data = build(entry, suppliers()[siret], buyer)
+    data = build(entry, suppliers()[siret], buyer, attachment)
     name = f"saisie-{entry.number}.xml"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     id_flux = await deposits.deposit(request, siret, safe, data, SYNTAX[entry.syntax])
