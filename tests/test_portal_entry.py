@@ -137,9 +137,16 @@ def test_the_form_over_http_with_drafts(tmp_path: Path) -> None:
         assert 'value="S-1"' in resumed and 'value="Ramettes A4"' in resumed
         other = logged_in(api, "mairie@demo.fr")
         assert other.get(f"/portail/saisie?brouillon={draft}").status_code == 403  # no supplier
+        bad_piece = supplier.post(
+            "/portail/saisie",
+            data={**fields, "service": "INTENDANCE", "action": "deposer"},
+            files={"piece": ("script.html", b"<script>x</script>")},
+        )
+        assert bad_piece.status_code == 422 and 'id="error-piece"' in bad_piece.text
         done = supplier.post(
             "/portail/saisie",
             data={**fields, "service": "INTENDANCE", "brouillon": draft, "action": "deposer"},
+            files={"piece": ("bl.pdf", b"%PDF-1.4 BL")},
         )
         assert done.status_code == 303
         id_flux = done.headers["location"].rsplit("/", 1)[-1]
