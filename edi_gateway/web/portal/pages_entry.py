@@ -22,7 +22,8 @@ from edi_gateway.web.errors import ApiError
 from edi_gateway.web.portal import deposits
 from edi_gateway.web.portal.common import PREFIX, check_csrf, page_user, render, service
 from edi_gateway.web.portal.entry_model import LINES, RATES, read_entry
-from edi_gateway.web.portal.entry_xml import MIME, Attachment, build
+from edi_gateway.web.portal.entry_values import MIME, Attachment
+from edi_gateway.web.portal.entry_xml import build
 from edi_gateway.web.portal.suppliers import suppliers
 from edi_gateway.web.reference_ops import billing_frameworks
 
