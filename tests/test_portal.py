@@ -231,9 +231,15 @@ def test_the_flux_page_shows_the_path_and_explains_a_rejection(api: Api) -> None
     assert hit and source[int(hit.group(1)) - 1].strip().startswith(
         hit.group(2).replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").strip()[:20]
     )
-    steps = re.findall(r'<li class="(done|todo)"><span class="step">([^<]+)</span>', page)
-    assert [s for _, s in steps][:3] == ["Reçu", "Syntaxe reconnue", "Contrôles XSD et Schematron"]
-    assert all(state == "done" for state, _ in steps[:3])
+    steps = re.findall(r'<li class="(done|todo|failed)"><span class="step">([^<]+)</span>', page)
+    assert [s for _, s in steps][:4] == [
+        "Reçu",
+        "Syntaxe reconnue",
+        "Contrôles XSD et Schematron",
+        "Rejeté par les règles de réception",
+    ]
+    assert [state for state, _ in steps[:4]] == ["done", "done", "done", "failed"]
+    assert "Irrecevable" not in page  # a step that did not happen is not shown
     english = supplier.get(f"/portail/flux/{id_flux}?lang=en").text
     assert "This structure requires a service code" in english and "Received" in english
 
@@ -248,3 +254,23 @@ def test_logout_needs_the_token_and_ends_the_session(api: Api) -> None:
     thief = browser(api)  # the session's cookie, copied before the logout, is refused too
     thief.cookies.set("edi_portail", copied, path="/portail")
     assert thief.get("/portail/").status_code == 303
+
+
+def test_portal_answers_carry_security_headers_and_no_url_message(api: Api) -> None:
+    client = logged_in(api, "mairie@demo.fr")
+    page = client.get("/portail/?message=Votre compte est suspendu")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "same-origin"
+    assert "Votre compte est suspendu" not in page.text
+    assert client.get("/portail/flux?page=99999999999999999999").status_code == 400
+    assert client.get("/portail/factures/recues?page=-1").status_code == 400
+
+
+def test_bidi_controls_in_invoice_values_are_neutralised(api: Api) -> None:
+    supplier = logged_in(api, "fournisseur@demo.fr")
+    data = renumbered("02-ok-ubl-mairie-services-techniques.xml", "BIDI-1")
+    data = data.replace("Fournitures Démo SARL".encode(), "Démo \u202egpj.exe".encode())
+    deposit(supplier, "bidi.xml", data)
+    sent = supplier.get("/portail/factures/emises").text
+    assert "\u202e" not in sent and "Démo \ufffdgpj.exe" in sent

@@ -89,6 +89,10 @@ def test_totals_are_computed_per_rate_and_rounded_to_the_cent(
         ({"quantite_0": "-1"}, "ligne_0", "quantité"),
         ({"prix_1": "abc"}, "ligne_1", "prix"),
         ({"tva_0": "19"}, "ligne_0", "TVA"),
+        ({"quantite_0": "1e30"}, "ligne_0", "milliard"),
+        ({"prix_0": "0.0000001"}, "ligne_0", "décimales"),
+        ({"designation_0": "x" * 201}, "ligne_0", "200"),
+        ({"cadre": "Z9"}, "cadre", "inconnu"),
     ],
 )
 def test_each_error_is_on_its_field(

@@ -76,6 +76,19 @@ def test_invite_change_remove(tmp_path: Path) -> None:
         assert gone.status_code == 303 and "/portail/connexion" in gone.headers["location"]
         users = loads(toml_tables.read_toml(tmp_path / "users.toml"), tmp_path / "users.toml")
         assert users["agent@demo.fr"].active is False
+        again = mairie.post(
+            f"/portail/utilisateurs/{MAIRIE}",
+            data={
+                "csrf": token(page),
+                "action": "inviter",
+                "login": "agent@demo.fr",
+                "role": "utilisateur",
+                "spaces": "factures_recues",
+            },
+        )
+        assert again.status_code == 200 and 'id="invited"' in again.text  # active again
+        users = loads(toml_tables.read_toml(tmp_path / "users.toml"), tmp_path / "users.toml")
+        assert users["agent@demo.fr"].active is True
 
         assert mairie.get("/portail/utilisateurs/99900002000019").status_code == 404
         lycee = logged_in(api, "intendance@demo.fr")

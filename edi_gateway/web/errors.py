@@ -84,9 +84,12 @@ def install(app: FastAPI) -> None:
         return error_body(exc.status, exc.libelle, exc.code)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = [_problem(e) for e in exc.errors()[:5]]
-        return error_body(400, "requête invalide | malformed request: " + "; ".join(problems))
+        text = "requête invalide | malformed request: " + "; ".join(problems)
+        if request.url.path.startswith("/portail"):
+            return html_error(400, text)
+        return error_body(400, text)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

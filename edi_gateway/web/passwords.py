@@ -5,9 +5,10 @@ users): :func:`hash_secret` makes a salted Argon2id hash (argon2-cffi defaults, 
 low-memory profile); :class:`PasswordChecker` verifies a secret against a hash. A successful
 check is remembered (by who and a SHA-256 of hash and secret, until :meth:`forget`), so a client
 sending its credentials on every call pays one verification; a failure counts in the throttle
-(:mod:`edi_gateway.web.throttle`), and past its limit the check fails at once with no
-verification spent. An unknown name is checked against a dummy hash: the same answer after the
-same work, so names cannot be guessed by timing.
+(:mod:`edi_gateway.web.throttle`), and past its limit every check of that name from that
+address fails at once, the right secret too (else the remembered success would tell a guesser
+at once when a guess is right), until the window has passed. An unknown name is checked
+against a dummy hash: the same answer after the same work, so names cannot be guessed by timing.
 """
 
 from __future__ import annotations
@@ -54,12 +55,12 @@ class PasswordChecker:
             who: what the throttle counts, e.g. ``("account", login, caller address)``; its
                 last element (the address) is not part of what is remembered.
         """
+        if self.throttle.blocked(who):
+            return False  # too many failures from there: refused, right or wrong, no work spent
         digest = hashlib.sha256(f"{target}\0{secret}".encode()).hexdigest()
         key = (*who[:-1], digest)
         if target is not None and key in self._verified:
             return True
-        if self.throttle.blocked(who):
-            return False  # too many failures from there: no verification spent
         try:
             ok = bool(_HASHER.verify(target or _DUMMY_HASH, secret)) and target is not None
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):

@@ -3,9 +3,8 @@
 Job: every password check costs one Argon2id verification (about 0.1 s of CPU here, on
 purpose). :class:`FailureThrottle` counts the failures of each ``(caller address, login)`` and,
 past ``limit`` failures within ``window`` seconds, says the pair is blocked: the next attempts
-are answered 401 at once, without a verification, until the window slides past. A login already
-verified with the same password is not affected (:class:`~edi_gateway.web.accounts.AccountBook`
-remembers it before asking the throttle), nor any other login or address. Memory is bounded
+are answered 401 at once, without a verification, the right password too, until the window
+slides past; any other login or address is not affected. Memory is bounded
 (``max_keys`` pairs, the oldest forgotten first). Thread-safe.
 """
 

@@ -11,6 +11,7 @@ French text, or the English one with ``?lang=en``), the user and the token.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from edi_gateway.web.context import ServiceContext
 from edi_gateway.web.errors import ApiError
@@ -25,6 +27,19 @@ from edi_gateway.web.portal.users import User, UserBook
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PREFIX = "/portail"
+#: Bidirectional controls (embeddings, overrides, isolates, marks): a value from an invoice that
+#: holds one could reorder what the page shows around it (a SIRET read backwards). Every value a
+#: template prints has them replaced by U+FFFD (Unicode TR 36 §2.1).
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup):  # a macro's output: already escaped, kept as markup
+        return Markup(_BIDI.sub("\ufffd", str(value)))
+    return _BIDI.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+TEMPLATES.env.finalize = _finalize
 
 
 class LoginRequired(Exception):
@@ -95,8 +110,14 @@ def language(request: Request) -> str:
     return lang if lang in ("fr", "en") else "fr"
 
 
+def flash(request: Request, message: str) -> None:
+    """A message for the next page this session shows (never taken from the URL)."""
+    request.session["flash"] = message[:500]
+
+
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    """The page ``template`` with the common values (``tr``, ``user``, ``csrf``, ``lang``)."""
+    """The page ``template`` with the common values (``tr``, ``user``, ``csrf``, ``lang``,
+    ``flash``: the message left by the previous action, shown once)."""
     lang = language(request)
     login = session_login(request)
     user = users(request).user(login) if login else None
@@ -106,5 +127,6 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         "user": user,
         "csrf": csrf_token(request),
         "prefix": PREFIX,
+        "flash": request.session.pop("flash", None),
     }
     return TEMPLATES.TemplateResponse(request, template, {**common, **values}, status_code=status)

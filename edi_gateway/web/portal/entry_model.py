@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from edi_gateway.reception.envelope import HISTORIC_FRAMEWORKS, REFORM_FRAMEWORKS
 from edi_gateway.reception.structures import Directory, Structure
 
 LINES = 5  # line rows on the form
 RATES = ("20", "10", "5.5", "2.1", "0")
 TYPES = ("380", "381")
 CENT = Decimal("0.01")
+FRAMEWORKS = HISTORIC_FRAMEWORKS | REFORM_FRAMEWORKS  # BT-23 values the reception keeps
 Errors = dict[str, tuple[str, str]]
 Getter = Callable[[str], str]
 
@@ -34,13 +36,14 @@ Getter = Callable[[str], str]
 @dataclass(frozen=True, slots=True)
 class Line:
     """BG-25: name (BT-153), quantity (BT-129), unit net price (BT-146), VAT rate (BT-152),
-    net amount (BT-131)."""
+    net amount (BT-131); ``row`` is its row on the form."""
 
     name: str
     quantity: Decimal
     price: Decimal
     rate: Decimal
     net: Decimal
+    row: int = 0
 
     @property
     def category(self) -> str:
@@ -71,12 +74,21 @@ class Entry:
     values: dict[str, str] = field(default_factory=dict)  # the form as typed (to show it again)
 
 
+MAX_AMOUNT = Decimal("1000000000")  # a quantity or unit price above this is a typing error
+MAX_TEXT = {"designation": 200, "numero": 40, "engagement": 60, "contrat": 60, "conditions": 200}
+
+
 def _decimal(text: str) -> Decimal | None:
+    """A number as typed (``12,50`` or ``12.50``), at most 6 decimals and under
+    :data:`MAX_AMOUNT` in size; None otherwise."""
     try:
         value = Decimal(text.replace(",", ".").replace(" ", "").replace("\u00a0", ""))
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        return None
+    exponent = value.as_tuple().exponent
+    return value if isinstance(exponent, int) and exponent >= -6 else None
 
 
 def _date(text: str) -> date | None:
@@ -168,6 +180,11 @@ def _header(get: Getter, issue: date | None, today: date, errors: Errors) -> Non
         errors["type"] = ("380 (facture) ou 381 (avoir).", "380 (invoice) or 381 (credit note).")
     if (get("syntaxe") or "UBL") not in ("UBL", "CII"):
         errors["syntaxe"] = ("UBL ou CII.", "UBL or CII.")
+    if (get("cadre") or "A1") not in FRAMEWORKS:
+        errors["cadre"] = ("Cadre de facturation inconnu.", "Unknown billing framework.")
+    for key in ("contrat", "conditions"):
+        if len(get(key)) > MAX_TEXT[key]:
+            errors[key] = (f"{MAX_TEXT[key]} caractères au plus.", f"{MAX_TEXT[key]} at most.")
 
 
 def _routing(
@@ -218,12 +235,15 @@ def _lines(get: Getter, errors: Errors) -> list[Line]:
             continue
         q, p, r = _decimal(qty), _decimal(price), _decimal(rate or "20")
         bad = q is None or q <= 0 or p is None or p < 0 or r is None or rate not in ("", *RATES)
-        if not name or bad or q is None or p is None or r is None:
+        too_long = len(name) > MAX_TEXT["designation"]
+        if not name or bad or too_long or q is None or p is None or r is None:
             errors[f"ligne_{n}"] = (
-                "Désignation, quantité (> 0), prix unitaire (>= 0) et taux de TVA attendus.",
-                "Name, quantity (> 0), unit price (>= 0) and VAT rate expected.",
+                "Désignation (200 caractères au plus), quantité (> 0) et prix unitaire (>= 0) "
+                "de moins d'un milliard, 6 décimales au plus, et un taux de TVA de la liste.",
+                "Name (200 characters at most), quantity (> 0) and unit price (>= 0) under a "
+                "billion with 6 decimals at most, and a VAT rate of the list.",
             )
             continue
         net = (q * p).quantize(CENT, ROUND_HALF_UP)
-        lines.append(Line(name=name, quantity=q, price=p, rate=r, net=net))
+        lines.append(Line(name=name, quantity=q, price=p, rate=r, net=net, row=n))
     return lines

@@ -11,9 +11,9 @@ XML (:mod:`edi_gateway.web.portal.entry_xml`) goes through the same pipeline as 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
@@ -81,12 +81,17 @@ def _page(request: Request, values: dict[str, str], status: int = 200, **extra: 
         rates=RATES,
         frameworks=billing_frameworks(),
         drafts=service(request).store().drafts(page_user(request).login),
+        today=datetime.now(UTC).date(),
         **extra,
     )
 
 
 @router.get("/saisie")
-def entry_form(request: Request, destinataire: str = "", brouillon: int | None = None) -> Response:
+def entry_form(
+    request: Request,
+    destinataire: str = "",
+    brouillon: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Response:
     """The empty form (or a draft resumed); ``destinataire`` preselects the recipient."""
     _supplier_siret(request)
     values: dict[str, str] = {"destinataire": destinataire}
@@ -108,7 +113,8 @@ async def entry_submit(request: Request) -> Response:
     siret = _supplier_siret(request)
     login = page_user(request).login
     ctx = service(request)
-    draft = int(values["brouillon"]) if values.get("brouillon", "").isdigit() else None
+    text = values.get("brouillon", "")
+    draft = int(text) if text.isdigit() and len(text) < 18 else None
     if action == "brouillon":
         fields = {k: v for k, v in values.items() if k != "brouillon"}
         saved = ctx.store().save_draft(login, fields, draft)

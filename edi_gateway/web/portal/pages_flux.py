@@ -11,9 +11,9 @@ rights answers 404, the same as one that does not exist.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from edi_gateway.store.records import FluxRow
@@ -61,7 +61,7 @@ def home(request: Request) -> Response:
 
 
 @router.get("/flux")
-def flux_list(request: Request, page: int = 0) -> Response:
+def flux_list(request: Request, page: Annotated[int, Query(ge=0, le=100_000)] = 0) -> Response:
     """Suivi des flux: the newest 50 (or page ``page``); the first page refreshes from
     ``flux.json``."""
     user = page_user(request)

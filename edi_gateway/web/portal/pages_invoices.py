@@ -15,9 +15,8 @@ from __future__ import annotations
 import secrets
 import shutil
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -29,10 +28,18 @@ from edi_gateway.web.deposit_ops import name_problem
 from edi_gateway.web.errors import ApiError
 from edi_gateway.web.invoice_views import history
 from edi_gateway.web.portal import deposits, views
-from edi_gateway.web.portal.common import PREFIX, check_csrf, page_user, render, service
+from edi_gateway.web.portal.common import (
+    PREFIX,
+    check_csrf,
+    flash,
+    page_user,
+    render,
+    service,
+)
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NOT_FOUND = "facture inconnue | no such invoice"
+MAX_PAGE = 100_000
 
 
 def _list(request: Request, side: str, statut: str | None, page: int) -> Response:
@@ -51,13 +58,17 @@ def _list(request: Request, side: str, statut: str | None, page: int) -> Respons
 
 
 @router.get("/factures/recues")
-def received(request: Request, statut: str | None = None, page: int = 0) -> Response:
+def received(
+    request: Request, statut: str | None = None, page: Annotated[int, Query(ge=0, le=MAX_PAGE)] = 0
+) -> Response:
     """Factures reçues: the inbox, filtered by status, 50 a page."""
     return _list(request, "recipient", statut, page)
 
 
 @router.get("/factures/emises")
-def sent(request: Request, statut: str | None = None, page: int = 0) -> Response:
+def sent(
+    request: Request, statut: str | None = None, page: Annotated[int, Query(ge=0, le=MAX_PAGE)] = 0
+) -> Response:
     """Factures émises: the supplier's invoices, and the deposit form."""
     return _list(request, "supplier", statut, page)
 
@@ -77,7 +88,7 @@ def visible_invoice(request: Request, invoice_id: int) -> tuple[InvoiceRow, str]
 
 
 @router.get("/factures/{invoice_id}")
-def invoice_page(request: Request, invoice_id: int, message: str | None = None) -> Response:
+def invoice_page(request: Request, invoice_id: int) -> Response:
     """An invoice: its data, history, and the actions its status allows for the user's side."""
     row, side = visible_invoice(request, invoice_id)
     ctx = service(request)
@@ -92,7 +103,6 @@ def invoice_page(request: Request, invoice_id: int, message: str | None = None) 
         history=history(ctx.store().events(row.id), None),
         targets=targets,
         motifs=list(ctx.table.motifs.values()),
-        message=message,
     )
 
 
@@ -131,17 +141,17 @@ def set_status(
         table=ctx.table,
         directory=ctx.directory.current(),
     )
-    return _after(row.id, result)
+    return _after(request, row.id, result)
 
 
-def _after(invoice_id: int, result: actions.Applied | Refusal) -> Response:
+def _after(request: Request, invoice_id: int, result: actions.Applied | Refusal) -> Response:
     text = (
         f"refus {result.code} : {result.bilingual}"
         if isinstance(result, Refusal)
         else f"{result.previous.name} -> {result.status.name}"
     )
-    url = f"{PREFIX}/factures/{invoice_id}?message={quote(text)}"
-    return RedirectResponse(url, status_code=303)
+    flash(request, text)
+    return RedirectResponse(f"{PREFIX}/factures/{invoice_id}", status_code=303)
 
 
 @router.post("/factures/{invoice_id}/completer")
@@ -176,7 +186,7 @@ async def complete(
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return _after(row.id, result)
+    return _after(request, row.id, result)
 
 
 async def _upload(request: Request, upload: UploadFile) -> tuple[str, bytes]:

@@ -70,7 +70,13 @@ def invite(
         doc.setdefault("user", tomlkit.aot()).append(user)
     elif any(m.get("siret") == siret for m in user.get("structure", [])):
         raise ConfigError(f"{login} est déjà dans cette structure | already a member")
-    user.setdefault("structure", tomlkit.aot()).append(_membership(siret, role, spaces, services))
+    places = user.get("structure")
+    if not isinstance(places, tomlkit.items.AoT):  # none left (a removed user): start again
+        places = tomlkit.aot()
+        for old in user.get("structure", []) or []:
+            places.append(old)
+        user["structure"] = places
+    places.append(_membership(siret, role, spaces, services))
     user["active"] = True
     _write(path, doc)
     return password
@@ -113,5 +119,6 @@ def remove(path: Path, siret: str, login: str) -> None:
         raise ConfigError(f"{login} n'est pas dans cette structure | not a member")
     del places[index]
     if not len(places):
+        del user["structure"]  # no empty array left behind
         user["active"] = False
     _write(path, doc)

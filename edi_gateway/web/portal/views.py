@@ -109,23 +109,36 @@ STEPS = (
     ("flux.claimed", "Reçu", "Received"),
     ("flux.detected", "Syntaxe reconnue", "Syntax detected"),
     ("flux.validated", "Contrôles XSD et Schematron", "XSD and Schematron checks"),
+    ("flux.inadmissible", "Irrecevable", "Inadmissible"),
+    ("flux.rejected", "Rejeté par les règles de réception", "Rejected by the reception rules"),
     ("flux.routed", "Routé vers la structure", "Routed to the structure"),
     ("status.emitted", "Statuts écrits", "Statuses written"),
     ("flux.done", "Terminé", "Done"),
 )
+FAILED = ("flux.inadmissible", "flux.rejected")  # shown only when they happened, in red
 
 
 def path_of(config: Config, row: FluxRow) -> list[dict[str, Any]]:
     """The steps of a flux, in order: event, French and English labels, time (``HH:MM:SS.mmm``
-    UTC, None when the step did not happen or its line is no longer in the log), and details."""
+    UTC, None when the step did not happen or its line is no longer in the log), details, and
+    ``failed`` (the inadmissible / rejected step, present only when it happened)."""
     lines = log_lines(config, row.id_flux)
     steps = []
     for event, fr, en in STEPS:
         hits = [x for x in lines if x.get("event") == event]
+        if event in FAILED and not hits:
+            continue
         first = hits[0] if hits else {}
         stamp = str(first.get("timestamp", ""))[11:23] or None
         steps.append(
-            {"event": event, "fr": fr, "en": en, "at": stamp, "details": _details(event, hits)}
+            {
+                "event": event,
+                "fr": fr,
+                "en": en,
+                "at": stamp,
+                "details": _details(event, hits),
+                "failed": event in FAILED,
+            }
         )
     if steps[0]["at"] is None:
         steps[0]["at"] = row.received_at[11:23]
@@ -149,6 +162,8 @@ def _details(event: str, hits: list[dict[str, Any]]) -> str:
         return ", ".join(str(h.get("status") or h.get("statuses")) for h in hits)
     if event == "flux.done":
         return f"{line.get('verdict')} {line.get('reason') or ''}".strip()
+    if event in FAILED:
+        return f"{line.get('reason') or ''} {', '.join(line.get('rules', [])[:3])}".strip()
     return str(line.get("channel", ""))
 
 
