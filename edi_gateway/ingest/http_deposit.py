@@ -117,6 +117,9 @@ def discard_stale(config: Config) -> int:
     removed = 0
     with contextlib.suppress(FileNotFoundError):
         for entry in staging.iterdir():
-            shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()
             removed += 1
     return removed

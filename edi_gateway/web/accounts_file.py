@@ -32,10 +32,6 @@ def parse_right(text: str) -> StructureRight:
     return StructureRight(siret=siret, role=role, services=codes)
 
 
-def _read(path: Path) -> tomlkit.TOMLDocument:
-    return toml_edit.read(path)
-
-
 def _write(path: Path, doc: tomlkit.TOMLDocument) -> None:
     toml_edit.write_checked(path, doc, lambda text: loads(tomlkit.parse(text).unwrap(), path))
 
@@ -50,7 +46,7 @@ def add_account(path: Path, login: str, password: str, rights: list[StructureRig
         raise ConfigError(f"login {login!r}: no spaces and no ':' (the cpro-account header)")
     if not rights:
         raise ConfigError("give at least one --structure SIRET:ROLE")
-    doc = _read(path)
+    doc = toml_edit.read(path)
     if login in {a.get("login") for a in doc.get("account", [])}:
         raise ConfigError(f"{path}: account {login!r} exists (remove it first)")
     table = tomlkit.table()
@@ -74,7 +70,7 @@ def add_client(path: Path, client_id: str, secret: str) -> None:
     Raises:
         ConfigError: the client exists or the file cannot be written.
     """
-    doc = _read(path)
+    doc = toml_edit.read(path)
     if client_id in {c.get("client_id") for c in doc.get("client", [])}:
         raise ConfigError(f"{path}: client {client_id!r} exists (remove it first)")
     table = tomlkit.table()
@@ -90,7 +86,7 @@ def remove(path: Path, name: str) -> str:
     Raises:
         ConfigError: neither exists, or the file cannot be written.
     """
-    doc = _read(path)
+    doc = toml_edit.read(path)
     for key, field in (("account", "login"), ("client", "client_id")):
         items = doc.get(key)
         if items is None:

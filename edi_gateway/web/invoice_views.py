@@ -77,14 +77,20 @@ def _id_type(row: InvoiceRow) -> str:
     return "TVA_UE" if seller[:2].isalpha() else "AUTRE"
 
 
-def page(items: list[dict[str, Any]], paging: Paging) -> dict[str, Any]:
-    """The requested page of ``items`` with ``pageCourante``, ``pages``, ``total``."""
+def page(items: list[dict[str, Any]], paging: Paging, key: str = "listeFactures") -> dict[str, Any]:
+    """The requested page of ``items`` (under ``key``) with ``pageCourante``, ``pages``,
+    ``total`` and ``parametresRetour``."""
     size, number = paging.nbResultatsParPage, paging.pageResultatDemandee
     pages = max(1, math.ceil(len(items) / size))
     start = (number - 1) * size
     return {
-        "listeFactures": items[start : start + size],
-        "parametresRetour": {"pageCourante": number, "pages": pages, "nbResultatsParPage": size},
+        key: items[start : start + size],
+        "parametresRetour": {
+            "pageCourante": number,
+            "pages": pages,
+            "nbResultatsParPage": size,
+            "total": len(items),
+        },
         "pageCourante": number,
         "pages": pages,
         "total": len(items),

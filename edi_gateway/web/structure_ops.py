@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from edi_gateway.reception.structures import Service, Structure
+from edi_gateway.web import invoice_views
 from edi_gateway.web.auth import Caller, context
 from edi_gateway.web.errors import NOTHING_FOUND, NOTHING_FOUND_LABEL, answer
 from edi_gateway.web.invoice_views import Paging
@@ -102,15 +103,7 @@ def rechercher(query: StructureSearch, request: Request, _account: Caller) -> An
     ]
     if not found:
         return _none()
-    size, number = (
-        query.paramRecherche.nbResultatsParPage,
-        query.paramRecherche.pageResultatDemandee,
-    )
-    pages = max(1, -(-len(found) // size))
-    return answer(
-        listeStructures=found[(number - 1) * size : number * size],
-        parametresRetour={"pageCourante": number, "pages": pages, "total": len(found)},
-    )
+    return answer(**invoice_views.page(found, query.paramRecherche, "listeStructures"))
 
 
 @router.post("/cpro/structures/v1/consulter", summary="Consulter une structure")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -71,11 +71,10 @@ class Entry:
     total_net: Decimal = Decimal("0.00")
     total_vat: Decimal = Decimal("0.00")
     total: Decimal = Decimal("0.00")
-    values: dict[str, str] = field(default_factory=dict)  # the form as typed (to show it again)
 
 
 MAX_AMOUNT = Decimal("1000000000")  # a quantity or unit price above this is a typing error
-MAX_TEXT = {"designation": 200, "numero": 40, "engagement": 60, "contrat": 60, "conditions": 200}
+MAX_TEXT = {"designation": 200, "contrat": 60, "conditions": 200}  # BT-1, BT-13: CPP-REC-13/17
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -145,7 +144,6 @@ def read_entry(form: dict[str, str], directory: Directory, today: date) -> tuple
         total_net=net,
         total_vat=vat,
         total=net + vat,
-        values={k: str(v) for k, v in form.items()},
     )
     return entry, errors
 

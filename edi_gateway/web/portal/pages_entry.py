@@ -21,7 +21,7 @@ from edi_gateway.web.deposit_ops import name_problem
 from edi_gateway.web.errors import ApiError
 from edi_gateway.web.portal import deposits
 from edi_gateway.web.portal.common import PREFIX, check_csrf, page_user, render, service
-from edi_gateway.web.portal.entry_model import LINES, RATES, read_entry
+from edi_gateway.web.portal.entry_model import LINES, RATES, Entry, Errors, read_entry
 from edi_gateway.web.portal.entry_values import MIME, Attachment
 from edi_gateway.web.portal.entry_xml import build
 from edi_gateway.web.portal.suppliers import suppliers
@@ -63,11 +63,18 @@ def _supplier_siret(request: Request) -> str:
     return sirets[0]
 
 
-def _page(request: Request, values: dict[str, str], status: int = 200, **extra: Any) -> Response:
+def _page(
+    request: Request,
+    values: dict[str, str],
+    status: int = 200,
+    checked: tuple[Entry, Errors] | None = None,
+    show_errors: bool = True,
+    **extra: Any,
+) -> Response:
+    """The form with ``values``; ``checked`` is their :func:`read_entry` when already made."""
     directory = service(request).directory.current()
     structure = directory.structure(values.get("destinataire"))
-    entry, errors = read_entry(values, directory, datetime.now(UTC).date())
-    shown = extra.pop("errors", None)
+    entry, errors = checked or read_entry(values, directory, datetime.now(UTC).date())
     return render(
         request,
         "entry.html",
@@ -76,7 +83,7 @@ def _page(request: Request, values: dict[str, str], status: int = 200, **extra: 
         structures=[s for s in directory.structures if s.active],
         structure=structure,
         entry=entry,
-        errors=errors if shown is None else shown,
+        errors=errors if show_errors else {},
         lines=range(LINES),
         rates=RATES,
         frameworks=billing_frameworks(),
@@ -100,7 +107,7 @@ def entry_form(
         if saved is None:
             raise ApiError(404, "brouillon inconnu | no such draft")
         values = {**saved, "brouillon": str(brouillon)}
-    return _page(request, values, errors={})
+    return _page(request, values, show_errors=False)
 
 
 @router.post("/saisie")
@@ -124,10 +131,10 @@ async def entry_submit(request: Request) -> Response:
     attachment = await _attachment(form.get("piece"), errors) if action == "deposer" else None
     if action != "deposer" or errors:
         status = 422 if errors and action == "deposer" else 200
-        return _page(request, values, status, errors=errors)
+        return _page(request, values, status, (entry, errors))
     buyer = directory.structure(entry.recipient)
     if buyer is None:  # checked by read_entry; the directory may have changed since
-        return _page(request, values, 422)
+        return _page(request, values, 422, (entry, errors))
     data = build(entry, suppliers()[siret], buyer, attachment)
     name = f"saisie-{entry.number}.xml"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

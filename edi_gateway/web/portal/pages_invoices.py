@@ -87,6 +87,19 @@ def visible_invoice(request: Request, invoice_id: int) -> tuple[InvoiceRow, str]
     return row, side
 
 
+def acting_on(request: Request, invoice_id: int, csrf: str, side: str) -> InvoiceRow:
+    """The invoice a form acts on from ``side``, after its CSRF token.
+
+    Raises:
+        ApiError: 403 without the token; 404 when the user does not see it from ``side``.
+    """
+    check_csrf(request, csrf)
+    row, seen_from = visible_invoice(request, invoice_id)
+    if seen_from != side:
+        raise ApiError(404, NOT_FOUND)
+    return row
+
+
 @router.get("/factures/{invoice_id}")
 def invoice_page(request: Request, invoice_id: int) -> Response:
     """An invoice: its data, history, and the actions its status allows for the user's side."""
@@ -118,10 +131,7 @@ def set_status(
     confirme: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """A recipient's status action: a confirmation page first, then the status applied."""
-    check_csrf(request, csrf)
-    row, side = visible_invoice(request, invoice_id)
-    if side != "recipient":
-        raise ApiError(404, NOT_FOUND)
+    row = acting_on(request, invoice_id, csrf, "recipient")
     ctx = service(request)
     target = ctx.table.find(statut)
     if target is None:
@@ -163,10 +173,7 @@ async def complete(
     commentaire: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """The supplier completes a suspended invoice (status COMPLETEE with the file)."""
-    check_csrf(request, csrf)
-    row, side = visible_invoice(request, invoice_id)
-    if side != "supplier":
-        raise ApiError(404, NOT_FOUND)
+    row = acting_on(request, invoice_id, csrf, "supplier")
     ctx = service(request)
     name, data = await _upload(request, fichier)
     folder = ctx.config.api_channel.folder / f"piece-{secrets.token_hex(8)}"
