@@ -117,6 +117,9 @@ def _kill_and_check(
         for cycle in range(kills):
             gateway = support.start_daemon(cfg, stderr=log)
             dropped |= _drop_in_bursts(batches[cycle], inbound, len(dropped), rng, pause)
+            if cycle == kills - 1:  # at least one kill lands while outputs are being written,
+                # however slow this machine's worker start is against the random pauses
+                support.wait_until(lambda: bool(_outbound_files(root)), 120, 0.05)
             gateway.send_signal(signal.SIGKILL)
             assert gateway.wait(timeout=10) == -signal.SIGKILL
             seen |= _outbound_files(root)

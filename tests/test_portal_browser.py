@@ -80,20 +80,64 @@ def shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
         driver.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
 
 
+def settled(driver) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the current page has finished loading."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
+def click_through(driver, by: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Click the button or link ``(by, value)`` that leaves this page and wait until the next
+    page has replaced it and finished loading, so that no element of the old page is used by
+    mistake. A click chromedriver refuses because the page was still settling (a stale node) is
+    tried again on the element found afresh: a refused click did not happen."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    settled(driver)
+    page = driver.find_element(By.TAG_NAME, "html")
+    for attempt in range(5):
+        try:
+            driver.find_element(by, value).click()
+            break
+        except WebDriverException as error:
+            if attempt == 4 or ("stale" not in str(error) and "belong" not in str(error)):
+                raise
+            time.sleep(0.2)
+    WebDriverWait(driver, 30).until(lambda _: gone(page))
+    settled(driver)
+
+
+def gone(element) -> bool:  # type: ignore[no-untyped-def]
+    """True once ``element``'s page has been replaced (chromedriver says stale or, while the
+    next page commits, that the node no longer belongs to the document)."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        element.is_enabled()
+    except WebDriverException:
+        return True
+    return False
+
+
 def login(driver, api: Api, who: str, password: str) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
     driver.get(f"{api.base}/portail/connexion")
     driver.find_element(By.ID, "login").send_keys(who)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "submit-login").click()
+    click_through(driver, By.ID, "submit-login")
     wait_for(lambda: "Tableau de bord" in driver.page_source)
 
 
 def logout(driver) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
-    driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    click_through(driver, By.CSS_SELECTOR, "form.logout button")
     wait_for(lambda: "/portail/connexion" in driver.current_url)
 
 
@@ -101,12 +145,12 @@ def act(driver, status: str, motif: str | None = None) -> None:  # type: ignore[
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    button = driver.find_element(By.ID, f"action-{status}")
-    form = button.find_element(By.XPATH, "./..")
+    settled(driver)
     if motif:
+        form = driver.find_element(By.ID, f"action-{status}").find_element(By.XPATH, "./..")
         Select(form.find_element(By.NAME, "motif")).select_by_value(motif)
-    button.click()
-    wait_for(lambda: driver.find_element(By.ID, "confirm")).click()
+    click_through(driver, By.ID, f"action-{status}")
+    click_through(driver, By.ID, "confirm")
     wait_for(lambda: driver.find_element(By.ID, "invoice-status").text == status)
 
 
@@ -121,7 +165,7 @@ def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # typ
         # Saisie: the lycée requires a service code; the form says so next to the field
         driver.get(f"{api.base}/portail/saisie")
         Select(driver.find_element(By.ID, "choix-destinataire")).select_by_value(LYCEE)
-        driver.find_element(By.ID, "choose-recipient").click()
+        click_through(driver, By.ID, "choose-recipient")
         for field, value in (
             ("numero", "SAISIE-NAV-1"),
             ("designation_0", "Ramettes A4"),
@@ -130,13 +174,13 @@ def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # typ
         ):
             driver.find_element(By.ID, field).send_keys(value)
         driver.execute_script("document.getElementById('date').value = '2026-12-01'")
-        driver.find_element(By.ID, "submit-entry").click()
+        click_through(driver, By.ID, "submit-entry")
         error = wait_for(lambda: driver.find_element(By.ID, "error-service"))
         assert "CPP-REC-04" in error.text
         assert driver.find_element(By.ID, "total-ttc").text == "150.00 EUR"
         shot(driver, "saisie-erreur")
         Select(driver.find_element(By.ID, "service")).select_by_value("INTENDANCE")
-        driver.find_element(By.ID, "submit-entry").click()
+        click_through(driver, By.ID, "submit-entry")
         wait_for(lambda: "IN_INTEGRE" in driver.page_source)
         assert "SAISIE-NAV-1" in driver.page_source
         shot(driver, "flux-integre")
@@ -145,7 +189,7 @@ def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # typ
         refused = tmp_path / "11-rej-service-obligatoire.xml"
         refused.write_bytes((EXAMPLES / "11-rej-service-obligatoire.xml").read_bytes())
         driver.find_element(By.ID, "fichier").send_keys(str(refused))
-        driver.find_element(By.ID, "submit-deposit").click()
+        click_through(driver, By.ID, "submit-deposit")
         wait_for(lambda: "IN_REJETE" in driver.page_source)
         assert "CPP-REC-04" in driver.page_source
         assert "Cette structure exige un code service" in driver.page_source
@@ -170,7 +214,7 @@ def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # typ
         login(driver, api, "mairie@demo.fr", "Mairie-Portail-1")
         driver.get(f"{api.base}/portail/factures/recues")
         shot(driver, "factures-recues")
-        driver.find_element(By.LINK_TEXT, "NAV-1").click()
+        click_through(driver, By.LINK_TEXT, "NAV-1")
         invoice_url = driver.current_url
         act(driver, "SUSPENDUE", motif="LIVR_INCOMP")
         shot(driver, "facture")
@@ -181,7 +225,7 @@ def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # typ
         piece = tmp_path / "bon-de-livraison.pdf"
         piece.write_bytes(b"%PDF-1.4 bon de livraison")
         driver.find_element(By.ID, "piece").send_keys(str(piece))
-        driver.find_element(By.ID, "submit-complete").click()
+        click_through(driver, By.ID, "submit-complete")
         wait_for(lambda: driver.find_element(By.ID, "invoice-status").text == "COMPLETEE")
         logout(driver)
 
@@ -198,7 +242,7 @@ def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # typ
         # paramétrage: the mairie now requires a service code; the next invoice sees it
         driver.get(f"{api.base}/portail/structures/99900001000010")
         driver.find_element(By.ID, "flag-codeServiceDoitEtreRenseigne").click()
-        driver.find_element(By.ID, "save-structure").click()
+        click_through(driver, By.ID, "save-structure")
         wait_for(
             lambda: "codeServiceDoitEtreRenseigne" in driver.find_element(By.ID, "changes").text
         )
@@ -209,7 +253,7 @@ def test_the_trainee_story_in_a_browser(browser, tmp_path: Path) -> None:  # typ
         plain = tmp_path / "sans-service.xml"
         plain.write_bytes((EXAMPLES / "01-ok-ubl-mairie-sans-service.xml").read_bytes())
         driver.find_element(By.ID, "fichier").send_keys(str(plain))
-        driver.find_element(By.ID, "submit-deposit").click()
+        click_through(driver, By.ID, "submit-deposit")
         wait_for(lambda: "IN_REJETE" in driver.page_source)
         assert "CPP-REC-04" in driver.page_source
         outbound = sorted((tmp_path / "outbound").rglob("*.xml"))
