@@ -25,3 +25,37 @@ def need_shared(path: Path) -> Path:
             "or set EDI_GATEWAY_SHARED)"
         )
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server():  # type: ignore[no-untyped-def]
+    """A PostgreSQL server of this test session (tests/fixtures/postgres.py), or a skip."""
+    pytest.importorskip("psycopg", reason="needs psycopg (pip install -e '.[test]')")
+    from tests.fixtures import postgres
+
+    server, why = postgres.start()
+    if server is None:
+        pytest.skip(why)
+    yield server
+    postgres.stop(server)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:  # type: ignore[no-untyped-def]
+    """The URL of a fresh database on the session's server, at the gateway's schema head
+    (``edi-gateway db upgrade`` done)."""
+    from edi_gateway.store import versions
+    from tests.fixtures import postgres
+
+    url = postgres.new_database(postgres_server)
+    versions.upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger(request, tmp_path: Path) -> str | Path:  # type: ignore[no-untyped-def]
+    """A fresh ledger location: a SQLite file, then a PostgreSQL database (skipped when no
+    server can start). Tests that take it run their cases on both backends."""
+    if request.param == "sqlite":
+        return tmp_path / "db.sqlite3"
+    return request.getfixturevalue("postgres_url")

@@ -33,8 +33,9 @@ WHEN = datetime(2026, 3, 5, 14, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return make_config(tmp_path)
+def config(tmp_path: Path, ledger: Path | str) -> Config:
+    """A gateway configuration on SQLite and on PostgreSQL (the ``ledger`` fixture)."""
+    return make_config(tmp_path, ledger)
 
 
 @pytest.fixture

@@ -38,8 +38,9 @@ NO_ID_PDF = CORPUS / "zugferd-corpus/ZUGFeRDv2/fail/FNFE-factur-x-examples/Factu
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    built = Engine(config_module.load(tmp_config(tmp_path)))
+def engine(tmp_path: Path, ledger: Path | str) -> Engine:
+    """An engine on a fresh state, on SQLite and on PostgreSQL (the ``ledger`` fixture)."""
+    built = Engine(config_module.load(tmp_config(tmp_path, ledger)))
     yield built
     built.close()
 

@@ -22,12 +22,13 @@ EXPECTED = tomllib.loads((EXAMPLES / "expected.toml").read_text(encoding="utf-8"
 KIT_GLOB = "examples/[0-9]*"  # what the README tells trainees to type
 
 
-def tmp_config(tmp_path: Path) -> Path:
-    """A copy of config.toml whose state and outbound folders live under ``tmp_path``."""
+def tmp_config(tmp_path: Path, database: Path | str | None = None) -> Path:
+    """A copy of config.toml whose state and outbound folders live under ``tmp_path``, on the
+    ledger ``database`` when given (a SQLite path or a ``postgresql://`` URL)."""
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
     for key, value in (
         ("state_dir", tmp_path / "var"),
-        ("database", tmp_path / "var" / "gateway.sqlite3"),
+        ("database", database or tmp_path / "var" / "gateway.sqlite3"),
         ("log_file", tmp_path / "var" / "log" / "gateway.jsonl"),
         ("outbound", tmp_path / "outbound"),
         ("structures", ROOT / "rules" / "structures.toml"),

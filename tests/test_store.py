@@ -1,4 +1,5 @@
-"""The SQLite store: sequences, flux rows, invoices and events."""
+"""The store: sequences, flux rows, invoices and events (on SQLite and on PostgreSQL, the
+``ledger`` fixture), and opening a SQLite database under contention."""
 
 from __future__ import annotations
 
@@ -16,17 +17,16 @@ from edi_gateway.store.database import Store
 from edi_gateway.store.records import FluxRow, FluxState
 
 
-def test_sequence_counts_per_name(tmp_path: Path) -> None:
+def test_sequence_counts_per_name(ledger: Path | str) -> None:
     """Each named counter starts at 1 and increments by one, also across connections."""
-    path = tmp_path / "db.sqlite3"
-    with Store(path) as a, Store(path) as b:
+    with Store(ledger) as a, Store(ledger) as b:
         assert [a.next_value("x"), b.next_value("x"), a.next_value("y")] == [1, 2, 1]
 
 
-def test_flux_roundtrip_and_filters(tmp_path: Path) -> None:
+def test_flux_roundtrip_and_filters(ledger: Path | str) -> None:
     """A flux row is recorded, updated with outputs (stored as JSON, read back as a tuple) and
     its state, and found by verdict and sha256; callers get frozen FluxRow records."""
-    with Store(tmp_path / "db.sqlite3") as store:
+    with Store(ledger) as store:
         store.add_flux(
             id_flux="F1", channel="c", original_name="a b.xml", sha256="ab", size=3, work_path=None
         )
@@ -36,7 +36,7 @@ def test_flux_roundtrip_and_filters(tmp_path: Path) -> None:
         assert isinstance(row, FluxRow) and row.outputs == ("/o/1.xml",)
         assert row.state is FluxState.DONE and row.done
         raw = store.db.execute("SELECT state, outputs FROM flux").fetchone()
-        assert tuple(raw) == ("done", '["/o/1.xml"]')
+        assert (raw["state"], raw["outputs"]) == ("done", '["/o/1.xml"]')
         with pytest.raises(dataclasses.FrozenInstanceError):
             row.verdict = "rejected"  # type: ignore[misc]
         assert row.as_dict()["state"] == "done" and row.as_dict()["outputs"] == ["/o/1.xml"]
@@ -48,9 +48,9 @@ def test_flux_roundtrip_and_filters(tmp_path: Path) -> None:
         assert store.fluxes_with_sha256("ab", exclude="F1") == []
 
 
-def test_invoice_and_events(tmp_path: Path) -> None:
+def test_invoice_and_events(ledger: Path | str) -> None:
     """Invoices are found by duplicate key; events come back newest first."""
-    with Store(tmp_path / "db.sqlite3") as store:
+    with Store(ledger) as store:
         store.add_flux(
             id_flux="F1", channel="c", original_name="a", sha256="x", size=1, work_path=None
         )

@@ -26,6 +26,7 @@ COMMANDS = (
     "invoices",
     "accounts",
     "artefacts",
+    "db",
 )
 
 

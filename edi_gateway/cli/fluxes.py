@@ -4,7 +4,6 @@ received, from its store. A *flux* is a file received; a *flow* is a file the ga
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,7 +98,9 @@ def render_text(listed: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_flows(database: Path, since: str | None, verdict: str | None) -> list[dict[str, Any]]:
+def read_flows(
+    database: Path | str, since: str | None, verdict: str | None
+) -> list[dict[str, Any]]:
     """The listed fields of the fluxes in ``database`` (see :func:`flow_rows`).
 
     Raises:
@@ -109,8 +110,8 @@ def read_flows(database: Path, since: str | None, verdict: str | None) -> list[d
     with Store(database) as store:
         try:
             return flow_rows(store.fluxes(since=since, verdict=verdict))
-        except sqlite3.Error as exc:
-            raise StateError(f"{database}: cannot read the gateway database: {exc}") from exc
+        except store.errors as exc:
+            raise StateError(f"{store.path}: cannot read the gateway database: {exc}") from exc
 
 
 def run(args: argparse.Namespace) -> int:

@@ -56,7 +56,7 @@ class Config:
     path: Path
     root: Path
     state_dir: Path
-    database: Path
+    database: Path | str  # a SQLite file, or a ``postgresql://`` URL (kept as text)
     log_file: Path
     log_level: str
     outbound: Path
@@ -126,6 +126,14 @@ class Config:
     def error_dir(self) -> Path:
         """Originals of inadmissible fluxes and of files set aside, named with their IdFlux."""
         return self.state_dir / "error"
+
+
+def database_location(root: Path, value: str) -> Path | str:
+    """``gateway.database``: a ``postgresql://`` (or ``postgres://``) URL as it is, else a
+    SQLite file path relative to ``root``."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    return root / value
 
 
 _GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -200,7 +208,7 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
         path=file,
         root=root,
         state_dir=root / gateway["state_dir"],
-        database=root / gateway["database"],
+        database=database_location(root, gateway["database"]),
         log_file=root / gateway["log_file"],
         log_level=gateway["log_level"],
         outbound=root / gateway["outbound"],

@@ -2,10 +2,11 @@
 
 Each process opens its own connection; writers serialise on ``BEGIN IMMEDIATE`` and wait up to
 ``busy_timeout`` seconds (opening retries for as long while another process creates the same
-database). The table families (:mod:`~edi_gateway.store.fluxes`,
-:mod:`~edi_gateway.store.invoices`, :mod:`~edi_gateway.store.events`) build on
-:class:`Connection`; :class:`~edi_gateway.store.database.Store` joins them. Times are ISO 8601
-UTC strings.
+database). A ``postgresql://`` URL opens the same tables on a PostgreSQL server instead
+(:mod:`~edi_gateway.store.postgres`: writers serialise on one advisory lock). The table
+families (:mod:`~edi_gateway.store.fluxes`, :mod:`~edi_gateway.store.invoices`,
+:mod:`~edi_gateway.store.events`) build on :class:`Connection`;
+:class:`~edi_gateway.store.database.Store` joins them. Times are ISO 8601 UTC strings.
 """
 
 from __future__ import annotations
@@ -16,16 +17,26 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from edi_gateway.core.errors import StateError
-from edi_gateway.store.schema import SCHEMA
+from edi_gateway.store import postgres, versions
+from edi_gateway.store.schema import SCHEMA, SERIAL_TABLES
 
 OPEN_RETRY_PAUSE = 0.02  # seconds between two attempts to open a database another process locks
 
+
+class Db(Protocol):
+    """What the store runs SQL on: ``sqlite3.Connection`` or :class:`postgres.PostgresDb`."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+    def close(self) -> None: ...
+
+
 #: The connection a write transaction runs on (``Store.transaction()`` yields it); callers pass
 #: it back to the store's write methods and never run SQL on it themselves.
-Transaction = sqlite3.Connection
+Transaction = Db
 
 
 def _busy(exc: sqlite3.Error) -> bool:
@@ -44,26 +55,43 @@ class Connection:
 
     Args:
         path: database file; its folder is created when missing. ``:memory:`` works for tests.
+            Or a ``postgresql://`` URL: a server whose schema ``edi-gateway db upgrade`` made.
         busy_timeout: seconds a writer waits for another process's write lock.
 
     Raises:
-        StateError: the database cannot be opened or its schema created.
+        StateError: the database cannot be opened, its schema created (SQLite) or its schema
+            is not this gateway's version (PostgreSQL: run ``edi-gateway db upgrade``).
     """
+
+    db: Db
 
     def __init__(self, path: Path | str, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
+        self.postgres: postgres.PostgresDb | None = None
+        self.errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+        if postgres.is_url(path):
+            self.path = postgres.redact(self.path)
+            self.postgres = self.db = postgres.PostgresDb(str(path), busy_timeout)
+            self.errors = (sqlite3.Error, self.postgres.errors)
+            try:
+                versions.check(self.db, self.path)
+            except BaseException:
+                self.db.close()
+                raise
+            return
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(
+            db = sqlite3.connect(
                 self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
-            self.db.row_factory = sqlite3.Row
+            db.row_factory = sqlite3.Row
+            self.db = db
         except (sqlite3.Error, OSError) as exc:
             raise StateError(f"{self.path}: cannot open the gateway database: {exc}") from exc
-        self._prepare(busy_timeout)
+        self._prepare(db, busy_timeout)
 
-    def _prepare(self, busy_timeout: float) -> None:
+    def _prepare(self, db: sqlite3.Connection, busy_timeout: float) -> None:
         """Set WAL and the pragmas, create the schema; retry while another process holds a lock.
 
         SQLite returns ``SQLITE_BUSY`` at once, without calling the busy handler, when waiting
@@ -77,16 +105,17 @@ class Connection:
         deadline = time.monotonic() + busy_timeout
         while True:
             try:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=FULL")
-                self.db.execute("PRAGMA foreign_keys=ON")
-                self.db.executescript(SCHEMA)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA foreign_keys=ON")
+                db.executescript(SCHEMA)
+                versions.stamp(db, self.path)
                 return
             except sqlite3.Error as exc:
                 if _busy(exc) and time.monotonic() < deadline:
                     time.sleep(OPEN_RETRY_PAUSE)
                     continue
-                self.db.close()
+                db.close()
                 raise StateError(f"{self.path}: cannot open the gateway database: {exc}") from exc
 
     def close(self) -> None:
@@ -101,14 +130,18 @@ class Connection:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Run a block in one write transaction (``BEGIN IMMEDIATE``), commit or roll back.
+        """Run a block in one write transaction (``BEGIN IMMEDIATE``; on PostgreSQL ``BEGIN``
+        and the writers' advisory lock), commit or roll back.
 
         Raises:
-            StateError: SQLite failed (the transaction is rolled back).
+            StateError: the transaction could not start (the block does not run).
         """
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
+            if self.postgres is not None:
+                self.postgres.begin()
+            else:
+                self.db.execute("BEGIN IMMEDIATE")
+        except self.errors as exc:
             raise StateError(f"{self.path}: cannot start a transaction: {exc}") from exc
         try:
             yield self.db
@@ -118,7 +151,7 @@ class Connection:
         else:
             self.db.execute("COMMIT")
 
-    def _write(self, db: Transaction | None, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    def _write(self, db: Transaction | None, sql: str, params: Sequence[Any]) -> Any:
         """Run one write on ``db`` (the caller's transaction) or, when None, in its own."""
         if db is not None:
             return db.execute(sql, params)
@@ -126,11 +159,17 @@ class Connection:
             return own.execute(sql, params)
 
     def _insert(self, db: Transaction | None, table: str, columns: dict[str, Any]) -> int:
-        """Insert one row of ``table`` (a fixed name) and return its rowid."""
+        """Insert one row of ``table`` (a fixed name) and return its rowid (its ``id``)."""
         names = ", ".join(columns)
         marks = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-        return int(self._write(db, sql, tuple(columns.values())).lastrowid or 0)
+        if self.postgres is None:
+            return int(self._write(db, sql, tuple(columns.values())).lastrowid or 0)
+        if table not in SERIAL_TABLES:
+            self._write(db, sql, tuple(columns.values()))
+            return 0
+        row = self._write(db, f"{sql} RETURNING id", tuple(columns.values())).fetchone()
+        return int(row["id"])
 
 
 def where_clause(*filters: tuple[str, str, object]) -> tuple[str, list[object]]:

@@ -50,7 +50,7 @@ class FluxTable(Connection):
         """Increment counter ``name`` (created at 1) in ``db``; return its new value."""
         db.execute(
             "INSERT INTO sequence (name, value) VALUES (?, 1) "
-            "ON CONFLICT (name) DO UPDATE SET value = value + 1",
+            "ON CONFLICT (name) DO UPDATE SET value = sequence.value + 1",
             (name,),
         )
         row = db.execute("SELECT value FROM sequence WHERE name = ?", (name,)).fetchone()

@@ -92,7 +92,7 @@ class InvoiceTable(Connection):
             " version = version + 1 WHERE id = ? AND version = ?",
             (status_code, status_name, updated_at, invoice_id, version),
         )
-        return cursor.rowcount == 1
+        return bool(cursor.rowcount == 1)
 
     def _invoices(self, sql: str, params: tuple[object, ...] | list[object]) -> list[InvoiceRow]:
         return [InvoiceRow.from_row(row) for row in self.db.execute(sql, params).fetchall()]
