@@ -161,3 +161,14 @@ def _done(url: str) -> list[dict[str, object]]:
             ]
     except StateError:
         return []
+
+
+def test_a_password_never_shows_in_messages() -> None:
+    """The URL in an error message or a command's output hides the password, in either form."""
+    from edi_gateway.store.postgres import redact
+
+    assert redact("postgresql://gw:s3cret@db/edigw") == "postgresql://gw:***@db/edigw"
+    assert redact("postgresql://db/edigw?user=gw&password=s3cret&sslmode=require") == (
+        "postgresql://db/edigw?user=gw&password=***&sslmode=require"
+    )
+    assert redact("postgresql://gw@/edigw?host=/run/pg") == "postgresql://gw@/edigw?host=/run/pg"

@@ -17,6 +17,7 @@ see committed data only.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,7 +92,9 @@ class PostgresDb:
 
 
 def redact(url: str) -> str:
-    """``url`` without its password (for messages and logs)."""
+    """``url`` without its password, in the user part or as ``?password=`` (for messages and
+    logs)."""
+    url = re.sub(r"([?&]password=)[^&]*", r"\1***", url)
     head, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not at or ":" not in credentials:
