@@ -44,12 +44,9 @@ def postgres_server():  # type: ignore[no-untyped-def]
 def postgres_url(postgres_server) -> str:  # type: ignore[no-untyped-def]
     """The URL of a fresh database on the session's server, at the gateway's schema head
     (``edi-gateway db upgrade`` done)."""
-    from edi_gateway.store import versions
     from tests.fixtures import postgres
 
-    url = postgres.new_database(postgres_server)
-    versions.upgrade(url)
-    return url
+    return postgres.upgraded_database(postgres_server)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -17,9 +17,17 @@ from tests.fixtures.api import service
 from tests.fixtures.api.service import EXAMPLES, Api
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    with service.started(tmp_path_factory.mktemp("api-story"), workers=1) as running:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """The gateway serving the API, on the embedded SQLite ledger, then on PostgreSQL (skipped
+    when no server can start)."""
+    kw = {}
+    if request.param == "postgresql":
+        from tests.fixtures import postgres
+
+        kw["database"] = postgres.upgraded_database(request.getfixturevalue("postgres_server"))
+    root = tmp_path_factory.mktemp(f"api-story-{request.param}")
+    with service.started(root, workers=1, **kw) as running:
         yield running
 
 
