@@ -33,6 +33,7 @@ from edi_gateway.pipeline.set_aside_reasons import (
     LOST,
     why_unusable,
 )
+from edi_gateway.store import fluxid, postgres
 from edi_gateway.store.database import Store, utc_now
 from edi_gateway.store.records import FluxRow, FluxState
 
@@ -184,9 +185,20 @@ def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
         else:
             claims.append(claim_of(row, path))
     for row in store.fluxes(state=FluxState.CLAIMED):
-        if row.id_flux not in found:
+        if row.id_flux not in found and ours(config, row):
             close_lost(config, store, row)
     return sorted(claims, key=lambda c: c.id_flux)
+
+
+def ours(config: Config, row: FluxRow) -> bool:
+    """Whether a ``claimed`` row is this gateway's to recover. An embedded SQLite ledger is one
+    gateway's (its ``var/``): every row is. A PostgreSQL ledger may be shared by several
+    gateways, each with its own ``var/`` and its own ``gateway.instance``: a row is the
+    gateway's whose instance drew its IdFlux (the others' claims are in progress elsewhere and
+    must never be closed as lost here)."""
+    return not postgres.is_url(config.database) or fluxid.instance_in(row.id_flux) == (
+        config.instance
+    )
 
 
 def find_work_file(config: Config, id_flux: str) -> Path | None:
@@ -256,7 +268,7 @@ def unqueued(config: Config, store: Store, waiting: Iterable[Claim]) -> list[Cla
     known = {c.id_flux for c in waiting}
     found = []
     for row in store.fluxes(state=FluxState.CLAIMED):
-        if row.id_flux not in known:
+        if row.id_flux not in known and ours(config, row):
             path = config.work_dir / work_name(row.id_flux, row.original_name)
             found.append(claim_of(row, find_work_file(config, row.id_flux) or path))
     return found

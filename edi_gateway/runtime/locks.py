@@ -3,6 +3,9 @@
 - ``var/gateway.lock`` (:func:`hold_state_folder`): one gateway per state folder. Start-up
   recovery takes back every ``claimed`` flux of ``var/``: a second gateway there would steal the
   claims of the first.
+- On a PostgreSQL ledger, the instance itself (:func:`hold_instance`): one gateway per
+  ``(ledger, gateway.instance)``, since a shared ledger tells its gateways' claims apart by the
+  instance in their IdFlux (``pipeline.recovery.ours``).
 - ``outbound/.gateway-<instance>.lock`` (:func:`hold_outbound`): one gateway per
   ``(outbound folder, gateway.instance)``. Two gateways with separate ``var/`` may share the
   inbound and outbound folders, but each draws its IdFlux from its own database, counting from 1:
@@ -128,8 +131,25 @@ def hold_all(config: Config, log: Any) -> Held | None:
         os.close(lock)
         return None
     store = open_store(config, log)
-    if store is None:
+    if store is None or not hold_instance(config, store, log):
+        if store is not None:
+            store.close()
         os.close(outbound_lock)
         os.close(lock)
         return None
     return Held(lock, outbound_lock, store)
+
+
+def hold_instance(config: Config, store: Store, log: Any) -> bool:
+    """On a PostgreSQL ledger (which several gateways may share), hold ``gateway.instance`` for
+    as long as ``store``'s connection lives (a session advisory lock, released by the server
+    when the process dies); False (logged) when another gateway holds it. Always True on SQLite
+    (its ``var/`` lock already makes it one gateway's)."""
+    if store.postgres is None or store.postgres.hold_instance(config.instance):
+        return True
+    log.error(
+        "gateway.failed",
+        message=f"another gateway with gateway.instance = {config.instance} runs on the ledger "
+        f"{store.path}: give each gateway that shares a ledger its own gateway.instance (0-99)",
+    )
+    return False

@@ -26,6 +26,9 @@ from edi_gateway.core.errors import StateError
 #: The advisory lock key every write transaction takes (``pg_advisory_xact_lock``).
 WRITE_LOCK = 0x45444947  # "EDIG"
 
+#: The first key of the session advisory lock a running gateway holds on its instance.
+INSTANCE_LOCK = 0x45444749  # "EDGI"
+
 URL_PREFIXES = ("postgresql://", "postgres://")
 
 
@@ -85,6 +88,14 @@ class PostgresDb:
         """Start a write transaction and take the writers' lock."""
         self.conn.execute("BEGIN")
         self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+    def hold_instance(self, instance: int) -> bool:
+        """Take the session advisory lock of gateway ``instance`` (0-99) on this connection
+        without waiting; True when taken (held until the connection closes)."""
+        row = self.conn.execute(
+            "SELECT pg_try_advisory_lock(%s, %s) AS taken", (INSTANCE_LOCK, instance)
+        ).fetchone()
+        return row is not None and bool(row["taken"])
 
     def close(self) -> None:
         """Close the connection."""
