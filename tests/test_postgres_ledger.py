@@ -172,3 +172,46 @@ def test_a_password_never_shows_in_messages() -> None:
         "postgresql://db/edigw?user=gw&password=***&sslmode=require"
     )
     assert redact("postgresql://gw@/edigw?host=/run/pg") == "postgresql://gw@/edigw?host=/run/pg"
+
+
+def test_a_connection_the_server_dropped_is_opened_again(postgres_url: str) -> None:
+    """The server ends the gateway's connection (a restart, a failover): the next statement
+    opens a new one and the instance lock is taken again; a transaction whose connection
+    dropped fails as a whole with a StateError (nothing half-replayed)."""
+    import psycopg
+
+    def drop(store: Store) -> None:
+        pid = store.db.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
+        with psycopg.connect(postgres_url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    with Store(postgres_url) as store:
+        assert store.postgres is not None and store.postgres.hold_instance(7)
+        assert store.next_value("x") == 1
+        drop(store)
+        assert store.next_value("x") == 2
+        with psycopg.connect(postgres_url, autocommit=True) as other:
+            taken = other.execute("SELECT pg_try_advisory_lock(%s, 7)", (0x45444749,))
+            assert taken.fetchone()[0] is False, "the instance lock was taken again"
+        with pytest.raises(StateError, match="connection lost"), store.transaction() as db:
+            store._bump(db, "x")
+            drop(store)
+            store._bump(db, "x")
+        assert store.next_value("x") == 3
+
+
+@pytest.mark.parametrize(
+    "value", ["POSTGRESQL://gw:hunter2@/db", " postgresql://gw@/db", "mysql://gw@/db"]
+)
+def test_a_database_url_of_another_form_is_refused_not_taken_for_a_file(
+    value: str, tmp_path: Path
+) -> None:
+    """A URL the gateway does not support is a configuration error, never a SQLite file
+    named after it (with the password in its name)."""
+    from edi_gateway.core import config as config_module
+    from edi_gateway.core.errors import ConfigError
+
+    config = support.write_config(tmp_path, database=value)
+    with pytest.raises(ConfigError, match="is not supported"):
+        config_module.load(config)
+    assert not [p for p in tmp_path.rglob("*") if "://" in str(p) or ":" in p.name]

@@ -68,8 +68,9 @@ def _recorded(database: object) -> str | None:
 
     if not postgres.is_url(database) and not Path(str(database)).exists():
         return None
-    engine = create_engine(versions.sqlalchemy_url(str(database)))
+    engine = None
     try:
+        engine = create_engine(versions.sqlalchemy_url(str(database)))
         with engine.connect() as connection:
             if not inspect(connection).has_table(versions.TABLE):
                 return None
@@ -77,6 +78,8 @@ def _recorded(database: object) -> str | None:
             found = value.scalar()
             return None if found is None else str(found)
     except Exception as exc:  # SQLAlchemy's and the driver's errors
-        raise StateError(f"{_where(database)}: cannot read the schema version: {exc}") from exc
+        why = versions.quiet(exc, str(database))
+        raise StateError(f"{_where(database)}: cannot read the schema version: {why}") from exc
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()

@@ -130,10 +130,21 @@ class Config:
 
 def database_location(root: Path, value: str) -> Path | str:
     """``gateway.database``: a ``postgresql://`` (or ``postgres://``) URL as it is, else a
-    SQLite file path relative to ``root``."""
+    SQLite file path relative to ``root``.
+
+    Raises:
+        ConfigError: another URL scheme (or one in capitals, or with spaces around it): never
+            taken for a file name.
+    """
+    scheme = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*)://", value)
+    if scheme is None:
+        return root / value
     if value.startswith(("postgresql://", "postgres://")):
         return value
-    return root / value
+    raise ConfigError(
+        f"gateway.database: {scheme.group(1)}:// is not supported: give a SQLite file path or "
+        "a URL starting exactly with postgresql:// (lower case, no spaces)"
+    )
 
 
 _GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {

@@ -146,8 +146,13 @@ class Connection:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.postgres is not None:
+                self.postgres.end(commit=False)
+            else:
+                self.db.execute("ROLLBACK")
             raise
+        if self.postgres is not None:
+            self.postgres.end(commit=True)
         else:
             self.db.execute("COMMIT")
 

@@ -60,6 +60,12 @@ class PostgresDb:
         url: ``postgresql://user@host/dbname`` (any libpq URL, e.g. ``?host=/socket/dir``).
         busy_timeout: seconds a writer waits for the write lock (``lock_timeout``).
 
+    A connection the server dropped (restart, failover, network) is opened again before the
+    next statement outside a transaction or the next ``begin()``; a statement of a transaction
+    whose connection dropped raises :class:`StateError` (the transaction is lost as a whole,
+    never half-replayed). The instance lock (:meth:`hold_instance`) is taken again on a new
+    connection.
+
     Raises:
         StateError: psycopg is not installed or the server cannot be reached.
     """
@@ -74,20 +80,102 @@ class PostgresDb:
             ) from exc
         self.errors: type[Exception] = psycopg.Error
         self.integrity: type[Exception] = psycopg.IntegrityError
+        self.url, self.busy_timeout = url, busy_timeout
+        self.in_transaction = False
+        self.instance: int | None = None
+        self._driver: Any = psycopg
+        self._rows: Any = dict_row
+        self.conn = self._open()
+
+    def _open(self) -> Any:
+        """A new connection with the lock timeout set.
+
+        Raises:
+            StateError: the server cannot be reached (the message hides the password).
+        """
         try:
-            self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
-            self.conn.execute(f"SET lock_timeout = '{int(busy_timeout * 1000)}ms'")
-        except psycopg.Error as exc:
-            raise StateError(f"cannot open the gateway database {redact(url)}: {exc}") from exc
+            conn = self._driver.connect(self.url, autocommit=True, row_factory=self._rows)
+            conn.execute(f"SET lock_timeout = '{int(self.busy_timeout * 1000)}ms'")
+        except self.errors as exc:
+            detail = str(exc).replace(self.url, redact(self.url))
+            raise StateError(
+                f"cannot open the gateway database {redact(self.url)}: "
+                f"{hide_secrets(detail, self.url)}"
+            ) from exc
+        return conn
+
+    def _live(self) -> None:
+        """Open the connection again when the server dropped it (outside transactions only).
+
+        Raises:
+            StateError: the server still cannot be reached, or the instance is now held by
+                another gateway.
+        """
+        if not (self.conn.closed or self.conn.broken):
+            return
+        self.conn = self._open()
+        if self.instance is not None and not self.hold_instance(self.instance):
+            raise StateError(
+                f"{redact(self.url)}: gateway.instance {self.instance} was taken by another "
+                "gateway while the connection was lost"
+            )
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement; return its cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
-        return self.conn.execute(translate(sql), _params(params))
+        """Run one statement; return its cursor (``fetchone``, ``fetchall``, ``rowcount``).
+
+        Raises:
+            StateError: the connection is lost (and cannot be opened again outside a
+                transaction). Other psycopg errors (constraints, SQL) as they are.
+        """
+        if self.in_transaction:
+            return self._run(translate(sql), _params(params))
+        return self._outside(lambda: self.conn.execute(translate(sql), _params(params)))
+
+    def _outside(self, statement: Any) -> Any:
+        """Run ``statement()`` outside a transaction; when the server had dropped the
+        connection (found out only by this attempt), open a new one and run it once more."""
+        self._live()
+        try:
+            return statement()
+        except self.errors:
+            if not (self.conn.closed or self.conn.broken):
+                raise
+        self._live()
+        return self._run_call(statement)
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> Any:
+        return self._run_call(lambda: self.conn.execute(sql, params))
+
+    def _run_call(self, statement: Any) -> Any:
+        try:
+            return statement()
+        except self.errors as exc:
+            if self.conn.closed or self.conn.broken:
+                raise StateError(f"{redact(self.url)}: connection lost: {exc}") from exc
+            raise
 
     def begin(self) -> None:
         """Start a write transaction and take the writers' lock."""
-        self.conn.execute("BEGIN")
+        self._outside(lambda: self.conn.execute("BEGIN"))
+        self.in_transaction = True
         self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+    def end(self, commit: bool) -> None:
+        """Commit (or roll back) the write transaction. A rollback on a lost connection is a
+        no-op (the server dropped the transaction already).
+
+        Raises:
+            StateError: the commit failed because the connection is lost (nothing committed).
+        """
+        self.in_transaction = False
+        if not commit and (self.conn.closed or self.conn.broken):
+            return
+        try:
+            self.conn.execute("COMMIT" if commit else "ROLLBACK")
+        except self.errors as exc:
+            if self.conn.closed or self.conn.broken:
+                raise StateError(f"{redact(self.url)}: connection lost: {exc}") from exc
+            raise
 
     def hold_instance(self, instance: int) -> bool:
         """Take the session advisory lock of gateway ``instance`` (0-99) on this connection
@@ -95,11 +183,25 @@ class PostgresDb:
         row = self.conn.execute(
             "SELECT pg_try_advisory_lock(%s, %s) AS taken", (INSTANCE_LOCK, instance)
         ).fetchone()
-        return row is not None and bool(row["taken"])
+        taken = row is not None and bool(row["taken"])
+        if taken:
+            self.instance = instance
+        return taken
 
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+
+def hide_secrets(text: str, url: str) -> str:
+    """``text`` with the password of ``url`` (if any) replaced by ``***`` (libpq repeats parts
+    of a URL it cannot parse in its messages)."""
+    credentials = url.partition("://")[2].rpartition("@")[0]
+    secrets = [credentials.split(":", 1)[1]] if ":" in credentials else []
+    secrets += re.findall(r"[?&]password=([^&]*)", url)
+    for secret in filter(None, secrets):
+        text = text.replace(secret, "***")
+    return text
 
 
 def redact(url: str) -> str:

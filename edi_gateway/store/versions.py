@@ -94,14 +94,25 @@ def upgrade(database: Path | str, revision: str = "head") -> str:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    engine = create_engine(sqlalchemy_url(database))
+    engine = None
     try:
+        engine = create_engine(sqlalchemy_url(database))
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         with engine.connect() as connection:
             return str(connection.execute(text(f"SELECT version_num FROM {TABLE}")).scalar_one())
     except Exception as exc:  # SQLAlchemy's and the driver's errors
-        raise StateError(f"cannot upgrade the gateway database: {exc}") from exc
+        raise StateError(f"cannot upgrade the gateway database: {quiet(exc, database)}") from exc
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
+
+
+def quiet(exc: BaseException, database: Path | str) -> str:
+    """The first line of ``exc``'s message (SQLAlchemy appends the SQL and a help link), with
+    the password of ``database`` hidden."""
+    from edi_gateway.store import postgres
+
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return postgres.hide_secrets(first, str(database))
