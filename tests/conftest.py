@@ -49,6 +49,27 @@ def postgres_url(postgres_server) -> str:  # type: ignore[no-untyped-def]
     return postgres.upgraded_database(postgres_server)
 
 
+@pytest.fixture(scope="session")
+def redis_server():  # type: ignore[no-untyped-def]
+    """A Redis server of this test session (tests/fixtures/redis_server.py), or a skip."""
+    from tests.fixtures import redis_server as redis_fixture
+
+    server, why = redis_fixture.start()
+    if server is None:
+        pytest.skip(why)
+    yield server
+    redis_fixture.stop(server)
+
+
+_broker_dbs = iter(range(1, 64))
+
+
+@pytest.fixture
+def broker_url(redis_server) -> str:  # type: ignore[no-untyped-def]
+    """The URL of a logical Redis database of its own for one test (``cluster.broker``)."""
+    return str(redis_server.url(next(_broker_dbs)))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def ledger(request, tmp_path: Path) -> str | Path:  # type: ignore[no-untyped-def]
     """A fresh ledger location: a SQLite file, then a PostgreSQL database (skipped when no

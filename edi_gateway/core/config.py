@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edi_gateway.core import api_config, config_checks, resources, toml_tables
+from edi_gateway.core import api_config, cluster_config, config_checks, resources, toml_tables
 from edi_gateway.core.api_config import ApiConfig, PortalConfig
+from edi_gateway.core.cluster_config import ClusterConfig
 from edi_gateway.core.errors import ConfigError
 
 ACCEPTS = ("invoices", "recipient-status")
@@ -75,6 +76,7 @@ class Config:
     source: str = FROM_OPTION
     api: ApiConfig = dataclasses.field(default_factory=ApiConfig)
     portal: PortalConfig = dataclasses.field(default_factory=PortalConfig)
+    cluster: ClusterConfig = dataclasses.field(default_factory=ClusterConfig)
 
     @property
     def worker_count(self) -> int:
@@ -86,7 +88,7 @@ class Config:
         """The channel of HTTP deposits (``depot-api``; its folder stages request bodies)."""
         return Channel(
             name=api_config.API_CHANNEL,
-            folder=self.state_dir / "api-staging",
+            folder=self.shared_dir / "api-staging",
             application_code=self.api.application_code,
             accepts="invoices",
         )
@@ -108,14 +110,23 @@ class Config:
         raise ConfigError(f"{self.path}: no channel named {name!r}")
 
     @property
+    def shared_dir(self) -> Path:
+        """Where claimed files and originals live: ``cluster.shared_dir`` when the cluster is
+        in force (shared storage every machine mounts at the same path), else ``state_dir``."""
+        cluster = self.cluster
+        if cluster.enabled and cluster.shared_dir is not None:
+            return cluster.shared_dir
+        return self.state_dir
+
+    @property
     def work_dir(self) -> Path:
         """Folder files are claimed into while being processed."""
-        return self.state_dir / "work"
+        return self.shared_dir / "work"
 
     @property
     def archive_dir(self) -> Path:
         """Originals of accepted and rejected fluxes, named with their IdFlux."""
-        return self.state_dir / "archive"
+        return self.shared_dir / "archive"
 
     @property
     def packs_dir(self) -> Path:
@@ -125,7 +136,7 @@ class Config:
     @property
     def error_dir(self) -> Path:
         """Originals of inadmissible fluxes and of files set aside, named with their IdFlux."""
-        return self.state_dir / "error"
+        return self.shared_dir / "error"
 
 
 def database_location(root: Path, value: str) -> Path | str:
@@ -208,7 +219,14 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
         file,
         "",
         data,
-        {"gateway": dict, "validation": dict, "channel": list, "api": dict, "portal": dict},
+        {
+            "gateway": dict,
+            "validation": dict,
+            "channel": list,
+            "api": dict,
+            "portal": dict,
+            "cluster": dict,
+        },
     )
     gateway = toml_tables.section(file, data, "gateway", _GATEWAY_KEYS, _GATEWAY_DEFAULTS)
     validation = toml_tables.section(file, data, "validation", _VALIDATION_KEYS)
@@ -238,6 +256,7 @@ def load(path: Path | str | None = None, *, cwd: Path | None = None) -> Config:
         source=source,
         api=api_config.parse(file, data, validation["max_file_bytes"]),
         portal=api_config.parse_portal(file, data),
+        cluster=cluster_config.parse(file, root, data),
     )
     config_checks.check_values(config)
     return config

@@ -43,6 +43,13 @@ def check_values(config: Config) -> None:
             raise ConfigError(f"{file}: gateway.{key} must not be negative")
     if config.sweep_seconds == 0 or config.poll_seconds == 0:
         raise ConfigError(f"{file}: gateway.sweep_seconds and poll_seconds must be positive")
+    if config.cluster.enabled and not str(config.database).startswith(
+        ("postgresql://", "postgres://")
+    ):
+        raise ConfigError(
+            f"{file}: cluster.enabled needs a PostgreSQL ledger: set gateway.database to a "
+            "postgresql:// URL (an embedded SQLite file is one machine's)"
+        )
     _check_channels(config)
 
 
@@ -62,12 +69,15 @@ def _check_channels(config: Config) -> None:
     if config.api.application_code in {c.application_code for c in config.channels}:
         raise ConfigError(f"{file}: api.application_code must differ from every channel's")
     outputs = {"outbound": config.outbound, "state_dir": config.state_dir}
+    if config.shared_dir != config.state_dir:
+        outputs["cluster.shared_dir"] = config.shared_dir
     for channel in config.channels:
         for key, folder in outputs.items():
             if _within(channel.folder, folder):
                 raise ConfigError(
                     f"{file}: channel {channel.name!r} folder {channel.folder} must not be "
-                    f"gateway.{key} ({folder}) or inside it: outputs would be taken as inbound"
+                    f"{'' if '.' in key else 'gateway.'}{key} ({folder}) or inside it: "
+                    "outputs would be taken as inbound"
                 )
 
 

@@ -20,7 +20,8 @@ that raises them: ``xmlsafe.XmlProblem`` (bytes that cannot be parsed safely: a 
 command-line arguments, exit code 2) and ``web.errors.ApiError`` (a call the Service mode cannot
 serve: its HTTP status and ``codeRetour``, turned into the answer) and
 ``web.portal.common.LoginRequired`` (a portal page asked without a session: a redirect to the
-login page). tests/test_layout.py checks this list is whole.
+login page) and ``pipeline.delivery.AlreadyDone`` (another run of the same flux committed first:
+the engine only puts the original away). tests/test_layout.py checks this list is whole.
 """
 
 

@@ -51,6 +51,12 @@ from edi_gateway.store.records import FluxState
 ACTOR = "platform"
 
 
+class AlreadyDone(Exception):
+    """The flux row was ``done`` when the write transaction began: another run of the same
+    flux (a cluster task delivered twice, a worker thought dead) committed first. Nothing of
+    this run is recorded or published; the ledger decided. Args: the IdFlux."""
+
+
 class Delivery:
     """Writes and records analysed fluxes; one instance per engine (per worker process).
 
@@ -82,6 +88,8 @@ class Delivery:
         rejection.
 
         Raises:
+            AlreadyDone: the flux was recorded ``done`` by another run before this one's
+                transaction (nothing written).
             OutputError: an output cannot be written (the transaction is rolled back and the
                 outputs of this flux already written are removed).
             StateError: the database failed (nothing is recorded, the outputs are removed; a
@@ -90,6 +98,9 @@ class Delivery:
         plan = Plan(root=self.config.outbound)
         try:
             with self.store.transaction() as db:
+                row = self.store.flux(claim.id_flux)
+                if row is not None and row.done:
+                    raise AlreadyDone(claim.id_flux)
                 a = self._recheck_duplicate_flux(claim, data, a)
                 a = self._recheck_duplicate(claim, a)
                 self._log_verdict(a)

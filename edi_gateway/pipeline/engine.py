@@ -34,7 +34,7 @@ from edi_gateway.lifecycle import table as lifecycle
 from edi_gateway.outputs import statusflow
 from edi_gateway.outputs.pivot import PivotBuilder
 from edi_gateway.pipeline import deposit_checks, finish
-from edi_gateway.pipeline.delivery import Delivery, received_day
+from edi_gateway.pipeline.delivery import AlreadyDone, Delivery, received_day
 from edi_gateway.pipeline.outcome import Analysis, Outcome, status_file_outcome
 from edi_gateway.reception import duplicates, envelope, reasons
 from edi_gateway.reception import rules as reception
@@ -135,11 +135,16 @@ class Engine:
             id_flux=claim.id_flux, file=claim.original_name, channel=claim.channel
         ):
             row = self.store.flux(claim.id_flux)
-            if row is not None and row.done:
+            try:
+                if row is not None and row.done:
+                    raise AlreadyDone(claim.id_flux)
+                outcome, extra = self._run_stages(claim, channel)
+            except AlreadyDone:  # done before, or another run committed first
+                row = self.store.flux(claim.id_flux)
+                assert row is not None
                 outcome = finish.already_done(self.config, claim, row, start)
                 finish.log_done(self.log, outcome, again=True)
                 return outcome
-            outcome, extra = self._run_stages(claim, channel)
             moved = finish.put_away(
                 self.config,
                 Path(claim.work_path),
@@ -207,12 +212,12 @@ class Engine:
         if not read.complete:
             too_large = detect.too_large(read.data)
             report = self.validator.validate_detected(too_large, claim.original_name, read.size)
-            self._log_validation(report)
+            finish.log_validation(self.log, report)
             return _inadmissible(report, report.findings)
         sha256 = claim.sha256 or hashlib.sha256(read.data).hexdigest()
         duplicate = duplicates.duplicate_flux(self.store, sha256, claim.id_flux)
         report = self.validator.validate(read.data, claim.original_name)
-        self._log_validation(report)
+        finish.log_validation(self.log, report)
         declared = deposit_checks.mismatch(self.store, claim.id_flux, report.detection)
         if declared is not None:  # HTTP deposit of another syntax than it said (GW-API-01)
             return _inadmissible(report, (declared, *report.findings))
@@ -224,33 +229,6 @@ class Engine:
         if report.verdict is Verdict.INADMISSIBLE or report.detection.xml is None:
             return _inadmissible(report, report.findings)
         return self._receive(claim, report)
-
-    def _log_validation(self, report: ValidationReport) -> None:
-        """``flux.detected`` (what the file is) then ``flux.validated``, whose ``validation`` key is
-        the verdict of the validation layers alone (detect, xml, xsd, schematron, fr-ctc): an
-        invoice valid there may still be rejected by the CPP reception rules, which only
-        ``flux.rejected`` / ``flux.done`` (key ``verdict``) say."""
-        detection = report.detection
-        self.log.info(
-            "flux.detected",
-            container=str(detection.container),
-            syntax=detection.label,
-            kind=detection.kind,
-            profile=detection.profile,
-            flux_syntax=detection.flux_syntax,
-            attachment=detection.attachment,
-        )
-        self.log.info(
-            "flux.validated",
-            syntax=report.detection.label,
-            profile=report.detection.profile,
-            validation=str(report.verdict),
-            error_count=len(report.errors),
-            layers=list(report.layers_run),
-            scenario=report.scenario,
-            packs=dict(report.packs),
-            artefacts=dict(report.artefacts),
-        )
 
     def _receive(self, claim: Claim, report: ValidationReport) -> Analysis:
         xml = report.detection.xml or b""

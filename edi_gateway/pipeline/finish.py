@@ -17,7 +17,7 @@ from typing import Any
 
 from edi_gateway.core import files, logs, xmlsafe
 from edi_gateway.core.config import Config
-from edi_gateway.core.model import Verdict
+from edi_gateway.core.model import ValidationReport, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import is_regular, split_work_name
 from edi_gateway.lifecycle.recipient_status import SYNTAX as STATUS_FILE_SYNTAX
@@ -136,3 +136,31 @@ def reported_status(written: tuple[Path, ...], verdict: Verdict) -> str:
     if code is not None and code in statusflow.FLUX_STATUSES:
         return code
     return report_status(verdict, 0)
+
+
+def log_validation(log: Any, report: ValidationReport) -> None:
+    """``flux.detected`` (what the file is) then ``flux.validated``, whose ``validation`` key is
+    the verdict of the validation layers alone (detect, xml, xsd, schematron, fr-ctc): an
+    invoice valid there may still be rejected by the CPP reception rules, which only
+    ``flux.rejected`` / ``flux.done`` (key ``verdict``) say."""
+    detection = report.detection
+    log.info(
+        "flux.detected",
+        container=str(detection.container),
+        syntax=detection.label,
+        kind=detection.kind,
+        profile=detection.profile,
+        flux_syntax=detection.flux_syntax,
+        attachment=detection.attachment,
+    )
+    log.info(
+        "flux.validated",
+        syntax=report.detection.label,
+        profile=report.detection.profile,
+        validation=str(report.verdict),
+        error_count=len(report.errors),
+        layers=list(report.layers_run),
+        scenario=report.scenario,
+        packs=dict(report.packs),
+        artefacts=dict(report.artefacts),
+    )

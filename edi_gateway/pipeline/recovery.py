@@ -19,7 +19,7 @@ from pathlib import Path
 
 from edi_gateway.core import files, logs, names
 from edi_gateway.core.config import Config
-from edi_gateway.core.errors import OutputError
+from edi_gateway.core.errors import GatewayError, OutputError
 from edi_gateway.core.model import Finding, Layer, Severity, Verdict
 from edi_gateway.core.records import Claim
 from edi_gateway.ingest.claim import Claimer, is_regular, readable, split_work_name, work_name
@@ -171,6 +171,8 @@ def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
         found[parsed[0]] = Path(entry.path)
     claims: list[Claim] = []
     for id_flux, path in found.items():
+        if not ours_id(config, id_flux):  # a shared work/: another gateway's claim
+            continue
         row = store.flux(id_flux)
         name = split_work_name(path.name)[1]  # type: ignore[index]
         if row is None:
@@ -188,6 +190,12 @@ def recover(config: Config, store: Store, claimer: Claimer) -> list[Claim]:
         if row.id_flux not in found and ours(config, row):
             close_lost(config, store, row)
     return sorted(claims, key=lambda c: c.id_flux)
+
+
+def ours_id(config: Config, id_flux: str) -> bool:
+    """:func:`ours` for an IdFlux alone (a ``work/`` entry with no row yet): on a PostgreSQL
+    ledger, whether this gateway's instance drew it."""
+    return not postgres.is_url(config.database) or fluxid.instance_in(id_flux) == config.instance
 
 
 def ours(config: Config, row: FluxRow) -> bool:
@@ -259,6 +267,17 @@ def _find_put_away(folder: Path, id_flux: str) -> Path | None:
     except OSError:
         return None
     return folder / found[0] if found else None
+
+
+def give_back(store: Store, claims: Iterable[Claim]) -> None:
+    """Claims abandoned at a stop (their worker killed at the deadline): their attempt is not
+    counted (``attempts`` - 1), so a stop never brings a flux closer to being set aside. A
+    failure to write is ignored (the attempt then stays counted)."""
+    for claim in claims:
+        with contextlib.suppress(GatewayError):
+            row = store.flux(claim.id_flux)
+            if row is not None and row.state is FluxState.CLAIMED and row.attempts > 0:
+                store.update_flux(claim.id_flux, attempts=row.attempts - 1)
 
 
 def unqueued(config: Config, store: Store, waiting: Iterable[Claim]) -> list[Claim]:

@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from edi_gateway import __version__
 from edi_gateway.core import logs
@@ -38,7 +39,7 @@ from edi_gateway.ingest.intake_order import IntakeOrder
 from edi_gateway.ingest.observer import INOTIFY_MOVE_DELAY as INOTIFY_MOVE_DELAY
 from edi_gateway.ingest.observer import ChannelObserver
 from edi_gateway.ingest.sweep import ChannelSweep
-from edi_gateway.pipeline import done_log, finish, recovery, set_aside_reasons
+from edi_gateway.pipeline import dispatch_checks, done_log, finish, recovery
 from edi_gateway.runtime import locks as gateway_locks
 from edi_gateway.runtime.backoff import FailurePolicy
 from edi_gateway.runtime.service_host import Service
@@ -61,6 +62,8 @@ class Gateway:
         stop_grace: seconds to wait for files in progress after SIGTERM / SIGINT.
         service: the HTTP API to run beside the loop, or None. watch: take dropped files
             (False: only what the service deposits).
+        dispatch: with ``[cluster]``, a :class:`~edi_gateway.runtime.broker_dispatch.
+            BrokerDispatch` instead of this machine's :class:`WorkerPool` (tasks on a broker).
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class Gateway:
         stop_grace: float = 30.0,
         service: Service | None = None,
         watch: bool = True,
+        dispatch: Any = None,
     ) -> None:
         self.config = config
         self.spec = spec or WorkerSpec(config=config)
@@ -83,6 +87,7 @@ class Gateway:
         )
         self.stop_grace = stop_grace
         self.service, self.watch = service, watch
+        self.dispatch = dispatch
         self.stopping = False
         self.stop_reason = "requested"
         self.log = logs.get_logger()
@@ -131,13 +136,14 @@ class Gateway:
         done_log.log_missing_done(self.config, store)
         if self.service is not None:  # before the workers: a taken port stops the start
             self.service.start(self)
-        self.pool = WorkerPool(self.spec, self.config.worker_count)
+        self.pool = self.dispatch or WorkerPool(self.spec, self.config.worker_count)
         self.pool.start()
         self.log.info(
             "gateway.started",
             version=__version__,
             pid=os.getpid(),
             workers=len(self.pool.slots),
+            role="all" if self.dispatch is None else self.dispatch.role,
             observer=self.config.observer,
             channels=[c.name for c in self.config.channels] if self.watch else [],
             recovered=len(self.backlog),
@@ -164,11 +170,7 @@ class Gateway:
         events, handed_back = self.pool.stop(self.stop_grace)
         for event in events:
             self._handle(event)
-        for claim in handed_back:
-            with contextlib.suppress(GatewayError):
-                row = self.store.flux(claim.id_flux)
-                if row is not None and row.state is FluxState.CLAIMED and row.attempts > 0:
-                    self.store.update_flux(claim.id_flux, attempts=row.attempts - 1)
+        recovery.give_back(self.store, handed_back)
         self.log.info(
             "gateway.stopped",
             reason=self.stop_reason,
@@ -226,9 +228,13 @@ class Gateway:
 
     def _reconcile(self) -> None:
         """Claimed rows neither in progress nor queued (a dispatch that failed) are queued
-        again, so no claim waits for the next start."""
+        again, so no claim waits for the next start. In a cluster the tasks in flight are on
+        the broker: only those :meth:`BrokerDispatch.due_again` says were lost are sent again."""
         waiting = [*self.backlog, *self.pool.busy(), *self.failures.retries.claims()]
-        self.backlog.extend(recovery.unqueued(self.config, self.store, waiting))
+        unqueued = recovery.unqueued(self.config, self.store, waiting)
+        if self.dispatch is not None:
+            unqueued = self.dispatch.due_again(unqueued)
+        self.backlog.extend(unqueued)
 
     def _take(self, path: str, channel: Channel) -> Claim | None:
         """Claim one settled file; log and defer it when the claim fails."""
@@ -258,19 +264,14 @@ class Gateway:
         row = self.store.flux(claim.id_flux)
         if row is None or row.state is not FluxState.CLAIMED:
             return
-        unusable = set_aside_reasons.why_unusable(Path(claim.work_path))
-        if unusable is not None:
-            recovery.set_aside(self.config, self.store, claim, *unusable)
+        if dispatch_checks.end_if_unfit(self.config, self.store, claim, row) is not None:
             return
-        if not os.path.lexists(claim.work_path):
-            recovery.close_lost(self.config, self.store, row)
-            return
-        if row.attempts >= self.config.max_attempts:
-            detail = f"{row.attempts} attempts"
-            recovery.set_aside(self.config, self.store, claim, set_aside_reasons.FAILED, detail)
-            return
-        self.store.update_flux(claim.id_flux, attempts=row.attempts + 1)
-        self.pool.submit(claim)
+        if self.dispatch is None:  # a cluster worker counts its own attempts
+            self.store.update_flux(claim.id_flux, attempts=row.attempts + 1)
+        try:
+            self.pool.submit(claim)
+        except Exception:  # the broker is unreachable (logged): sent again when it answers
+            self.backlog.appendleft(claim)
 
     def _handle(self, event: Finished | Died) -> None:
         """A worker finished or died: check the row, put away or retry (protocol steps 4-5)."""

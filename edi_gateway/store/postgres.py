@@ -16,6 +16,7 @@ see committed data only.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Sequence
@@ -28,6 +29,9 @@ WRITE_LOCK = 0x45444947  # "EDIG"
 
 #: The first key of the session advisory lock a running gateway holds on its instance.
 INSTANCE_LOCK = 0x45444749  # "EDGI"
+
+#: The first key of the session advisory lock a cluster worker holds on the flux it processes.
+FLUX_LOCK = 0x45444746  # "EDGF"
 
 URL_PREFIXES = ("postgresql://", "postgres://")
 
@@ -187,6 +191,30 @@ class PostgresDb:
         if taken:
             self.instance = instance
         return taken
+
+    def try_flux_lock(self, id_flux: str) -> bool:
+        """Take the session advisory lock of one flux without waiting (a cluster worker holds
+        it while it processes the flux, so a task delivered twice never runs twice at once);
+        True when taken. The key is ``(FLUX_LOCK, hashtext(id_flux))``: two IdFlux sharing a
+        hash only wait for each other's redelivery, never run together.
+
+        Raises:
+            StateError: the connection is lost.
+        """
+        row = self._outside(
+            lambda: self.conn.execute(
+                "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS taken", (FLUX_LOCK, id_flux)
+            ).fetchone()
+        )
+        return row is not None and bool(row["taken"])
+
+    def release_flux_lock(self, id_flux: str) -> None:
+        """Release the lock :meth:`try_flux_lock` took (nothing when the connection was lost:
+        the server released it with the session)."""
+        if self.conn.closed or self.conn.broken:
+            return
+        with contextlib.suppress(self.errors):
+            self.conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (FLUX_LOCK, id_flux))
 
     def close(self) -> None:
         """Close the connection."""

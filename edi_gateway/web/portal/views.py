@@ -173,7 +173,7 @@ def download_path(config: Config, row: FluxRow, index: int) -> Path | None:
     if not 0 <= index < len(row.outputs):
         return None
     path = Path(row.outputs[index]).resolve()
-    roots = (config.outbound.resolve(), config.state_dir.resolve())
+    roots = (config.outbound.resolve(), config.state_dir.resolve(), config.shared_dir.resolve())
     inside = any(root in path.parents for root in roots)
     return path if inside and path.is_file() else None
 
