@@ -2,11 +2,12 @@
 
 Job: :func:`worker_process_main` is the body of one worker process of a cluster (``edi-gateway
 run --role worker``, or beside a watcher with ``--role all``): it builds the pipeline's engine
-once (schemas and stylesheets compiled once per process, Saxon created in this process), warms
-it up, then consumes ``process_flux`` tasks from the broker one at a time
-(:class:`~edi_gateway.runtime.cluster_task.FluxTask`). One thread per process because Saxon
-scales with processes, not threads (``../shared/guides/measured-facts.md``); a prefetch of one
-task so an idle worker on another machine is never starved by a busy one's cache.
+once (schemas and stylesheets compiled once per process, Saxon created in this process),
+compiles every artefact of the configured rules, then consumes ``process_flux`` tasks from the
+broker one at a time (:class:`~edi_gateway.runtime.cluster_task.FluxTask`). One thread per
+process because Saxon scales with processes, not threads
+(``../shared/guides/measured-facts.md``); a prefetch of one task so an idle worker on another
+machine is never starved by a busy one's cache.
 
 :class:`ClusterWorkers` is the parent side: it spawns ``gateway.workers`` such processes (the
 ``spawn`` context, as the local pool), starts a dead one again after a growing pause (0.5 s, then
@@ -67,6 +68,7 @@ def worker_process_main(
 
         engine = load_factory(DEFAULT_FACTORY)(config)
         warmed = warm_up(engine)
+        failed = _warm_every_rule(engine, warmed)
         task = FluxTask(config, engine)
 
         def process_flux(message: dict[str, Any]) -> None:
@@ -83,7 +85,8 @@ def worker_process_main(
         "worker.started",
         pid=os.getpid(),
         duration_ms=logs.elapsed_ms(start),
-        warmed_up=warmed,
+        warmed_up=len(warmed),
+        failed=failed,
         queue=config.cluster.queue,
     )
     while not stop.wait(0.5):
@@ -92,6 +95,22 @@ def worker_process_main(
     broker.close()
     engine.close()
     log.info("worker.stopped", pid=os.getpid())
+
+
+def _warm_every_rule(engine: Any, warmed: list[str]) -> list[str]:
+    """Compile every other artefact of the configured rules before the first task (a cluster
+    worker's thread is the task's: there is no idle time to do it later), adding each name to
+    ``warmed``; returns the names that failed (the flux that needs one reports it)."""
+    from edi_gateway.runtime.worker_process import idle_warm_up_plan
+
+    failed: list[str] = []
+    for artefact in idle_warm_up_plan(engine, warmed):
+        try:
+            engine.validator.warm_up(only=[artefact])
+            warmed.append(artefact.file_name)
+        except Exception:
+            failed.append(artefact.file_name)
+    return failed
 
 
 @dataclass(slots=True)
