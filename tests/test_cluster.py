@@ -231,6 +231,61 @@ def test_a_task_sent_twice_gives_its_outputs_once(
     engine.close()
 
 
+def test_a_busy_flux_is_looked_at_again_after_a_heartbeat(
+    postgres_url: str, broker_url: str, tmp_path: Path
+) -> None:
+    """A task whose flux another worker holds is not dropped: it comes back after one
+    heartbeat (3 s here) and runs once the holder let go."""
+    import dramatiq
+
+    from edi_gateway.core import logs
+    from edi_gateway.ingest.claim import Claimer
+    from edi_gateway.pipeline.engine import Engine
+    from edi_gateway.runtime import broker as task_queue
+    from edi_gateway.runtime.cluster_task import FluxTask
+    from edi_gateway.runtime.cluster_worker import actor_body
+
+    shared = tmp_path / "shared"
+    (shared / "inbound" / "recipient-status").mkdir(parents=True)
+    config = config_module.load(_cluster_config(tmp_path / "gw", shared, postgres_url, broker_url))
+    logs.configure(config, console=False)
+    source = shared / "inbound" / "busy.xml"
+    source.write_bytes(SOURCE.read_bytes().replace(b"EX-2025-002", b"BUSY-1"))
+    holder = Store(postgres_url)
+    claim = Claimer(config, holder).claim(str(source), config.channels[0])
+    assert claim is not None and holder.postgres is not None
+    assert holder.postgres.try_flux_lock(claim.id_flux)  # "another worker" runs it
+    engine = Engine(config)
+    runs: list[tuple[float, str]] = []
+    task = FluxTask(config, engine)
+    original = task.run
+
+    def watched(message: dict) -> str:
+        outcome = original(message)
+        runs.append((time.monotonic(), outcome))
+        return outcome
+
+    task.run = watched  # type: ignore[method-assign]
+    broker = task_queue.make_broker(config)
+    actor = task_queue.declare(broker, config, actor_body(config, task))
+    actor.send(task_queue.claim_message(claim))
+    worker = dramatiq.Worker(broker, queues={"edi-test"}, worker_threads=1)
+    worker.start()
+    try:
+        assert support.wait_until(lambda: len(runs) >= 1, 30, 0.05)
+        holder.postgres.release_flux_lock(claim.id_flux)
+        assert support.wait_until(lambda: any(r == "processed" for _, r in runs), 30, 0.1)
+    finally:
+        worker.stop()
+        broker.close()
+        holder.close()
+    assert [r for _, r in runs] == ["busy", "processed"]
+    assert runs[1][0] - runs[0][0] >= 2.9, "looked at again before a heartbeat"
+    row = engine.store.flux(claim.id_flux)
+    engine.close()
+    assert row is not None and row.done and row.verdict == "accepted"
+
+
 class _Failing:
     """An engine whose processing always fails (a disk that refuses every output)."""
 

@@ -6,7 +6,8 @@ share of protocol steps 2-5 of ``docs/architecture.md`` (the local pool's is in
 
 1. Hold the flux's session advisory lock on the ledger (``PostgresDb.try_flux_lock``). When
    another worker holds it, this delivery is a copy (a redelivery while the first still runs):
-   it ends at once, acknowledged; should the holder die, its own unacknowledged copy comes back.
+   it ends at once (``"busy"``); the cluster worker has Dramatiq send it again after one
+   ``cluster.heartbeat_seconds``, when it finds the flux done, or free if its holder died.
 2. Read the flux row. Unknown: logged ``cluster.unknown_flux``, dropped. Already ``done``: a task
    run twice; its outputs exist, the original is only put away if still in ``work/``
    (``flux.done`` with ``again``): outputs once, because the ledger decides.

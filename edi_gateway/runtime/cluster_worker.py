@@ -26,6 +26,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,11 +72,8 @@ def worker_process_main(
         failed = _warm_every_rule(engine, warmed)
         task = FluxTask(config, engine)
 
-        def process_flux(message: dict[str, Any]) -> None:
-            task.run(message)
-
         broker = task_queue.make_broker(config)
-        task_queue.declare(broker, config, process_flux)
+        task_queue.declare(broker, config, actor_body(config, task))
         worker = dramatiq.Worker(broker, queues={config.cluster.queue}, worker_threads=1)
         worker.start()
     except Exception as exc:
@@ -95,6 +93,27 @@ def worker_process_main(
     broker.close()
     engine.close()
     log.info("worker.stopped", pid=os.getpid())
+
+
+def actor_body(config: Config, task: Any) -> Callable[[dict[str, Any]], None]:
+    """The function the ``process_flux`` actor runs: ``task.run(message)`` (a
+    :class:`~edi_gateway.runtime.cluster_task.FluxTask`), with its two non-final ends turned
+    into Dramatiq retries without a traceback: an exception (already logged ``flux.retry``)
+    is retried after the back-off; a flux another worker holds (``"busy"``) is looked at again
+    after one ``cluster.heartbeat_seconds``."""
+    import dramatiq
+
+    busy_delay = int(config.cluster.heartbeat_seconds * 1000)
+
+    def process_flux(message: dict[str, Any]) -> None:
+        try:
+            done = task.run(message)
+        except Exception as exc:
+            raise dramatiq.Retry(f"{type(exc).__name__}: {exc}") from None
+        if done == "busy":
+            raise dramatiq.Retry("flux in progress elsewhere", delay=busy_delay)
+
+    return process_flux
 
 
 def _warm_every_rule(engine: Any, warmed: list[str]) -> list[str]:
