@@ -14,6 +14,8 @@ folders alone. Keys (Chorus Pro names where Chorus Pro has one):
     metrics            who may read ``/metrics``: "localhost" (default), "open" or "off"
     deposit_timeout    seconds a deposit waits for the gateway's claim before answering 503
     max_connections    calls served at once; past it new connections get 503 (default 256)
+    database_connections  on a PostgreSQL ledger, connections the API's threads share (a pool;
+                       default 10)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "metrics": str,
     "deposit_timeout": (int, float),
     "max_connections": int,
+    "database_connections": int,
 }
 
 
@@ -58,6 +61,7 @@ class ApiConfig:
         metrics: ``localhost``, ``open`` or ``off``.
         deposit_timeout: how long a deposit waits for its claim.
         max_connections: concurrent connections / calls (uvicorn ``limit_concurrency``).
+        database_connections: size of the API's ledger connection pool (PostgreSQL only).
     """
 
     enabled: bool = False
@@ -70,6 +74,7 @@ class ApiConfig:
     metrics: str = "localhost"
     deposit_timeout: float = 30.0
     max_connections: int = 256
+    database_connections: int = 10
 
 
 def parse(file: Path, data: dict[str, Any], max_file_bytes: int) -> ApiConfig:
@@ -100,6 +105,7 @@ def parse(file: Path, data: dict[str, Any], max_file_bytes: int) -> ApiConfig:
         metrics=table.get("metrics", "localhost"),
         deposit_timeout=float(table.get("deposit_timeout", 30.0)),
         max_connections=table.get("max_connections", 256),
+        database_connections=table.get("database_connections", 10),
     )
     _check(file, api)
     return api
@@ -118,6 +124,8 @@ def _check(file: Path, api: ApiConfig) -> None:
         raise ConfigError(f"{file}: api.token_seconds must be positive")
     if api.max_connections < 1:
         raise ConfigError(f"{file}: api.max_connections must be 1 or more")
+    if not 1 <= api.database_connections <= 1000:
+        raise ConfigError(f"{file}: api.database_connections must be 1 to 1000")
     if api.metrics not in METRICS_ACCESS:
         raise ConfigError(f"{file}: api.metrics must be one of {', '.join(METRICS_ACCESS)}")
     if not (math.isfinite(api.deposit_timeout) and api.deposit_timeout > 0):

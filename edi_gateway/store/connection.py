@@ -45,6 +45,16 @@ def _busy(exc: sqlite3.Error) -> bool:
     return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+def _postgres_db(url: str, busy_timeout: float, pool_size: int) -> postgres.PostgresDb:
+    """A connection of its own, or (``pool_size`` > 0) one borrowing from the shared pool."""
+    if pool_size <= 0:
+        return postgres.PostgresDb(url, busy_timeout)
+    from edi_gateway.store import postgres_pool
+
+    pool = postgres_pool.shared_pool(url, pool_size, busy_timeout)
+    return postgres_pool.PooledPostgresDb(url, pool, busy_timeout)
+
+
 def utc_now() -> str:
     """Current time as ISO 8601 UTC with milliseconds (``2026-11-29T22:17:36.123+00:00``)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -57,6 +67,9 @@ class Connection:
         path: database file; its folder is created when missing. ``:memory:`` works for tests.
             Or a ``postgresql://`` URL: a server whose schema ``edi-gateway db upgrade`` made.
         busy_timeout: seconds a writer waits for another process's write lock.
+        pool_size: on PostgreSQL, borrow connections from this process's pool of at most that
+            many (``store.postgres_pool``: the API's threads) instead of holding one; 0: hold
+            one (the daemon, the workers: their session locks need it). Ignored on SQLite.
 
     Raises:
         StateError: the database cannot be opened, its schema created (SQLite) or its schema
@@ -65,13 +78,13 @@ class Connection:
 
     db: Db
 
-    def __init__(self, path: Path | str, busy_timeout: float = 30.0) -> None:
+    def __init__(self, path: Path | str, busy_timeout: float = 30.0, *, pool_size: int = 0) -> None:
         self.path = str(path)
         self.postgres: postgres.PostgresDb | None = None
         self.errors: tuple[type[Exception], ...] = (sqlite3.Error,)
         if postgres.is_url(path):
             self.path = postgres.redact(self.path)
-            self.postgres = self.db = postgres.PostgresDb(str(path), busy_timeout)
+            self.postgres = self.db = _postgres_db(str(path), busy_timeout, pool_size)
             self.errors = (sqlite3.Error, self.postgres.errors)
             try:
                 versions.check(self.db, self.path)

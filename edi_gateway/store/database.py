@@ -25,6 +25,8 @@ class Store(FluxTable, InvoiceTable, EventTable, DepositTable, DraftTable):
     Args:
         path: database file; its folder is created when missing. ``:memory:`` works for tests.
         busy_timeout: seconds a writer waits for another process's write lock.
+        pool_size: on PostgreSQL, > 0 borrows connections from this process's pool of that
+            size (``store.postgres_pool``, for the API's threads) instead of holding one.
 
     Raises:
         StateError: the database cannot be opened or its schema created.

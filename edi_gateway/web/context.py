@@ -47,10 +47,11 @@ class ServiceContext:
     _local: threading.local = field(default_factory=threading.local)
 
     def store(self) -> Store:
-        """This thread's store (opened on first use)."""
+        """This thread's store (opened on first use; on PostgreSQL its connections come from
+        the API's pool of ``[api] database_connections``)."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.config.database)
+            store = Store(self.config.database, pool_size=self.config.api.database_connections)
             self._local.store = store
         return store
 

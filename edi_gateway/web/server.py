@@ -20,6 +20,7 @@ import uvicorn
 from edi_gateway.core import logs
 from edi_gateway.core.config import Config
 from edi_gateway.core.errors import ConfigError
+from edi_gateway.store import postgres_pool
 from edi_gateway.web import context
 from edi_gateway.web.app import create_app
 from edi_gateway.web.metrics import Metrics
@@ -113,4 +114,6 @@ class ApiServer:
         self.server.should_exit = True
         with contextlib.suppress(Exception):
             self.thread.join(timeout=10)
+        with contextlib.suppress(Exception):
+            postgres_pool.close_pools()  # the ledger connections of the API's threads
         self.log.info("api.stopped")
