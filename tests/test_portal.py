@@ -274,3 +274,25 @@ def test_bidi_controls_in_invoice_values_are_neutralised(api: Api) -> None:
     deposit(supplier, "bidi.xml", data)
     sent = supplier.get("/portail/factures/emises").text
     assert "\u202e" not in sent and "Démo \ufffdgpj.exe" in sent
+
+
+def test_the_invoice_page_shows_its_lines_vat_and_totals_escaped(api: Api) -> None:
+    supplier = logged_in(api, "fournisseur@demo.fr")
+    data = renumbered("02-ok-ubl-mairie-services-techniques.xml", "PORT-LINES")
+    data = data.replace(b"Ramette de papier A4", b"Ramette &lt;script&gt;alert(1)&lt;/script&gt;")
+    deposit(supplier, "lines.xml", data)
+    mairie = logged_in(api, "mairie@demo.fr")
+    inbox = mairie.get("/portail/factures/recues").text
+    invoice_id = re.search(r'href="/portail/factures/(\d+)">PORT-LINES<', inbox).group(1)
+    page = mairie.get(f"/portail/factures/{invoice_id}").text
+    lines = page[page.index('id="lines"') : page.index("</table>", page.index('id="lines"'))]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", lines)
+    assert cells == [
+        "1", "Ramette &lt;script&gt;alert(1)&lt;/script&gt;", "PAP-A4", "10 C62", "12.50",
+        "125.00", "S 20 %",
+    ]  # fmt: skip
+    assert "<script>alert(1)" not in page
+    vat = page[page.index('id="vat"') : page.index("</table>", page.index('id="vat"'))]
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", vat) == ["S", "20 %", "125.00", "25.00", ""]
+    totals = page[page.index('id="totals"') : page.index("</dl>", page.index('id="totals"'))]
+    assert "<dd>150.00 EUR</dd>" in totals and "<dd>2025-07-16</dd>" in totals

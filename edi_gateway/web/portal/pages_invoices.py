@@ -36,6 +36,7 @@ from edi_gateway.web.portal.common import (
     render,
     service,
 )
+from edi_gateway.web.portal.invoice_view import invoice_body
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NOT_FOUND = "facture inconnue | no such invoice"
@@ -102,7 +103,8 @@ def acting_on(request: Request, invoice_id: int, csrf: str, side: str) -> Invoic
 
 @router.get("/factures/{invoice_id}")
 def invoice_page(request: Request, invoice_id: int) -> Response:
-    """An invoice: its data, history, and the actions its status allows for the user's side."""
+    """An invoice: its data, its lines, VAT and totals as the document gives them
+    (:mod:`invoice_view`), history, and the actions its status allows for the user's side."""
     row, side = visible_invoice(request, invoice_id)
     ctx = service(request)
     structure = ctx.directory.current().structure(row.recipient_siret)
@@ -114,6 +116,7 @@ def invoice_page(request: Request, invoice_id: int) -> Response:
         side=side,
         structure=structure,
         history=history(ctx.store().events(row.id), None),
+        body=invoice_body(ctx.config, ctx.store().flux(row.id_flux)),
         targets=targets,
         motifs=list(ctx.table.motifs.values()),
     )
