@@ -96,6 +96,7 @@ class BrokerDispatch:
             self.actor.send(task_queue.claim_message(claim))
         except Exception as exc:
             self._unreachable(exc)
+            self.queued = self.config.cluster.queue_limit  # no room until a look succeeds
             raise
         self._reachable()
         self.queued += 1

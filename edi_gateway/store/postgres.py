@@ -161,8 +161,14 @@ class PostgresDb:
     def begin(self) -> None:
         """Start a write transaction and take the writers' lock."""
         self._outside(lambda: self.conn.execute("BEGIN"))
+        try:
+            self._run("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        except BaseException:  # never left "in a transaction": the next call reconnects
+            if not (self.conn.closed or self.conn.broken):
+                with contextlib.suppress(self.errors):
+                    self.conn.execute("ROLLBACK")
+            raise
         self.in_transaction = True
-        self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
     def end(self, commit: bool) -> None:
         """Commit (or roll back) the write transaction. A rollback on a lost connection is a
