@@ -30,6 +30,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import gateway as gateway_bench
 import gateway_tree as tree
 
 sys.path.insert(0, str(tree.ROOT))
@@ -41,13 +42,8 @@ support = tree.support
 def _config(root: Path, shared: Path, url: str, broker: str, workers: int) -> Path:
     """A gateway in ``root`` on the shared folders, ledger and broker (as tests/test_cluster)."""
     path = support.write_config(root, workers=workers, settle=1.0, sweep=30.0, database=url)
+    support.share_folders(path, shared, instance=1)
     text = path.read_text(encoding="utf-8")
-    text = text.replace("[gateway]\n", "[gateway]\ninstance = 1\n", 1)
-    text = text.replace('outbound = "outbound"', f'outbound = "{shared}/outbound"')
-    text = text.replace('folder = "inbound"', f'folder = "{shared}/inbound"')
-    text = text.replace(
-        'folder = "inbound/recipient-status"', f'folder = "{shared}/inbound/recipient-status"'
-    )
     text += (
         f'\n[cluster]\nenabled = true\nbroker = "{broker}"\nshared_dir = "{shared}/var"\n'
         "heartbeat_seconds = 30\n"
@@ -69,17 +65,10 @@ def _stamp(event: dict[str, object]) -> float:
 
 
 def embedded(files: list[tuple[str, bytes]], workers: int) -> tuple[float, dict[str, int]]:
-    """files/s and verdicts of the single embedded gateway (SQLite, local worker pool)."""
-    with tree.gateway(workers) as running:
-        inbound = running.root / "inbound"
-        for name, data in files:
-            running.dropped[name] = tree.drop(inbound, name, data)
-        if not tree.wait_done(running, len(files)):
-            raise RuntimeError(f"only {running.done_count()} of {len(files)} fluxes done")
-        support.wait_until(lambda: len(tree.done_times(running)) >= len(files), 30)
-        done = running.events("flux.done")
-    span = max(_stamp(e) for e in done) - min(running.dropped.values())
-    return len(files) / span, _verdicts(done)
+    """files/s and verdicts of the single embedded gateway (SQLite, local worker pool):
+    ``benchmarks/gateway.py``'s throughput run."""
+    figures = gateway_bench.throughput(files, workers)
+    return float(str(figures["rate"])), dict(figures["verdicts"])  # type: ignore[call-overload]
 
 
 def _verdicts(done: list[dict[str, object]]) -> dict[str, int]:

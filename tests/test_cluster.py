@@ -56,13 +56,8 @@ def _cluster_config(
         max_attempts=max_attempts,
         retry_seconds=retry_seconds,
     )
+    support.share_folders(path, shared, instance)
     text = path.read_text(encoding="utf-8")
-    text = text.replace("[gateway]\n", f"[gateway]\ninstance = {instance}\n", 1)
-    text = text.replace('outbound = "outbound"', f'outbound = "{shared}/outbound"')
-    text = text.replace('folder = "inbound"', f'folder = "{shared}/inbound"')
-    text = text.replace(
-        'folder = "inbound/recipient-status"', f'folder = "{shared}/inbound/recipient-status"'
-    )
     text += f"""
 [cluster]
 enabled = true
@@ -73,22 +68,6 @@ heartbeat_seconds = 3
 """
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _drop(inbound: Path, data: dict[str, bytes]) -> None:
-    for name, body in data.items():
-        part = inbound / f".{name}.part"
-        part.write_bytes(body)
-        part.rename(inbound / name)
-
-
-def _rows(url: str) -> list[FluxRow]:
-    with Store(url) as store:
-        return store.fluxes()
-
-
-def _done(url: str) -> int:
-    return sum(row.done for row in _rows(url))
 
 
 def _distinct(count: int, prefix: str) -> dict[str, bytes]:
@@ -129,24 +108,26 @@ def test_watcher_and_two_workers_take_each_file_once(
         for c, log in zip(workers, logs[1:], strict=True)
     ]
     try:
-        _drop(shared / "inbound", data)
-        assert support.wait_until(lambda: _done(postgres_url) >= 30, 180, 0.2), _done(postgres_url)
+        support.drop_files(shared / "inbound", data)
+        assert support.wait_until(lambda: support.ledger_done(postgres_url) >= 30, 180, 0.2), (
+            support.ledger_done(postgres_url)
+        )
         procs[1].send_signal(signal.SIGKILL)  # its worker process dies with it (PDEATHSIG)
         assert procs[1].wait(timeout=10) == -signal.SIGKILL
         time.sleep(1.0)
         procs[1] = support.start_daemon(workers[0], stderr=logs[1], role="worker")
-        assert support.wait_until(lambda: _done(postgres_url) == len(data), 300, 0.5), _done(
-            postgres_url
-        )
+        assert support.wait_until(
+            lambda: support.ledger_done(postgres_url) == len(data), 300, 0.5
+        ), support.ledger_done(postgres_url)
         copies = {f"copie-{n:02d}.xml": data[f"CL{n * 7:04d}.xml"] for n in range(10)}
-        _drop(shared / "inbound", copies)
+        support.drop_files(shared / "inbound", copies)
         total = len(data) + len(copies)
-        assert support.wait_until(lambda: _done(postgres_url) == total, 120, 0.5)
+        assert support.wait_until(lambda: support.ledger_done(postgres_url) == total, 120, 0.5)
     finally:
         _stop(procs)
         for log in logs:
             log.close()
-    rows = _rows(postgres_url)
+    rows = support.ledger_rows(postgres_url)
     by_name: dict[str, list[FluxRow]] = {}
     for row in rows:
         by_name.setdefault(row.original_name, []).append(row)
@@ -209,7 +190,7 @@ def test_a_task_sent_twice_gives_its_outputs_once(
         worker.stop()
         broker.close()
     assert results == ["processed", "again"]
-    rows = _rows(postgres_url)
+    rows = support.ledger_rows(postgres_url)
     assert len(rows) == 1 and rows[0].done and rows[0].verdict == "accepted"
     assert rows[0].attempts == 1
     outputs = sorted(p for p in (shared / "outbound").rglob("*") if p.is_file())
@@ -367,6 +348,22 @@ def test_a_flux_that_always_fails_ends_in_the_dead_letter_state(
     assert report.findtext(".//LigneErreurDetail/CodeErreur") == "GW-DAEMON-03"
     assert "No space left on device" in report.findtext(".//LigneErreurDetail/LibelleErreur")
     assert [p.name for p in (shared / "var" / "error").iterdir()] == [Path(claim.work_path).name]
+
+
+def test_a_task_message_of_another_shape_is_refused() -> None:
+    from edi_gateway.runtime import broker as task_queue
+
+    for bad in ({}, {"id_flux": "X"}, {**_message(), "size": "huge"}, {**_message(), "size": None}):
+        with pytest.raises(ValueError, match="not a process_flux message"):
+            task_queue.claim_from(bad)
+    assert task_queue.claim_from(_message()).work_path == Path("/srv/w/X__a.xml")
+
+
+def _message() -> dict:
+    return {
+        "id_flux": "X", "channel": "depot-edi", "work_path": "/srv/w/X__a.xml",
+        "original_name": "a.xml", "sha256": "", "size": 1, "received_at": "2026-12-07",
+    }  # fmt: skip
 
 
 def test_cluster_configuration_errors(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from edi_gateway.store.database import Store
 from edi_gateway.store.records import FluxRow
 from tests.conftest import ROOT
 from tests.fixtures.daemon import support
@@ -30,31 +29,12 @@ FILES, COPIES = 500, 20
 def _gateway_config(root: Path, shared: Path, url: str, instance: int) -> Path:
     """A gateway in ``root`` (its own var/) on the shared folders and ledger."""
     path = support.write_config(root, workers=2, settle=0.1, sweep=0.5, database=url)
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("[gateway]\n", f"[gateway]\ninstance = {instance}\n", 1)
-    text = text.replace('outbound = "outbound"', f'outbound = "{shared}/outbound"')
-    text = text.replace('folder = "inbound"', f'folder = "{shared}/inbound"')
-    text = text.replace(
-        'folder = "inbound/recipient-status"', f'folder = "{shared}/inbound/recipient-status"'
-    )
-    path.write_text(text, encoding="utf-8")
+    support.share_folders(path, shared, instance)
     return path
 
 
 def _drop(inbound: Path, names: list[str], data: dict[str, bytes]) -> None:
-    for name in names:
-        part = inbound / f".{name}.part"
-        part.write_bytes(data[name])
-        part.rename(inbound / name)
-
-
-def _rows(url: str) -> list[FluxRow]:
-    with Store(url) as store:
-        return store.fluxes()
-
-
-def _done(url: str) -> int:
-    return sum(row.done for row in _rows(url))
+    support.drop_files(inbound, {name: data[name] for name in names})
 
 
 def test_two_gateways_on_one_ledger_take_each_file_once(postgres_url: str, tmp_path: Path) -> None:
@@ -73,19 +53,21 @@ def test_two_gateways_on_one_ledger_take_each_file_once(postgres_url: str, tmp_p
     gateways = [support.start_daemon(c, stderr=log) for c, log in zip(configs, logs, strict=True)]
     try:
         _drop(shared / "inbound", names[: FILES // 2], data)
-        assert support.wait_until(lambda: _done(postgres_url) >= 60, 180, 0.2)
+        assert support.wait_until(lambda: support.ledger_done(postgres_url) >= 60, 180, 0.2)
         gateways[0].send_signal(signal.SIGKILL)
         assert gateways[0].wait(timeout=10) == -signal.SIGKILL
         _drop(shared / "inbound", names[FILES // 2 :], data)
         gateways[0] = support.start_daemon(configs[0], stderr=logs[0])
-        assert support.wait_until(lambda: _done(postgres_url) == FILES, 300, 0.5), _done(
-            postgres_url
+        assert support.wait_until(lambda: support.ledger_done(postgres_url) == FILES, 300, 0.5), (
+            support.ledger_done(postgres_url)
         )
         # byte-for-byte copies, both gateways running: each is a duplicate flux
         copies = {f"copie-{n:02d}.xml": data[names[n * 7]] for n in range(COPIES)}
         data |= copies
         _drop(shared / "inbound", sorted(copies), data)
-        assert support.wait_until(lambda: _done(postgres_url) == FILES + COPIES, 120, 0.5)
+        assert support.wait_until(
+            lambda: support.ledger_done(postgres_url) == FILES + COPIES, 120, 0.5
+        )
         # a third gateway with a running instance is refused (exit 2), whatever its var/
         third = _gateway_config(tmp_path / "gw3", shared, postgres_url, instance=2)
         third_text = third.read_text(encoding="utf-8")
@@ -107,7 +89,7 @@ def test_two_gateways_on_one_ledger_take_each_file_once(postgres_url: str, tmp_p
                 assert gateway.wait(timeout=60) == 0
         for log in logs:
             log.close()
-    rows = _rows(postgres_url)
+    rows = support.ledger_rows(postgres_url)
     by_name: dict[str, list[FluxRow]] = {}
     for row in rows:
         by_name.setdefault(row.original_name, []).append(row)
